@@ -1,0 +1,23 @@
+//! The custom resource types (`ramp.dev/v1alpha1`), their defaults, validation and CRD YAML.
+//!
+//! Nothing here performs I/O; the planner, the controller, the CLI and the hollow cluster all
+//! build on these types.
+
+pub mod condition;
+pub mod crd;
+pub mod duration;
+pub mod rollout;
+pub mod selector;
+pub mod status;
+pub mod strategy;
+pub mod validate;
+
+pub use duration::DurationString;
+pub use rollout::{Rollout, RolloutSpec, WorkloadRef, WorkloadScaleDown};
+pub use status::{PauseCondition, RolloutPhase, RolloutStatus};
+pub use strategy::{
+    AnalysisArg, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis, BlueGreenStrategy, CanaryStep,
+    CanaryStrategy, GatewayApiRouting, PauseStep, RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy,
+    SetCanaryScale, StrategyRef, TrafficRouting,
+};
+pub use validate::{FieldError, InvalidSpec, validate};

@@ -1,0 +1,111 @@
+//! The command line: `ramp` and the `kubectl ramp` plugin share this tree.
+
+pub mod crd;
+pub mod manifest;
+pub mod plan;
+pub mod timeline;
+
+use std::{io::Write, process::ExitCode};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Progressive delivery for Kubernetes: rolling, blue-green and canary rollouts.
+#[derive(Debug, Parser)]
+#[command(name = "ramp", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the CustomResourceDefinitions as YAML.
+    Crd,
+    /// Simulate a rollout without a cluster and print its timeline, step by step.
+    Plan(plan::PlanArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// For people.
+    #[default]
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// Exit codes: 0 success, 1 the command failed, 2 bad input (usage or an invalid manifest).
+pub mod exit {
+    /// The command failed.
+    pub const FAILURE: u8 = 1;
+    /// Bad input.
+    pub const BAD_INPUT: u8 = 2;
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The input was wrong; nothing was done.
+    #[error("{0}")]
+    BadInput(String),
+    /// Something failed while running.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Runs the CLI with the process's arguments and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Crd => crd::run(&mut stdout),
+        Command::Plan(args) => plan::run(&args, &mut stdout),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`ramp plan ... | head`) is not an error.
+        Err(CliError::Failed(e))
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let code = match e {
+                CliError::BadInput(_) => exit::BAD_INPUT,
+                CliError::Failed(_) => exit::FAILURE,
+            };
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {}", chain(&e));
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// An error and its causes on one line.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,114 @@
+//! Actions: what a plan asks the I/O shell to do. Each is idempotent (applied with
+//! server-side apply of a full field set), so repeating one after a crash is harmless.
+
+use k8s_openapi::{api::core::v1::PodTemplateSpec, apimachinery::pkg::apis::meta::v1::LabelSelector};
+use serde::Serialize;
+
+/// One step of a plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Action {
+    /// Create the ReplicaSet for a revision (apply; a no-op if it already exists as given).
+    CreateReplicaSet(NewReplicaSet),
+    /// Set a ReplicaSet's `spec.replicas` and its scaling annotations.
+    ScaleReplicaSet(ScaleReplicaSet),
+    /// Give an existing ReplicaSet a new revision number (rollback to it) and the
+    /// Rollout's current minReadySeconds.
+    UpdateReplicaSetRevision(RevisionUpdate),
+    /// Delete an old, empty ReplicaSet beyond `revisionHistoryLimit`.
+    DeleteReplicaSet {
+        /// ReplicaSet name.
+        name: String,
+    },
+    /// Record a Kubernetes Event on the Rollout.
+    Event(EventNote),
+}
+
+/// A ReplicaSet to create.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewReplicaSet {
+    /// `<rollout>-<pod-template-hash>`.
+    pub name: String,
+    /// The `pod-template-hash` label value.
+    pub pod_template_hash: String,
+    /// Hash of the Rollout's template (annotation).
+    pub template_fingerprint: String,
+    /// Revision number.
+    pub revision: u64,
+    /// Initial `spec.replicas`.
+    pub replicas: i32,
+    /// Desired-replicas annotation.
+    pub desired_replicas: i32,
+    /// Max-replicas annotation.
+    pub max_replicas: i32,
+    /// `spec.minReadySeconds`.
+    pub min_ready_seconds: i32,
+    /// The Rollout's selector plus the hash label.
+    pub selector: LabelSelector,
+    /// The Rollout's template plus the hash label.
+    pub template: PodTemplateSpec,
+}
+
+/// A change of ReplicaSet size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaleReplicaSet {
+    /// ReplicaSet name.
+    pub name: String,
+    /// `spec.replicas` before.
+    pub from: i32,
+    /// `spec.replicas` after (equal to `from` when only the annotations change).
+    pub to: i32,
+    /// Desired-replicas annotation.
+    pub desired_replicas: i32,
+    /// Max-replicas annotation.
+    pub max_replicas: i32,
+}
+
+/// A revision number change on an existing ReplicaSet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionUpdate {
+    /// ReplicaSet name.
+    pub name: String,
+    /// New revision number.
+    pub revision: u64,
+    /// Earlier revision numbers of this ReplicaSet.
+    pub revision_history: Vec<u64>,
+    /// `spec.minReadySeconds`.
+    pub min_ready_seconds: i32,
+}
+
+/// Event severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum EventKind {
+    /// Routine transition.
+    Normal,
+    /// Something a user should look at.
+    Warning,
+}
+
+/// A Kubernetes Event to publish on the Rollout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventNote {
+    /// Normal or Warning.
+    pub kind: EventKind,
+    /// PascalCase reason.
+    pub reason: String,
+    /// Human-readable note.
+    pub message: String,
+}
+
+impl EventNote {
+    /// A Normal event.
+    pub fn normal(reason: &str, message: impl Into<String>) -> Self {
+        Self { kind: EventKind::Normal, reason: reason.into(), message: message.into() }
+    }
+
+    /// A Warning event.
+    pub fn warning(reason: &str, message: impl Into<String>) -> Self {
+        Self { kind: EventKind::Warning, reason: reason.into(), message: message.into() }
+    }
+}

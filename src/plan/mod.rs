@@ -1,0 +1,86 @@
+//! The planner: a pure function from what is observed to what should happen.
+//!
+//! ```text
+//!  Observed { rollout, replica_sets, disruption_budgets, now }
+//!        │  plan()  — no I/O, no clock reads, deterministic
+//!        ▼
+//!  Plan { actions: [CreateReplicaSet | ScaleReplicaSet | … | Event], status, requeue_after }
+//! ```
+//!
+//! Guarantees: the same `Observed` always gives the same `Plan`; every action is idempotent;
+//! `status` carries only what cannot be re-derived (stable and aborted revisions, the last
+//! progress time, the collision count) plus the counts and conditions users read.
+
+pub mod action;
+pub mod budget;
+pub mod observed;
+pub mod replicas;
+pub mod revision;
+pub mod rolling;
+pub mod scaling;
+pub mod status;
+pub mod working;
+
+use std::time::Duration;
+
+pub use action::{Action, EventKind, EventNote, NewReplicaSet, RevisionUpdate, ScaleReplicaSet};
+pub use observed::{DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView};
+
+use crate::api::{RolloutStatus, StrategyRef, condition::reasons, validate};
+
+/// What one planning pass decided.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Writes to make, in order; events last.
+    pub actions: Vec<Action>,
+    /// The status to write.
+    pub status: RolloutStatus,
+    /// Look again after this long even if nothing changes.
+    pub requeue_after: Option<Duration>,
+}
+
+impl Plan {
+    /// The events in the plan.
+    pub fn events(&self) -> impl Iterator<Item = &EventNote> {
+        self.actions.iter().filter_map(|a| match a {
+            Action::Event(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The actions that change objects (everything but events).
+    pub fn writes(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().filter(|a| !matches!(a, Action::Event(_)))
+    }
+}
+
+/// Plans one pass for a rollout.
+pub fn plan(obs: &Observed) -> Plan {
+    let spec = &obs.rollout.spec;
+    let problems: Vec<String> = match validate(spec) {
+        Err(invalid) => invalid.0.iter().map(ToString::to_string).collect(),
+        Ok(()) => Vec::new(),
+    };
+    if !problems.is_empty() {
+        return degraded(obs, reasons::INVALID_SPEC, &problems);
+    }
+    match (spec.strategy.selected(), &spec.template) {
+        (Some(StrategyRef::RollingUpdate(r)), Some(template)) => rolling::plan(obs, r, template),
+        (_, None) => degraded(
+            obs,
+            reasons::NOT_IMPLEMENTED,
+            &["spec.workloadRef: Ramp does not run rollouts of a referenced Deployment yet".into()],
+        ),
+        (Some(other), Some(_)) => degraded(
+            obs,
+            reasons::NOT_IMPLEMENTED,
+            &[format!("spec.strategy.{}: this strategy is not planned yet; use rollingUpdate", other.name())],
+        ),
+        (None, Some(_)) => degraded(obs, reasons::INVALID_SPEC, &["spec.strategy: no strategy set".into()]),
+    }
+}
+
+fn degraded(obs: &Observed, reason: &str, problems: &[String]) -> Plan {
+    let (status, notes) = status::degraded(obs, reason, problems);
+    Plan { actions: notes.into_iter().map(Action::Event).collect(), status, requeue_after: None }
+}

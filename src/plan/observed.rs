@@ -1,0 +1,197 @@
+//! What the planner sees: the rollout, the ReplicaSets it owns, the PodDisruptionBudgets over
+//! its pods, and the time. Built at the edge (controller or simulator) from raw objects, so
+//! the planner never unwraps optional metadata.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use k8s_openapi::{
+    api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget},
+    apimachinery::pkg::apis::meta::v1::LabelSelector,
+};
+
+use crate::api::{Rollout, RolloutSpec, RolloutStatus, condition::keys};
+
+/// Everything one planning pass reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    /// The Rollout being planned.
+    pub rollout: RolloutView,
+    /// ReplicaSets controlled by the Rollout, in any order.
+    pub replica_sets: Vec<ReplicaSetView>,
+    /// PodDisruptionBudgets in the Rollout's namespace.
+    pub disruption_budgets: Vec<DisruptionBudgetView>,
+    /// The only clock the planner reads.
+    pub now: Timestamp,
+}
+
+/// The Rollout's identity, spec and last written status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RolloutView {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.generation`.
+    pub generation: i64,
+    /// The desired state.
+    pub spec: RolloutSpec,
+    /// Status as last written (default when none).
+    pub status: RolloutStatus,
+}
+
+/// Pod counts from a ReplicaSet's status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PodCounts {
+    /// Non-terminating pods.
+    pub replicas: i32,
+    /// Pods with Ready=True.
+    pub ready: i32,
+    /// Pods Ready for at least minReadySeconds.
+    pub available: i32,
+}
+
+/// A ReplicaSet owned by the Rollout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaSetView {
+    /// `metadata.name`.
+    pub name: String,
+    /// The `pod-template-hash` label.
+    pub pod_template_hash: String,
+    /// Hash of the Rollout template it was made from (annotation); `None` if not made by Ramp.
+    pub template_fingerprint: Option<String>,
+    /// Labels of its pod template, for PodDisruptionBudget selectors.
+    pub template_labels: BTreeMap<String, String>,
+    /// Revision number (0 when absent).
+    pub revision: u64,
+    /// Earlier revision numbers, when re-used by a rollback.
+    pub revision_history: Vec<u64>,
+    /// `metadata.creationTimestamp`.
+    pub created: Timestamp,
+    /// `spec.replicas`.
+    pub replicas: i32,
+    /// `spec.minReadySeconds`.
+    pub min_ready_seconds: i32,
+    /// `status` counts.
+    pub status: PodCounts,
+    /// `status.observedGeneration >= metadata.generation`.
+    pub status_current: bool,
+    /// The desired-replicas annotation.
+    pub desired_replicas: Option<i32>,
+    /// The max-replicas annotation.
+    pub max_replicas: Option<i32>,
+    /// `metadata.deletionTimestamp` is set.
+    pub deleting: bool,
+}
+
+impl ReplicaSetView {
+    /// Available pods that can be counted on: never more than `spec.replicas`, because pods
+    /// above it are about to be deleted even if a stale status still counts them.
+    pub fn countable_available(&self) -> i32 {
+        self.status.available.clamp(0, self.replicas.max(0))
+    }
+
+    /// Ready pods that can be counted on (same rule as [`countable_available`](Self::countable_available)).
+    pub fn countable_ready(&self) -> i32 {
+        self.status.ready.clamp(0, self.replicas.max(0))
+    }
+}
+
+/// The part of a PodDisruptionBudget the planner needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DisruptionBudgetView {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.selector`; `None` selects nothing.
+    pub selector: Option<LabelSelector>,
+    /// `status.disruptionsAllowed`.
+    pub disruptions_allowed: i32,
+    /// `status.currentHealthy`: Ready pods the budget's last status counted.
+    pub current_healthy: i32,
+    /// `status.observedGeneration >= metadata.generation`; a stale budget allows nothing.
+    pub status_current: bool,
+}
+
+/// A raw object that cannot be turned into a view.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObserveError {
+    /// A required metadata field is absent.
+    #[error("{kind} has no metadata.{field}")]
+    MissingMetadata { kind: &'static str, field: &'static str },
+}
+
+impl RolloutView {
+    /// Reads a Rollout object.
+    pub fn from_rollout(r: &Rollout) -> Result<Self, ObserveError> {
+        let missing = |field| ObserveError::MissingMetadata { kind: "Rollout", field };
+        Ok(Self {
+            name: r.metadata.name.clone().ok_or(missing("name"))?,
+            namespace: r.metadata.namespace.clone().unwrap_or_else(|| "default".into()),
+            generation: r.metadata.generation.unwrap_or(1),
+            spec: r.spec.clone(),
+            status: r.status.clone().unwrap_or_default(),
+        })
+    }
+}
+
+impl ReplicaSetView {
+    /// Reads a ReplicaSet object.
+    pub fn from_replica_set(rs: &ReplicaSet) -> Result<Self, ObserveError> {
+        let missing = |field| ObserveError::MissingMetadata { kind: "ReplicaSet", field };
+        let meta = &rs.metadata;
+        let annotations = meta.annotations.clone().unwrap_or_default();
+        let annotation_int = |k: &str| annotations.get(k).and_then(|v| v.parse::<i32>().ok());
+        let spec = rs.spec.as_ref();
+        let status = rs.status.as_ref();
+        Ok(Self {
+            name: meta.name.clone().ok_or(missing("name"))?,
+            pod_template_hash: meta
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(keys::POD_TEMPLATE_HASH).cloned())
+                .unwrap_or_default(),
+            template_fingerprint: annotations.get(keys::TEMPLATE_FINGERPRINT).cloned(),
+            template_labels: spec
+                .and_then(|s| s.template.as_ref())
+                .and_then(|t| t.metadata.as_ref())
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default(),
+            revision: annotations.get(keys::REVISION).and_then(|v| v.parse().ok()).unwrap_or(0),
+            revision_history: annotations
+                .get(keys::REVISION_HISTORY)
+                .map(|h| h.split(',').filter_map(|v| v.trim().parse().ok()).collect())
+                .unwrap_or_default(),
+            created: meta.creation_timestamp.as_ref().map(|t| t.0).ok_or(missing("creationTimestamp"))?,
+            replicas: spec.and_then(|s| s.replicas).unwrap_or(1),
+            min_ready_seconds: spec.and_then(|s| s.min_ready_seconds).unwrap_or(0),
+            status: PodCounts {
+                replicas: status.map_or(0, |s| s.replicas),
+                ready: status.and_then(|s| s.ready_replicas).unwrap_or(0),
+                available: status.and_then(|s| s.available_replicas).unwrap_or(0),
+            },
+            status_current: status.and_then(|s| s.observed_generation).unwrap_or(0)
+                >= meta.generation.unwrap_or(0),
+            desired_replicas: annotation_int(keys::DESIRED_REPLICAS),
+            max_replicas: annotation_int(keys::MAX_REPLICAS),
+            deleting: meta.deletion_timestamp.is_some(),
+        })
+    }
+}
+
+impl DisruptionBudgetView {
+    /// Reads a PodDisruptionBudget object.
+    pub fn from_pdb(pdb: &PodDisruptionBudget) -> Result<Self, ObserveError> {
+        let status = pdb.status.as_ref();
+        Ok(Self {
+            name: pdb.metadata.name.clone().ok_or(ObserveError::MissingMetadata {
+                kind: "PodDisruptionBudget",
+                field: "name",
+            })?,
+            selector: pdb.spec.as_ref().and_then(|s| s.selector.clone()),
+            disruptions_allowed: status.map_or(0, |s| s.disruptions_allowed),
+            current_healthy: status.map_or(0, |s| s.current_healthy),
+            status_current: status.and_then(|s| s.observed_generation).unwrap_or(0)
+                >= pdb.metadata.generation.unwrap_or(0),
+        })
+    }
+}
