@@ -2,6 +2,8 @@
 //! with random sizes, limits, readiness delays, disruption budgets, stale status and
 //! mid-rollout changes, not only at the end.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic: that is how they fail
+
 mod common;
 
 use std::time::Duration;
@@ -36,11 +38,17 @@ enum Mid {
 }
 
 fn limit() -> impl Strategy<Value = String> {
-    prop_oneof![(0..=5i32).prop_map(|i| i.to_string()), (0..=200i32).prop_map(|p| format!("{p}%"))]
+    prop_oneof![
+        (0..=5i32).prop_map(|i| i.to_string()),
+        (0..=200i32).prop_map(|p| format!("{p}%"))
+    ]
 }
 
 fn unavailable() -> impl Strategy<Value = String> {
-    prop_oneof![(0..=5i32).prop_map(|i| i.to_string()), (0..=100i32).prop_map(|p| format!("{p}%"))]
+    prop_oneof![
+        (0..=5i32).prop_map(|i| i.to_string()),
+        (0..=100i32).prop_map(|p| format!("{p}%"))
+    ]
 }
 
 fn budget() -> impl Strategy<Value = Budget> {
@@ -79,19 +87,49 @@ struct Case {
     changes: Vec<(u64, Mid)>,
 }
 
-fn case(max_changes: usize, budgets: BoxedStrategy<Budget>, lag: BoxedStrategy<bool>) -> impl Strategy<Value = Case> {
+fn case(
+    max_changes: usize,
+    budgets: BoxedStrategy<Budget>,
+    lag: BoxedStrategy<bool>,
+) -> impl Strategy<Value = Case> {
     (
         (0..=50i32, limit(), unavailable(), 0..=20i32),
-        (0..30_000u64, 0..20_000u64, any::<u64>(), prop::bool::weighted(0.2), lag),
+        (
+            0..30_000u64,
+            0..20_000u64,
+            any::<u64>(),
+            prop::bool::weighted(0.2),
+            lag,
+        ),
         budgets,
         prop::collection::vec(mid(), 0..=max_changes),
     )
-        .prop_filter("maxSurge and maxUnavailable both 0 is invalid", |((_, s, u, _), ..)| {
-            !(["0", "0%"].contains(&s.as_str()) && ["0", "0%"].contains(&u.as_str()))
-        })
-        .prop_map(|((replicas, surge, unavailable, min_ready), (delay_ms, jitter_ms, seed, fresh, lag), budget, changes)| {
-            Case { replicas, surge, unavailable, min_ready, delay_ms, jitter_ms, seed, fresh, lag, budget, changes }
-        })
+        .prop_filter(
+            "maxSurge and maxUnavailable both 0 is invalid",
+            |((_, s, u, _), ..)| !(["0", "0%"].contains(&s.as_str()) && ["0", "0%"].contains(&u.as_str())),
+        )
+        .prop_map(
+            |(
+                (replicas, surge, unavailable, min_ready),
+                (delay_ms, jitter_ms, seed, fresh, lag),
+                budget,
+                changes,
+            )| {
+                Case {
+                    replicas,
+                    surge,
+                    unavailable,
+                    min_ready,
+                    delay_ms,
+                    jitter_ms,
+                    seed,
+                    fresh,
+                    lag,
+                    budget,
+                    changes,
+                }
+            },
+        )
 }
 
 /// Builds the scenario; a minAvailable budget is lowered below every replica count the run
@@ -102,28 +140,41 @@ fn scenario(c: &Case) -> Scenario {
     s.progress_deadline = "24h".into();
     let template = s.template.clone().unwrap_or_default();
     let rollout = Rollout {
-        metadata: ObjectMeta { name: Some("web".into()), namespace: Some("default".into()), generation: Some(1), ..Default::default() },
+        metadata: ObjectMeta {
+            name: Some("web".into()),
+            namespace: Some("default".into()),
+            generation: Some(1),
+            ..Default::default()
+        },
         spec: view(s).spec,
         status: None,
     };
     let mut changes = Vec::new();
-    let mut image = "v2".to_string();
     for (at, m) in &c.changes {
         let at = Duration::from_secs(*at);
         match m {
-            Mid::Replicas(n) => changes.push(ScheduledChange { at, change: Change::Replicas(*n) }),
-            Mid::Image(v) => {
-                image = format!("v{v}");
-                changes.push(ScheduledChange { at, change: Change::Image(image.clone()) });
-            }
+            Mid::Replicas(n) => changes.push(ScheduledChange {
+                at,
+                change: Change::Replicas(*n),
+            }),
+            Mid::Image(v) => changes.push(ScheduledChange {
+                at,
+                change: Change::Image(format!("v{v}")),
+            }),
             Mid::Rollback if !c.fresh => changes.push(ScheduledChange {
                 at,
                 change: Change::Template(Box::new(driver::previous_template(&template))),
             }),
             Mid::Rollback => {}
             Mid::Pause(secs) => {
-                changes.push(ScheduledChange { at, change: Change::Paused(true) });
-                changes.push(ScheduledChange { at: at + Duration::from_secs(*secs), change: Change::Paused(false) });
+                changes.push(ScheduledChange {
+                    at,
+                    change: Change::Paused(true),
+                });
+                changes.push(ScheduledChange {
+                    at: at + Duration::from_secs(*secs),
+                    change: Change::Paused(false),
+                });
             }
         }
     }
@@ -136,7 +187,10 @@ fn scenario(c: &Case) -> Scenario {
         .unwrap_or(0);
     let pdb_spec = match &c.budget {
         Budget::None => None,
-        Budget::MaxUnavailable(v) => Some(PodDisruptionBudgetSpec { max_unavailable: Some(ios(v)), ..Default::default() }),
+        Budget::MaxUnavailable(v) => Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(ios(v)),
+            ..Default::default()
+        }),
         Budget::MinAvailable(n) => Some(PodDisruptionBudgetSpec {
             min_available: Some(ios(&(*n).min(fewest - 1).max(0).to_string())),
             ..Default::default()
@@ -144,9 +198,15 @@ fn scenario(c: &Case) -> Scenario {
     };
     let budgets = pdb_spec
         .map(|mut s| {
-            s.selector = Some(LabelSelector { match_labels: Some(common::labels()), ..Default::default() });
+            s.selector = Some(LabelSelector {
+                match_labels: Some(common::labels()),
+                ..Default::default()
+            });
             vec![PodDisruptionBudget {
-                metadata: ObjectMeta { name: Some("web".into()), ..Default::default() },
+                metadata: ObjectMeta {
+                    name: Some("web".into()),
+                    ..Default::default()
+                },
                 spec: Some(s),
                 status: None,
             }]
@@ -155,7 +215,11 @@ fn scenario(c: &Case) -> Scenario {
     Scenario {
         rollout,
         budgets,
-        start: if c.fresh { Start::Fresh } else { Start::FromPrevious },
+        start: if c.fresh {
+            Start::Fresh
+        } else {
+            Start::FromPrevious
+        },
         behaviour: PodBehaviour {
             readiness_delay: Duration::from_millis(c.delay_ms),
             jitter: Duration::from_millis(c.jitter_ms),
@@ -171,7 +235,11 @@ fn scenario(c: &Case) -> Scenario {
 /// Asserts every invariant over a whole run; the message says which step broke which one.
 fn check(run: &Run, sc: &Scenario) -> Result<(), TestCaseError> {
     for p in &run.plans {
-        prop_assert!(p.deterministic, "plan at {:?} differed between two calls on the same input", p.at);
+        prop_assert!(
+            p.deterministic,
+            "plan at {:?} differed between two calls on the same input",
+            p.at
+        );
         // The planner never raises the pod count above replicas + maxSurge (it may leave a
         // count that a replica decrease put above it, only lowering it).
         prop_assert!(
@@ -206,15 +274,34 @@ fn check(run: &Run, sc: &Scenario) -> Result<(), TestCaseError> {
             );
         }
     }
-    prop_assert!(run.settled, "did not settle within the time limit (at {:?})", run.elapsed);
-    prop_assert_eq!(run.status.phase, Some(RolloutPhase::Healthy), "final status: {:?}", run.status.message);
+    prop_assert!(
+        run.settled,
+        "did not settle within the time limit (at {:?})",
+        run.elapsed
+    );
+    prop_assert_eq!(
+        run.status.phase,
+        Some(RolloutPhase::Healthy),
+        "final status: {:?}",
+        run.status.message
+    );
     let replicas = final_replicas(sc);
     let hash = run.status.updated_revision.clone().unwrap_or_default();
     for rs in &run.replica_sets {
         if rs.name == format!("web-{hash}") {
-            prop_assert_eq!((rs.desired, rs.current, rs.available), (replicas, replicas, replicas), "{:?}", rs);
+            prop_assert_eq!(
+                (rs.desired, rs.current, rs.available),
+                (replicas, replicas, replicas),
+                "{:?}",
+                rs
+            );
         } else {
-            prop_assert_eq!((rs.desired, rs.current), (0, 0), "old ReplicaSet still has pods: {:?}", rs);
+            prop_assert_eq!(
+                (rs.desired, rs.current),
+                (0, 0),
+                "old ReplicaSet still has pods: {:?}",
+                rs
+            );
         }
     }
     prop_assert_eq!(run.status.available_replicas, replicas);
@@ -227,7 +314,13 @@ fn final_replicas(sc: &Scenario) -> i32 {
     changes.sort_by_key(|c| c.at);
     changes
         .iter()
-        .filter_map(|c| if let Change::Replicas(n) = c.change { Some(n) } else { None })
+        .filter_map(|c| {
+            if let Change::Replicas(n) = c.change {
+                Some(n)
+            } else {
+                None
+            }
+        })
         .next_back()
         .unwrap_or(sc.rollout.spec.replicas)
 }

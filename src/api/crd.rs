@@ -32,7 +32,11 @@ pub fn rollout_crd() -> Result<CustomResourceDefinition, CrdError> {
             if let Some(template) =
                 version.pointer_mut("/schema/openAPIV3Schema/properties/spec/properties/template")
             {
+                let own = template.get("description").cloned();
                 strip_descriptions(template);
+                if let (Some(d), Value::Object(map)) = (own, template) {
+                    map.insert("description".into(), d);
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 pub mod condition;
 pub mod crd;
 pub mod duration;
+pub mod reference;
 pub mod rollout;
 pub mod selector;
 pub mod status;

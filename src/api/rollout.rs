@@ -1,8 +1,6 @@
 //! The `Rollout` custom resource (`ramp.dev/v1alpha1`).
 
-use k8s_openapi::{
-    api::core::v1::PodTemplateSpec, apimachinery::pkg::apis::meta::v1::LabelSelector,
-};
+use k8s_openapi::{api::core::v1::PodTemplateSpec, apimachinery::pkg::apis::meta::v1::LabelSelector};
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +14,8 @@ pub const DEFAULT_REVISION_HISTORY_LIMIT: i32 = 10;
 pub const DEFAULT_PROGRESS_DEADLINE: &str = "10m";
 
 /// A workload and the strategy that moves it from its stable version to a new one.
+// Each printcolumn(...) repeats `type_`; clippy reads them as one attribute list.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, KubeSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[kube(
     group = "ramp.dev",
@@ -32,13 +32,48 @@ pub const DEFAULT_PROGRESS_DEADLINE: &str = "10m";
         status_replicas_path = ".status.replicas",
         label_selector_path = ".status.selector"
     ),
-    printcolumn(name = "Desired", type_ = "integer", json_path = ".spec.replicas", description = "Pods wanted"),
-    printcolumn(name = "Current", type_ = "integer", json_path = ".status.replicas", description = "Pods that exist"),
-    printcolumn(name = "Up-to-date", type_ = "integer", json_path = ".status.updatedReplicas", description = "Pods on the new template"),
-    printcolumn(name = "Available", type_ = "integer", json_path = ".status.availableReplicas", description = "Pods ready for minReadySeconds"),
-    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase", description = "Progressing, Paused, Healthy, Degraded or Aborted"),
-    printcolumn(name = "Step", type_ = "integer", json_path = ".status.currentStep", description = "Current canary step"),
-    printcolumn(name = "Weight", type_ = "integer", json_path = ".status.weight", description = "Percentage of traffic on the new revision"),
+    printcolumn(
+        name = "Desired",
+        type_ = "integer",
+        json_path = ".spec.replicas",
+        description = "Pods wanted"
+    ),
+    printcolumn(
+        name = "Current",
+        type_ = "integer",
+        json_path = ".status.replicas",
+        description = "Pods that exist"
+    ),
+    printcolumn(
+        name = "Up-to-date",
+        type_ = "integer",
+        json_path = ".status.updatedReplicas",
+        description = "Pods on the new template"
+    ),
+    printcolumn(
+        name = "Available",
+        type_ = "integer",
+        json_path = ".status.availableReplicas",
+        description = "Pods ready for minReadySeconds"
+    ),
+    printcolumn(
+        name = "Phase",
+        type_ = "string",
+        json_path = ".status.phase",
+        description = "Progressing, Paused, Healthy, Degraded or Aborted"
+    ),
+    printcolumn(
+        name = "Step",
+        type_ = "integer",
+        json_path = ".status.currentStep",
+        description = "Current canary step"
+    ),
+    printcolumn(
+        name = "Weight",
+        type_ = "integer",
+        json_path = ".status.weight",
+        description = "Percentage of traffic on the new revision"
+    ),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]

@@ -17,7 +17,11 @@ pub enum SelectorError {
     UnknownOperator { key: String, operator: String },
     /// In/NotIn without values, or Exists/DoesNotExist with values.
     #[error("operator {operator} for key {key:?} {problem}")]
-    BadValues { key: String, operator: String, problem: &'static str },
+    BadValues {
+        key: String,
+        operator: String,
+        problem: &'static str,
+    },
 }
 
 /// Whether `labels` satisfy `selector`.
@@ -94,7 +98,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn expr(key: &str, op: &str, values: &[&str]) -> LabelSelectorRequirement {
@@ -119,7 +126,10 @@ mod tests {
             (expr("app", "DoesNotExist", &[]), false),
         ];
         for (req, want) in cases {
-            let sel = LabelSelector { match_expressions: Some(vec![req.clone()]), ..Default::default() };
+            let sel = LabelSelector {
+                match_expressions: Some(vec![req.clone()]),
+                ..Default::default()
+            };
             assert_eq!(matches(&sel, &l), Ok(want), "{req:?}");
         }
     }
@@ -130,14 +140,23 @@ mod tests {
             match_labels: Some(labels(&[("app", "web")])),
             match_expressions: Some(vec![expr("tier", "In", &["back"])]),
         };
-        assert_eq!(matches(&sel, &labels(&[("app", "web"), ("tier", "front")])), Ok(false));
-        assert_eq!(matches(&sel, &labels(&[("app", "web"), ("tier", "back")])), Ok(true));
+        assert_eq!(
+            matches(&sel, &labels(&[("app", "web"), ("tier", "front")])),
+            Ok(false)
+        );
+        assert_eq!(
+            matches(&sel, &labels(&[("app", "web"), ("tier", "back")])),
+            Ok(true)
+        );
         assert_eq!(to_query(&sel), "app=web,tier in (back)");
     }
 
     #[test]
     fn malformed_requirements_are_errors() {
-        let sel = |r| LabelSelector { match_expressions: Some(vec![r]), ..Default::default() };
+        let sel = |r| LabelSelector {
+            match_expressions: Some(vec![r]),
+            ..Default::default()
+        };
         assert!(check(&sel(expr("a", "In", &[]))).is_err());
         assert!(check(&sel(expr("a", "Exists", &["x"]))).is_err());
         assert!(check(&sel(expr("a", "Near", &["x"]))).is_err());

@@ -65,7 +65,9 @@ pub struct RolloutStatus {
 }
 
 /// Where a rollout is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum RolloutPhase {
     /// Moving towards the updated revision.
     Progressing,

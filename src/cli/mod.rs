@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the CustomResourceDefinitions as YAML.
-    Crd,
+    Crd(crd::CrdArgs),
     /// Simulate a rollout without a cluster and print its timeline, step by step.
     Plan(plan::PlanArgs),
 }
@@ -61,14 +61,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
-        Command::Crd => crd::run(&mut stdout),
+        Command::Crd(args) => crd::run(&args, &mut stdout),
         Command::Plan(args) => plan::run(&args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`ramp plan ... | head`) is not an error.
         Err(CliError::Failed(e))
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
         {
             ExitCode::SUCCESS
         }

@@ -56,8 +56,12 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_scale(s: &str) -> Result<(i32, Duration), String> {
-    let (n, at) = s.split_once('@').ok_or_else(|| format!("expected REPLICAS@TIME such as 15@20s, got {s:?}"))?;
-    let n: i32 = n.parse().map_err(|_| format!("replicas must be a whole number, got {n:?}"))?;
+    let (n, at) = s
+        .split_once('@')
+        .ok_or_else(|| format!("expected REPLICAS@TIME such as 15@20s, got {s:?}"))?;
+    let n: i32 = n
+        .parse()
+        .map_err(|_| format!("replicas must be a whole number, got {n:?}"))?;
     if n < 0 {
         return Err(format!("replicas must be >= 0, got {n}"));
     }
@@ -68,34 +72,54 @@ fn parse_scale(s: &str) -> Result<(i32, Duration), String> {
 pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", args.file.display())))?;
-    let manifests = manifest::parse(&text).map_err(|e| CliError::BadInput(format!("{}: {e}", args.file.display())))?;
+    let manifests =
+        manifest::parse(&text).map_err(|e| CliError::BadInput(format!("{}: {e}", args.file.display())))?;
     let rollout = manifests.rollout;
     let name = rollout.metadata.name.clone().unwrap_or_default();
     if let Err(invalid) = validate(&rollout.spec) {
         let list: Vec<String> = invalid.0.iter().map(|e| format!("  - {e}")).collect();
-        return Err(CliError::BadInput(format!("Rollout {name} is invalid:\n{}", list.join("\n"))));
+        return Err(CliError::BadInput(format!(
+            "Rollout {name} is invalid:\n{}",
+            list.join("\n")
+        )));
     }
-    if !matches!(rollout.spec.strategy.selected(), Some(StrategyRef::RollingUpdate(_))) || rollout.spec.template.is_none()
+    if !matches!(
+        rollout.spec.strategy.selected(),
+        Some(StrategyRef::RollingUpdate(_))
+    ) || rollout.spec.template.is_none()
     {
         return Err(CliError::BadInput(format!(
             "Rollout {name}: only strategy.rollingUpdate with a template can be planned so far"
         )));
     }
     let template = rollout.spec.template.clone().unwrap_or_default();
-    let readiness_delay = args.readiness_delay.unwrap_or_else(|| probe_delay(&template).unwrap_or(DEFAULT_READINESS_DELAY));
+    let readiness_delay = args
+        .readiness_delay
+        .unwrap_or_else(|| probe_delay(&template).unwrap_or(DEFAULT_READINESS_DELAY));
     let scenario = Scenario {
         budgets: manifests.budgets,
-        start: if args.fresh { Start::Fresh } else { Start::FromPrevious },
+        start: if args.fresh {
+            Start::Fresh
+        } else {
+            Start::FromPrevious
+        },
         behaviour: PodBehaviour {
             readiness_delay,
             jitter: args.jitter,
-            never_ready_templates: if args.fail_new { vec![revision::fingerprint(&template)] } else { Vec::new() },
+            never_ready_templates: if args.fail_new {
+                vec![revision::fingerprint(&template)]
+            } else {
+                Vec::new()
+            },
         },
         seed: args.seed,
         changes: args
             .scale
             .iter()
-            .map(|(n, at)| ScheduledChange { at: *at, change: Change::Replicas(*n) })
+            .map(|(n, at)| ScheduledChange {
+                at: *at,
+                change: Change::Replicas(*n),
+            })
             .collect(),
         lag_chance: 0.0,
         time_limit: args.time_limit,
@@ -104,16 +128,25 @@ pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
     let run = driver::run(&scenario).context("simulating the rollout")?;
     match args.output {
         Output::Json => {
-            serde_json::to_writer_pretty(&mut *out, &timeline::json(&scenario, &run)).context("writing JSON")?;
+            serde_json::to_writer_pretty(&mut *out, &timeline::json(&scenario, &run))
+                .context("writing JSON")?;
             writeln!(out).context("writing JSON")?;
         }
-        Output::Text => timeline::text(&scenario, &run, readiness_delay, out).context("writing the timeline")?,
+        Output::Text => {
+            timeline::text(&scenario, &run, readiness_delay, out).context("writing the timeline")?
+        }
     }
     Ok(())
 }
 
 fn probe_delay(template: &k8s_openapi::api::core::v1::PodTemplateSpec) -> Option<Duration> {
-    let probe = template.spec.as_ref()?.containers.first()?.readiness_probe.as_ref()?;
+    let probe = template
+        .spec
+        .as_ref()?
+        .containers
+        .first()?
+        .readiness_probe
+        .as_ref()?;
     let secs = probe.initial_delay_seconds?;
     Some(Duration::from_secs(u64::try_from(secs).ok()?))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum Action {
     /// Create the ReplicaSet for a revision (apply; a no-op if it already exists as given).
-    CreateReplicaSet(NewReplicaSet),
+    CreateReplicaSet(Box<NewReplicaSet>),
     /// Set a ReplicaSet's `spec.replicas` and its scaling annotations.
     ScaleReplicaSet(ScaleReplicaSet),
     /// Give an existing ReplicaSet a new revision number (rollback to it) and the
@@ -104,11 +104,19 @@ pub struct EventNote {
 impl EventNote {
     /// A Normal event.
     pub fn normal(reason: &str, message: impl Into<String>) -> Self {
-        Self { kind: EventKind::Normal, reason: reason.into(), message: message.into() }
+        Self {
+            kind: EventKind::Normal,
+            reason: reason.into(),
+            message: message.into(),
+        }
     }
 
     /// A Warning event.
     pub fn warning(reason: &str, message: impl Into<String>) -> Self {
-        Self { kind: EventKind::Warning, reason: reason.into(), message: message.into() }
+        Self {
+            kind: EventKind::Warning,
+            reason: reason.into(),
+            message: message.into(),
+        }
     }
 }

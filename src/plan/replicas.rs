@@ -23,14 +23,22 @@ pub struct Limits {
 impl Limits {
     /// Resolves the limits for `replicas`. Invalid values (rejected earlier by validation)
     /// count as 0.
-    pub fn resolve(replicas: i32, max_surge: Option<&IntOrString>, max_unavailable: Option<&IntOrString>) -> Self {
+    pub fn resolve(
+        replicas: i32,
+        max_surge: Option<&IntOrString>,
+        max_unavailable: Option<&IntOrString>,
+    ) -> Self {
         let replicas = replicas.max(0);
         let surge = scaled(max_surge, replicas, true);
         let mut unavailable = scaled(max_unavailable, replicas, false);
         if surge == 0 && unavailable == 0 {
             unavailable = 1;
         }
-        Self { replicas, max_surge: surge, max_unavailable: unavailable.min(replicas) }
+        Self {
+            replicas,
+            max_surge: surge,
+            max_unavailable: unavailable.min(replicas),
+        }
     }
 
     /// `replicas + maxSurge`: the most pods (by ReplicaSet size) a rollout may ask for.
@@ -55,7 +63,11 @@ pub fn scaled(value: Option<&IntOrString>, total: i32, round_up: bool) -> i32 {
         return numerator.max(0);
     }
     let product = i64::from(numerator.max(0)) * i64::from(total.max(0));
-    let scaled = if round_up { (product + 99) / 100 } else { product / 100 };
+    let scaled = if round_up {
+        (product + 99) / 100
+    } else {
+        product / 100
+    };
     i32::try_from(scaled).unwrap_or(i32::MAX)
 }
 

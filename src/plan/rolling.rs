@@ -34,15 +34,32 @@ pub const BLOCKED_RECHECK: Duration = Duration::from_secs(10);
 pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemplateSpec) -> Plan {
     let spec = &obs.rollout.spec;
     let prior = &obs.rollout.status;
-    let limits = Limits::resolve(spec.replicas, strategy.max_surge.as_ref(), strategy.max_unavailable.as_ref());
-    let live: Vec<ReplicaSetView> = obs.replica_sets.iter().filter(|rs| !rs.deleting).cloned().collect();
+    let limits = Limits::resolve(
+        spec.replicas,
+        strategy.max_surge.as_ref(),
+        strategy.max_unavailable.as_ref(),
+    );
+    let live: Vec<ReplicaSetView> = obs
+        .replica_sets
+        .iter()
+        .filter(|rs| !rs.deleting)
+        .cloned()
+        .collect();
     let fingerprint = revision::fingerprint(template);
     let existing_new = revision::find_by_fingerprint(&live, &fingerprint).cloned();
     let (new_hash, collision_count) = match &existing_new {
         Some(rs) => (rs.pod_template_hash.clone(), prior.collision_count),
-        None => revision::free_name(&obs.rollout.name, template, prior.collision_count, &obs.replica_sets),
+        None => revision::free_name(
+            &obs.rollout.name,
+            template,
+            prior.collision_count,
+            &obs.replica_sets,
+        ),
     };
-    let new_name = existing_new.as_ref().map_or_else(|| format!("{}-{new_hash}", obs.rollout.name), |rs| rs.name.clone());
+    let new_name = existing_new.as_ref().map_or_else(
+        || format!("{}-{new_hash}", obs.rollout.name),
+        |rs| rs.name.clone(),
+    );
     let counts = count(&live, existing_new.as_ref());
     let complete = is_complete(&live, existing_new.as_ref(), limits.replicas);
 
@@ -64,15 +81,16 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
         .as_deref()
         .filter(|h| *h != new_hash)
         .and_then(|h| live.iter().find(|rs| rs.pod_template_hash == h));
-    let timed_out = !complete
-        && !spec.paused
-        && !was_aborted
-        && ((prior.phase == Some(RolloutPhase::Degraded)
-            && obs.rollout.status.conditions.iter().any(|c| {
-                c.type_ == types::PROGRESSING && c.reason == reasons::PROGRESS_DEADLINE_EXCEEDED
-            })
-            && !progressed)
-            || past(last_progress, deadline, obs.now));
+    let timed_out =
+        !complete
+            && !spec.paused
+            && !was_aborted
+            && ((prior.phase == Some(RolloutPhase::Degraded)
+                && obs.rollout.status.conditions.iter().any(|c| {
+                    c.type_ == types::PROGRESSING && c.reason == reasons::PROGRESS_DEADLINE_EXCEEDED
+                })
+                && !progressed)
+                || past(last_progress, deadline, obs.now));
     let aborted = was_aborted || (timed_out && spec.progress_deadline_abort && stable_rs.is_some());
 
     // Scaling.
@@ -80,19 +98,39 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
     let mut ledger = DisruptionLedger::new(&obs.disruption_budgets, &obs.replica_sets);
     let mut actions = Vec::new();
     let mut notes = Vec::new();
-    let target = if aborted { stable_rs.map(|rs| rs.name.clone()) } else { Some(new_name.clone()) };
+    let target = if aborted {
+        stable_rs.map(|rs| rs.name.clone())
+    } else {
+        Some(new_name.clone())
+    };
     if scaling::is_scaling_event(&w, limits.replicas) {
         // Also while paused: a replica-count change is applied, the rollout is not advanced.
         let target = target.as_deref().filter(|t| w.get(t).is_some());
-        scaling::scale(&mut w, target, limits, prior.replicas, &obs.replica_sets, &mut ledger);
+        scaling::scale(
+            &mut w,
+            target,
+            limits,
+            prior.replicas,
+            &obs.replica_sets,
+            &mut ledger,
+        );
     } else if !spec.paused {
         if !aborted {
-            ensure_new(obs, &mut w, existing_new.as_ref(), &new_name, &new_hash, &fingerprint, template, limits)
-                .into_iter()
-                .for_each(|(a, n)| {
-                    actions.push(a);
-                    notes.extend(n);
-                });
+            ensure_new(
+                obs,
+                &mut w,
+                existing_new.as_ref(),
+                &new_name,
+                &new_hash,
+                &fingerprint,
+                template,
+                limits,
+            )
+            .into_iter()
+            .for_each(|(a, n)| {
+                actions.push(a);
+                notes.extend(n);
+            });
         }
         if let Some(t) = target.as_deref().filter(|t| w.get(t).is_some())
             && !reconcile_new(&mut w, t, limits, &obs.replica_sets, &mut ledger)
@@ -107,10 +145,15 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
     if (complete && !aborted) || spec.paused {
         let old: Vec<&ReplicaSetView> = live.iter().filter(|rs| rs.name != new_name).collect();
         for rs in revision::history_to_delete(&old, spec.revision_history_limit) {
-            actions.push(Action::DeleteReplicaSet { name: rs.name.clone() });
+            actions.push(Action::DeleteReplicaSet {
+                name: rs.name.clone(),
+            });
             notes.push(EventNote::normal(
                 events::REPLICA_SET_DELETED,
-                format!("Deleted old ReplicaSet {} (revision {}) beyond revisionHistoryLimit", rs.name, rs.revision),
+                format!(
+                    "Deleted old ReplicaSet {} (revision {}) beyond revisionHistoryLimit",
+                    rs.name, rs.revision
+                ),
             ));
         }
     }
@@ -142,7 +185,11 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
             format!("revision {new_hash} made no progress for {deadline_text}; rolled back to stable revision {stable_text}"),
         );
     } else if spec.paused {
-        b.condition_unknown(types::PROGRESSING, reasons::ROLLOUT_PAUSED, "rollout is paused by spec.paused");
+        b.condition_unknown(
+            types::PROGRESSING,
+            reasons::ROLLOUT_PAUSED,
+            "rollout is paused by spec.paused",
+        );
     } else if complete {
         b.condition(
             types::PROGRESSING,
@@ -162,7 +209,12 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
         if b.prior_reason(types::PROGRESSING) != Some(reasons::BLOCKED_BY_DISRUPTION_BUDGET) {
             b.event(EventNote::warning(reasons::BLOCKED_BY_DISRUPTION_BUDGET, &msg));
         }
-        b.condition(types::PROGRESSING, true, reasons::BLOCKED_BY_DISRUPTION_BUDGET, msg);
+        b.condition(
+            types::PROGRESSING,
+            true,
+            reasons::BLOCKED_BY_DISRUPTION_BUDGET,
+            msg,
+        );
     } else if created {
         b.condition(
             types::PROGRESSING,
@@ -177,7 +229,12 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
             reasons::REPLICA_SET_UPDATED,
             format!("ReplicaSet {new_name} is progressing"),
         );
-    } else if b.prior().conditions.iter().all(|c| c.type_ != types::PROGRESSING || c.status != "True") {
+    } else if b
+        .prior()
+        .conditions
+        .iter()
+        .all(|c| c.type_ != types::PROGRESSING || c.status != "True")
+    {
         b.condition(
             types::PROGRESSING,
             true,
@@ -189,23 +246,52 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
     b.condition(
         types::AVAILABLE,
         available_ok,
-        if available_ok { reasons::MINIMUM_REPLICAS_AVAILABLE } else { reasons::MINIMUM_REPLICAS_UNAVAILABLE },
-        format!("{} of {} pods available (minimum {})", counts.available, limits.replicas, limits.min_available()),
+        if available_ok {
+            reasons::MINIMUM_REPLICAS_AVAILABLE
+        } else {
+            reasons::MINIMUM_REPLICAS_UNAVAILABLE
+        },
+        format!(
+            "{} of {} pods available (minimum {})",
+            counts.available,
+            limits.replicas,
+            limits.min_available()
+        ),
     );
     if spec.paused {
-        b.condition(types::PAUSED, true, reasons::ROLLOUT_PAUSED, "paused by spec.paused");
+        b.condition(
+            types::PAUSED,
+            true,
+            reasons::ROLLOUT_PAUSED,
+            "paused by spec.paused",
+        );
     } else {
         b.condition(types::PAUSED, false, reasons::NOT_PAUSED, "not paused");
     }
     let healthy = complete && !aborted;
     let (healthy_reason, healthy_msg) = if healthy {
-        (reasons::ROLLOUT_COMPLETED, format!("all {} replicas run revision {new_hash} and are available", limits.replicas))
+        (
+            reasons::ROLLOUT_COMPLETED,
+            format!(
+                "all {} replicas run revision {new_hash} and are available",
+                limits.replicas
+            ),
+        )
     } else if aborted {
-        (reasons::ROLLOUT_ABORTED, format!("revision {new_hash} was rolled back"))
+        (
+            reasons::ROLLOUT_ABORTED,
+            format!("revision {new_hash} was rolled back"),
+        )
     } else if timed_out {
-        (reasons::PROGRESS_DEADLINE_EXCEEDED, format!("no progress for {deadline_text}"))
+        (
+            reasons::PROGRESS_DEADLINE_EXCEEDED,
+            format!("no progress for {deadline_text}"),
+        )
     } else {
-        (reasons::ROLLOUT_NOT_COMPLETED, format!("{} of {} replicas updated", counts.updated, limits.replicas))
+        (
+            reasons::ROLLOUT_NOT_COMPLETED,
+            format!("{} of {} replicas updated", counts.updated, limits.replicas),
+        )
     };
     b.condition(types::HEALTHY, healthy, healthy_reason, healthy_msg);
     b.clear_condition(types::INVALID_SPEC);
@@ -230,7 +316,11 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemp
     if blocked.is_some() && !timed_out && !aborted {
         requeue_after = Some(requeue_after.map_or(BLOCKED_RECHECK, |r| r.min(BLOCKED_RECHECK)));
     }
-    Plan { actions, status, requeue_after }
+    Plan {
+        actions,
+        status,
+        requeue_after,
+    }
 }
 
 /// Creates the ReplicaSet for the template, or renumbers an existing one re-used by a
@@ -252,10 +342,17 @@ fn ensure_new(
     match existing {
         None => {
             let current = w.total();
-            let replicas =
-                if current >= limits.max_total() { 0 } else { (limits.max_total() - current).min(limits.replicas) };
+            let replicas = if current >= limits.max_total() {
+                0
+            } else {
+                (limits.max_total() - current).min(limits.replicas)
+            };
             let (labelled, selector) = revision::with_hash_label(template, &spec.selector, hash);
-            let labels = labelled.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+            let labels = labelled
+                .metadata
+                .as_ref()
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default();
             w.add_created(ReplicaSetView {
                 name: name.to_string(),
                 pod_template_hash: hash.to_string(),
@@ -277,7 +374,7 @@ fn ensure_new(
                 format!("Created ReplicaSet {name} (revision {next}) with {replicas} replicas"),
             );
             Some((
-                Action::CreateReplicaSet(NewReplicaSet {
+                Action::CreateReplicaSet(Box::new(NewReplicaSet {
                     name: name.to_string(),
                     pod_template_hash: hash.to_string(),
                     template_fingerprint: fingerprint.to_string(),
@@ -288,7 +385,7 @@ fn ensure_new(
                     min_ready_seconds: spec.min_ready_seconds,
                     selector,
                     template: labelled,
-                }),
+                })),
                 Some(note),
             ))
         }
@@ -301,7 +398,10 @@ fn ensure_new(
             let note = (renumber && rs.revision > 0).then(|| {
                 EventNote::normal(
                     events::ROLLED_BACK,
-                    format!("Rolling back to ReplicaSet {} (revision {} becomes {next})", rs.name, rs.revision),
+                    format!(
+                        "Rolling back to ReplicaSet {} (revision {} becomes {next})",
+                        rs.name, rs.revision
+                    ),
                 )
             });
             Some((
@@ -336,7 +436,11 @@ fn reconcile_new(
         }
     } else {
         let room = limits.max_total() - w.total();
-        if room <= 0 { size } else { size + room.min(limits.replicas - size) }
+        if room <= 0 {
+            size
+        } else {
+            size + room.min(limits.replicas - size)
+        }
     };
     if want == size {
         return false;
@@ -426,7 +530,10 @@ fn is_complete(live: &[ReplicaSetView], new: Option<&ReplicaSetView>, replicas: 
     new.replicas == replicas
         && new.status.replicas == replicas
         && new.countable_available() == replicas
-        && live.iter().filter(|rs| rs.name != new.name).all(|rs| rs.replicas == 0 && rs.status.replicas == 0)
+        && live
+            .iter()
+            .filter(|rs| rs.name != new.name)
+            .all(|rs| rs.replicas == 0 && rs.status.replicas == 0)
 }
 
 fn past(since: Timestamp, deadline: Duration, now: Timestamp) -> bool {
@@ -456,12 +563,22 @@ fn summary(
     deadline: &str,
 ) -> String {
     match phase {
-        RolloutPhase::Healthy => format!("revision {hash}: {}/{} replicas available", c.available, limits.replicas),
-        RolloutPhase::Aborted => format!("revision {hash} aborted after {deadline} without progress; returning to stable"),
+        RolloutPhase::Healthy => format!(
+            "revision {hash}: {}/{} replicas available",
+            c.available, limits.replicas
+        ),
+        RolloutPhase::Aborted => {
+            format!("revision {hash} aborted after {deadline} without progress; returning to stable")
+        }
         RolloutPhase::Degraded => format!("revision {hash}: no progress for {deadline}"),
         RolloutPhase::Paused => format!("paused: {} of {} replicas updated", c.updated, limits.replicas),
         RolloutPhase::Progressing => match blocked {
-            Some(b) => format!("{} ({} of {} pods removed)", blocked_message(b), b.removed, b.wanted),
+            Some(b) => format!(
+                "{} ({} of {} pods removed)",
+                blocked_message(b),
+                b.removed,
+                b.wanted
+            ),
             None => format!(
                 "revision {hash}: {} of {} updated, {} available (minimum {}), {} old",
                 c.updated,

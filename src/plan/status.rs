@@ -11,7 +11,13 @@ use crate::api::{
 };
 
 /// Order in which condition types appear.
-const ORDER: [&str; 5] = [types::PROGRESSING, types::AVAILABLE, types::PAUSED, types::HEALTHY, types::INVALID_SPEC];
+const ORDER: [&str; 5] = [
+    types::PROGRESSING,
+    types::AVAILABLE,
+    types::PAUSED,
+    types::HEALTHY,
+    types::INVALID_SPEC,
+];
 
 /// Pod counts summed over a rollout's ReplicaSets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -61,7 +67,11 @@ impl<'a> StatusBuilder<'a> {
         let mut status = obs.rollout.status.clone();
         status.observed_generation = Some(obs.rollout.generation);
         status.selector = Some(crate::api::selector::to_query(&obs.rollout.spec.selector));
-        Self { obs, status, events: Vec::new() }
+        Self {
+            obs,
+            status,
+            events: Vec::new(),
+        }
     }
 
     /// The status being built.
@@ -94,7 +104,13 @@ impl<'a> StatusBuilder<'a> {
     }
 
     fn condition_value(&mut self, type_: &str, status: &str, reason: &str, message: impl Into<String>) {
-        let prior = self.obs.rollout.status.conditions.iter().find(|c| c.type_ == type_);
+        let prior = self
+            .obs
+            .rollout
+            .status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == type_);
         let transition = match prior {
             Some(p) if p.status == status => p.last_transition_time.clone(),
             _ => Time(self.obs.now),
@@ -123,7 +139,13 @@ impl<'a> StatusBuilder<'a> {
 
     /// The prior reason of a condition.
     pub fn prior_reason(&self, type_: &str) -> Option<&str> {
-        self.obs.rollout.status.conditions.iter().find(|c| c.type_ == type_).map(|c| c.reason.as_str())
+        self.obs
+            .rollout
+            .status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == type_)
+            .map(|c| c.reason.as_str())
     }
 
     /// Sets phase and message, adds the phase-transition event, orders conditions.
@@ -141,7 +163,9 @@ impl<'a> StatusBuilder<'a> {
     pub fn finish_quiet(mut self, phase: RolloutPhase, message: String) -> (RolloutStatus, Vec<EventNote>) {
         self.status.phase = Some(phase);
         self.status.message = Some(message);
-        self.status.conditions.sort_by_key(|c| ORDER.iter().position(|t| *t == c.type_).unwrap_or(ORDER.len()));
+        self.status
+            .conditions
+            .sort_by_key(|c| ORDER.iter().position(|t| *t == c.type_).unwrap_or(ORDER.len()));
         (self.status, self.events)
     }
 

@@ -240,7 +240,12 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
             allowed_before = cluster
                 .budgets
                 .iter()
-                .map(|(b, _)| (b.metadata.name.clone().unwrap_or_default(), cluster.budget_status(b, now).disruptions_allowed))
+                .map(|(b, _)| {
+                    (
+                        b.metadata.name.clone().unwrap_or_default(),
+                        cluster.budget_status(b, now).disruptions_allowed,
+                    )
+                })
                 .collect();
         }
         let p = plan(&obs);
@@ -264,8 +269,16 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
             continue;
         }
         lagged = false;
-        let pods_changed =
-            sync(&mut cluster, &mut out, &rollout, now, elapsed, &mut rng, user_scaled_down, &allowed_before);
+        let pods_changed = sync(
+            &mut cluster,
+            &mut out,
+            &rollout,
+            now,
+            elapsed,
+            &mut rng,
+            user_scaled_down,
+            &allowed_before,
+        );
         user_scaled_down = false;
         record(&mut out, elapsed, &p, &cluster, phase_changed || wrote, now);
 
@@ -279,9 +292,16 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
             continue;
         }
         passes = 0;
-        let next_change = changes.peek().map(|c| start + SignedDuration::try_from(c.at).unwrap_or_default());
-        let requeue = p.requeue_after.map(|d| now + SignedDuration::try_from(d).unwrap_or_default());
-        let next = [cluster.next_pod_event(now), requeue, next_change].into_iter().flatten().min();
+        let next_change = changes
+            .peek()
+            .map(|c| start + SignedDuration::try_from(c.at).unwrap_or_default());
+        let requeue = p
+            .requeue_after
+            .map(|d| now + SignedDuration::try_from(d).unwrap_or_default());
+        let next = [cluster.next_pod_event(now), requeue, next_change]
+            .into_iter()
+            .flatten()
+            .min();
         let limit = start + SignedDuration::try_from(sc.time_limit).unwrap_or_default();
         match next {
             Some(t) if t <= limit => {
@@ -299,7 +319,12 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
     }
     out.status = rollout.status.clone();
     out.replica_sets = rows(&cluster, now);
-    out.final_fingerprint = rollout.spec.template.as_ref().map(revision::fingerprint).unwrap_or_default();
+    out.final_fingerprint = rollout
+        .spec
+        .template
+        .as_ref()
+        .map(revision::fingerprint)
+        .unwrap_or_default();
     out.elapsed = Duration::try_from(now.duration_since(start)).unwrap_or_default();
     Ok(out)
 }
@@ -320,7 +345,9 @@ pub fn previous_template(template: &PodTemplateSpec) -> PodTemplateSpec {
 /// A previous revision at full size, Ready an hour ago, with the status a completed rollout
 /// of it would have left.
 fn seed_previous(rollout: &mut RolloutView, cluster: &mut Cluster, start: Timestamp) {
-    let Some(template) = rollout.spec.template.as_ref() else { return };
+    let Some(template) = rollout.spec.template.as_ref() else {
+        return;
+    };
     let previous = previous_template(template);
     let hash = revision::pod_template_hash(&previous, None);
     let name = format!("{}-{hash}", rollout.name);
@@ -329,7 +356,10 @@ fn seed_previous(rollout: &mut RolloutView, cluster: &mut Cluster, start: Timest
     let limits = limits_of(rollout);
     let long_ago = start - SignedDuration::from_hours(1);
     let pods = (0..replicas)
-        .map(|i| SimPod { serial: u64::try_from(i).unwrap_or(0), ready_at: Some(long_ago) })
+        .map(|i| SimPod {
+            serial: u64::try_from(i).unwrap_or(0),
+            ready_at: Some(long_ago),
+        })
         .collect();
     let view = ReplicaSetView {
         name: name.clone(),
@@ -376,8 +406,17 @@ fn sync(
 ) -> bool {
     let pods_before: Vec<usize> = cluster.replica_sets.values().map(|rs| rs.pods.len()).collect();
     let available_before = cluster.available_now(now);
-    let labels_of = |cluster: &Cluster, rs: &str| cluster.replica_sets.get(rs).map(|r| r.view.template_labels.clone());
-    let labels: Vec<_> = cluster.replica_sets.keys().map(|k| (k.clone(), labels_of(cluster, k))).collect();
+    let labels_of = |cluster: &Cluster, rs: &str| {
+        cluster
+            .replica_sets
+            .get(rs)
+            .map(|r| r.view.template_labels.clone())
+    };
+    let labels: Vec<_> = cluster
+        .replica_sets
+        .keys()
+        .map(|k| (k.clone(), labels_of(cluster, k)))
+        .collect();
     let deleted = cluster.sync_pods(now, rng);
     cluster.sync_status(now);
     cluster.sync_budgets(now);
@@ -398,11 +437,18 @@ fn sync(
                     *ready
                         && labels.iter().any(|(n, l)| {
                             n == rs
-                                && sel.as_ref().zip(l.as_ref()).is_some_and(|(s, l)| selector::matches(s, l).unwrap_or(false))
+                                && sel
+                                    .as_ref()
+                                    .zip(l.as_ref())
+                                    .is_some_and(|(s, l)| selector::matches(s, l).unwrap_or(false))
                         })
                 })
                 .count();
-            BudgetCheck { name, allowed_before, ready_removed: i32::try_from(ready_removed).unwrap_or(i32::MAX) }
+            BudgetCheck {
+                name,
+                allowed_before,
+                ready_removed: i32::try_from(ready_removed).unwrap_or(i32::MAX),
+            }
         })
         .collect();
     out.syncs.push(SyncCheck {
@@ -464,7 +510,12 @@ fn apply_plan(p: &Plan, cluster: &mut Cluster, now: Timestamp) -> bool {
                     name: n.name.clone(),
                     pod_template_hash: n.pod_template_hash.clone(),
                     template_fingerprint: Some(n.template_fingerprint.clone()),
-                    template_labels: n.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default(),
+                    template_labels: n
+                        .template
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.labels.clone())
+                        .unwrap_or_default(),
                     revision: n.revision,
                     revision_history: Vec::new(),
                     created: now,
@@ -476,7 +527,13 @@ fn apply_plan(p: &Plan, cluster: &mut Cluster, now: Timestamp) -> bool {
                     max_replicas: Some(n.max_replicas),
                     deleting: false,
                 };
-                cluster.replica_sets.entry(n.name.clone()).or_insert(SimReplicaSet { view, pods: Vec::new() });
+                cluster
+                    .replica_sets
+                    .entry(n.name.clone())
+                    .or_insert(SimReplicaSet {
+                        view,
+                        pods: Vec::new(),
+                    });
             }
             Action::ScaleReplicaSet(s) => {
                 if let Some(rs) = cluster.replica_sets.get_mut(&s.name) {
@@ -509,7 +566,12 @@ fn apply_change(rollout: &mut RolloutView, change: Change) {
         Change::Paused(p) => spec.paused = p,
         Change::Template(t) => spec.template = Some(*t),
         Change::Image(image) => {
-            if let Some(c) = spec.template.as_mut().and_then(|t| t.spec.as_mut()).and_then(|s| s.containers.first_mut()) {
+            if let Some(c) = spec
+                .template
+                .as_mut()
+                .and_then(|t| t.spec.as_mut())
+                .and_then(|s| s.containers.first_mut())
+            {
                 c.image = Some(image);
             }
         }
@@ -528,7 +590,13 @@ pub fn limits_of(rollout: &RolloutView) -> Limits {
         Some(StrategyRef::RollingUpdate(r)) => {
             Limits::resolve(spec.replicas, r.max_surge.as_ref(), r.max_unavailable.as_ref())
         }
-        Some(StrategyRef::Canary(c)) => Limits::resolve(spec.replicas, c.max_surge.as_ref(), c.max_unavailable.as_ref()),
-        _ => Limits { replicas: spec.replicas, max_surge: 0, max_unavailable: 0 },
+        Some(StrategyRef::Canary(c)) => {
+            Limits::resolve(spec.replicas, c.max_surge.as_ref(), c.max_unavailable.as_ref())
+        }
+        _ => Limits {
+            replicas: spec.replicas,
+            max_surge: 0,
+            max_unavailable: 0,
+        },
     }
 }

@@ -26,9 +26,16 @@ pub fn labels() -> BTreeMap<String, String> {
 
 pub fn template(image: &str) -> PodTemplateSpec {
     PodTemplateSpec {
-        metadata: Some(ObjectMeta { labels: Some(labels()), ..Default::default() }),
+        metadata: Some(ObjectMeta {
+            labels: Some(labels()),
+            ..Default::default()
+        }),
         spec: Some(PodSpec {
-            containers: vec![Container { name: "web".into(), image: Some(image.into()), ..Default::default() }],
+            containers: vec![Container {
+                name: "web".into(),
+                image: Some(image.into()),
+                ..Default::default()
+            }],
             ..Default::default()
         }),
     }
@@ -45,7 +52,10 @@ pub fn ios(v: &str) -> IntOrString {
 pub fn spec(replicas: i32, surge: &str, unavailable: &str, image: &str) -> RolloutSpec {
     RolloutSpec {
         replicas,
-        selector: LabelSelector { match_labels: Some(labels()), ..Default::default() },
+        selector: LabelSelector {
+            match_labels: Some(labels()),
+            ..Default::default()
+        },
         template: Some(template(image)),
         workload_ref: None,
         min_ready_seconds: 0,
@@ -58,7 +68,13 @@ pub fn spec(replicas: i32, surge: &str, unavailable: &str, image: &str) -> Rollo
 }
 
 pub fn rollout(spec: RolloutSpec) -> RolloutView {
-    RolloutView { name: "web".into(), namespace: "default".into(), generation: 2, spec, status: RolloutStatus::default() }
+    RolloutView {
+        name: "web".into(),
+        namespace: "default".into(),
+        generation: 2,
+        spec,
+        status: RolloutStatus::default(),
+    }
 }
 
 /// A ReplicaSet made by Ramp from `template(image)`, fully observed, all pods available.
@@ -77,7 +93,11 @@ pub fn rs(image: &str, revision: u64, replicas: i32) -> ReplicaSetView {
         created: epoch() + SignedDuration::from_mins(i64::try_from(revision).unwrap()),
         replicas,
         min_ready_seconds: 0,
-        status: PodCounts { replicas, ready: replicas, available: replicas },
+        status: PodCounts {
+            replicas,
+            ready: replicas,
+            available: replicas,
+        },
         status_current: true,
         desired_replicas: None,
         max_replicas: None,
@@ -112,7 +132,10 @@ impl RsExt for ReplicaSetView {
 pub fn pdb(name: &str, allowed: i32, healthy: i32) -> DisruptionBudgetView {
     DisruptionBudgetView {
         name: name.into(),
-        selector: Some(LabelSelector { match_labels: Some(labels()), ..Default::default() }),
+        selector: Some(LabelSelector {
+            match_labels: Some(labels()),
+            ..Default::default()
+        }),
         disruptions_allowed: allowed,
         current_healthy: healthy,
         status_current: true,
@@ -120,5 +143,10 @@ pub fn pdb(name: &str, allowed: i32, healthy: i32) -> DisruptionBudgetView {
 }
 
 pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<DisruptionBudgetView>) -> Observed {
-    Observed { rollout, replica_sets: rss, disruption_budgets: pdbs, now: epoch() + SignedDuration::from_hours(1) }
+    Observed {
+        rollout,
+        replica_sets: rss,
+        disruption_budgets: pdbs,
+        now: epoch() + SignedDuration::from_hours(1),
+    }
 }
