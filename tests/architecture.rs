@@ -38,10 +38,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn plan_has_no_io_and_reads_no_clock() {
     let mut files = Vec::new();
-    rust_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan"),
-        &mut files,
-    );
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan"), &mut files);
     assert!(files.len() >= 5, "src/plan found: {files:?}");
     let mut hits = Vec::new();
     for f in &files {
@@ -55,9 +52,5 @@ fn plan_has_no_io_and_reads_no_clock() {
             }
         }
     }
-    assert!(
-        hits.is_empty(),
-        "the planner must stay pure:\n{}",
-        hits.join("\n")
-    );
+    assert!(hits.is_empty(), "the planner must stay pure:\n{}", hits.join("\n"));
 }

@@ -27,22 +27,13 @@ fn plan_prints_a_timeline_that_ends_healthy() {
     let o = ramp(&["plan", "--file", "examples/rolling.yaml"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(
-        text.contains("maxSurge 3, maxUnavailable 2 (at most 13 pods, at least 8 available)"),
-        "{text}"
-    );
+    assert!(text.contains("maxSurge 3, maxUnavailable 2 (at most 13 pods, at least 8 available)"), "{text}");
     assert!(text.contains("create web-"), "{text}");
     assert!(
         text.contains("warning BlockedByDisruptionBudget"),
         "the example's budget paces the rollout: {text}"
     );
-    assert!(
-        text.lines()
-            .last()
-            .unwrap_or_default()
-            .starts_with("Result: Healthy after"),
-        "{text}"
-    );
+    assert!(text.lines().last().unwrap_or_default().starts_with("Result: Healthy after"), "{text}");
 }
 
 #[test]
@@ -55,17 +46,9 @@ fn plan_json_is_complete_and_within_bounds() {
     let timeline = v["timeline"].as_array().expect("timeline");
     assert!(timeline.len() > 5);
     for entry in timeline {
-        let desired: i64 = entry["replicaSets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["desired"].as_i64().unwrap())
-            .sum();
-        assert!(
-            desired <= 13,
-            "more than replicas + maxSurge at {}: {desired}",
-            entry["atSeconds"]
-        );
+        let desired: i64 =
+            entry["replicaSets"].as_array().unwrap().iter().map(|r| r["desired"].as_i64().unwrap()).sum();
+        assert!(desired <= 13, "more than replicas + maxSurge at {}: {desired}", entry["atSeconds"]);
     }
     let finals = v["finalReplicaSets"].as_array().unwrap();
     assert_eq!(finals.iter().filter(|r| r["available"] == 10).count(), 1);
@@ -73,24 +56,8 @@ fn plan_json_is_complete_and_within_bounds() {
 
 #[test]
 fn plan_is_reproducible_from_its_seed() {
-    let a = ramp(&[
-        "plan",
-        "--file",
-        "examples/rolling.yaml",
-        "--seed",
-        "7",
-        "--jitter",
-        "9s",
-    ]);
-    let b = ramp(&[
-        "plan",
-        "--file",
-        "examples/rolling.yaml",
-        "--seed",
-        "7",
-        "--jitter",
-        "9s",
-    ]);
+    let a = ramp(&["plan", "--file", "examples/rolling.yaml", "--seed", "7", "--jitter", "9s"]);
+    let b = ramp(&["plan", "--file", "examples/rolling.yaml", "--seed", "7", "--jitter", "9s"]);
     assert!(a.status.success());
     assert_eq!(stdout(&a), stdout(&b));
 }
@@ -106,15 +73,7 @@ fn plan_shows_the_progress_deadline_when_new_pods_never_get_ready() {
 
 #[test]
 fn plan_applies_replica_changes_mid_rollout() {
-    let o = ramp(&[
-        "plan",
-        "--file",
-        "examples/rolling.yaml",
-        "--scale",
-        "20@15s",
-        "--output",
-        "json",
-    ]);
+    let o = ramp(&["plan", "--file", "examples/rolling.yaml", "--scale", "20@15s", "--output", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["status"]["availableReplicas"], 20);
@@ -144,11 +103,7 @@ fn invalid_manifest_is_refused_with_every_problem_and_exit_code_2() {
 
     let o = ramp(&["plan", "--file", "does/not/exist.yaml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).starts_with("error: cannot read does/not/exist.yaml"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).starts_with("error: cannot read does/not/exist.yaml"), "{}", stderr(&o));
 }
 
 #[test]
@@ -158,9 +113,6 @@ fn crd_command_prints_the_committed_crds_from_both_binaries() {
     let o = ramp(&["crd"]);
     assert!(o.status.success());
     assert_eq!(stdout(&o), committed);
-    let plugin = Command::new(env!("CARGO_BIN_EXE_kubectl-ramp"))
-        .arg("crd")
-        .output()
-        .unwrap();
+    let plugin = Command::new(env!("CARGO_BIN_EXE_kubectl-ramp")).arg("crd").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&plugin.stdout), committed);
 }

@@ -16,16 +16,8 @@ fn crd() -> CustomResourceDefinition {
 
 fn schema() -> Value {
     let crd = crd();
-    serde_json::to_value(
-        crd.spec.versions[0]
-            .schema
-            .as_ref()
-            .unwrap()
-            .open_api_v3_schema
-            .as_ref()
-            .unwrap(),
-    )
-    .unwrap()
+    serde_json::to_value(crd.spec.versions[0].schema.as_ref().unwrap().open_api_v3_schema.as_ref().unwrap())
+        .unwrap()
 }
 
 #[test]
@@ -47,10 +39,8 @@ fn committed_reference_matches_the_types() {
         committed == generated,
         "docs/reference.md is stale: regenerate it with `cargo run -- crd --reference > docs/reference.md`"
     );
-    for field in [
-        "`spec.strategy.rollingUpdate.maxSurge`",
-        "`spec.progressDeadline` | duration | `\"10m\"`",
-    ] {
+    for field in ["`spec.strategy.rollingUpdate.maxSurge`", "`spec.progressDeadline` | duration | `\"10m\"`"]
+    {
         assert!(generated.contains(field), "{field} missing");
     }
 }
@@ -60,11 +50,7 @@ fn crd_fits_a_client_side_apply() {
     let yaml = crds_yaml().unwrap();
     let json = serde_json::to_string(&crd()).unwrap();
     assert!(yaml.len() < LAST_APPLIED_LIMIT, "YAML is {} bytes", yaml.len());
-    assert!(
-        json.len() < LAST_APPLIED_LIMIT,
-        "JSON (what the annotation holds) is {} bytes",
-        json.len()
-    );
+    assert!(json.len() < LAST_APPLIED_LIMIT, "JSON (what the annotation holds) is {} bytes", json.len());
 }
 
 #[test]
@@ -83,25 +69,8 @@ fn names_subresources_and_columns() {
     assert_eq!(scale.spec_replicas_path, ".spec.replicas");
     assert_eq!(scale.status_replicas_path, ".status.replicas");
     assert_eq!(scale.label_selector_path.as_deref(), Some(".status.selector"));
-    let columns: Vec<&str> = v
-        .additional_printer_columns
-        .iter()
-        .flatten()
-        .map(|c| c.name.as_str())
-        .collect();
-    assert_eq!(
-        columns,
-        [
-            "Desired",
-            "Current",
-            "Up-to-date",
-            "Available",
-            "Phase",
-            "Step",
-            "Weight",
-            "Age"
-        ]
-    );
+    let columns: Vec<&str> = v.additional_printer_columns.iter().flatten().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["Desired", "Current", "Up-to-date", "Available", "Phase", "Step", "Weight", "Age"]);
 }
 
 #[test]
@@ -150,10 +119,7 @@ fn merge(base: &mut Value, patch: Value) {
 fn cel_failures(obj: &Value) -> Vec<String> {
     match kube_cel::validate(&schema(), obj, None) {
         Ok(()) => Vec::new(),
-        Err(errors) => errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field_path, e.message))
-            .collect(),
+        Err(errors) => errors.iter().map(|e| format!("{}: {}", e.field_path, e.message)).collect(),
     }
 }
 
@@ -171,38 +137,20 @@ fn cel_rules_accept_a_valid_rollout() {
 #[test]
 fn cel_rules_reject_what_the_api_server_must_refuse() {
     let cases = [
-        (
-            json!({"template": null}),
-            "exactly one of template or workloadRef",
-        ),
+        (json!({"template": null}), "exactly one of template or workloadRef"),
         (
             json!({"workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}),
             "exactly one of template or workloadRef",
         ),
-        (
-            json!({"strategy": {"canary": {}}}),
-            "exactly one of rollingUpdate, blueGreen or canary",
-        ),
-        (
-            json!({"strategy": {"rollingUpdate": null}}),
-            "exactly one of rollingUpdate, blueGreen or canary",
-        ),
+        (json!({"strategy": {"canary": {}}}), "exactly one of rollingUpdate, blueGreen or canary"),
+        (json!({"strategy": {"rollingUpdate": null}}), "exactly one of rollingUpdate, blueGreen or canary"),
         (
             json!({"strategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": "0%"}}}),
             "must not both be 0",
         ),
-        (
-            json!({"strategy": {"rollingUpdate": {"maxUnavailable": "101%"}}}),
-            "0% to 100%",
-        ),
-        (
-            json!({"strategy": {"rollingUpdate": {"maxUnavailable": -1}}}),
-            "0% to 100%",
-        ),
-        (
-            json!({"strategy": {"rollingUpdate": {"maxSurge": "lots"}}}),
-            "percentage such as 25%",
-        ),
+        (json!({"strategy": {"rollingUpdate": {"maxUnavailable": "101%"}}}), "0% to 100%"),
+        (json!({"strategy": {"rollingUpdate": {"maxUnavailable": -1}}}), "0% to 100%"),
+        (json!({"strategy": {"rollingUpdate": {"maxSurge": "lots"}}}), "percentage such as 25%"),
         (json!({"progressDeadline": "5 min"}), "must be a duration"),
         (
             json!({"strategy": {"rollingUpdate": null, "canary": {"steps": [{"setWeight": 10, "pause": {}}]}}}),
@@ -234,8 +182,5 @@ fn cel_rules_reject_what_the_api_server_must_refuse() {
 fn setweight_bounds_are_in_the_schema() {
     let s = schema();
     let w = s.pointer("/properties/spec/properties/strategy/properties/canary/properties/steps/items/properties/setWeight").unwrap();
-    assert_eq!(
-        (w["minimum"].as_f64(), w["maximum"].as_f64()),
-        (Some(0.0), Some(100.0))
-    );
+    assert_eq!((w["minimum"].as_f64(), w["maximum"].as_f64()), (Some(0.0), Some(100.0)));
 }

@@ -38,17 +38,11 @@ enum Mid {
 }
 
 fn limit() -> impl Strategy<Value = String> {
-    prop_oneof![
-        (0..=5i32).prop_map(|i| i.to_string()),
-        (0..=200i32).prop_map(|p| format!("{p}%"))
-    ]
+    prop_oneof![(0..=5i32).prop_map(|i| i.to_string()), (0..=200i32).prop_map(|p| format!("{p}%"))]
 }
 
 fn unavailable() -> impl Strategy<Value = String> {
-    prop_oneof![
-        (0..=5i32).prop_map(|i| i.to_string()),
-        (0..=100i32).prop_map(|p| format!("{p}%"))
-    ]
+    prop_oneof![(0..=5i32).prop_map(|i| i.to_string()), (0..=100i32).prop_map(|p| format!("{p}%"))]
 }
 
 fn budget() -> impl Strategy<Value = Budget> {
@@ -94,20 +88,13 @@ fn case(
 ) -> impl Strategy<Value = Case> {
     (
         (0..=50i32, limit(), unavailable(), 0..=20i32),
-        (
-            0..30_000u64,
-            0..20_000u64,
-            any::<u64>(),
-            prop::bool::weighted(0.2),
-            lag,
-        ),
+        (0..30_000u64, 0..20_000u64, any::<u64>(), prop::bool::weighted(0.2), lag),
         budgets,
         prop::collection::vec(mid(), 0..=max_changes),
     )
-        .prop_filter(
-            "maxSurge and maxUnavailable both 0 is invalid",
-            |((_, s, u, _), ..)| !(["0", "0%"].contains(&s.as_str()) && ["0", "0%"].contains(&u.as_str())),
-        )
+        .prop_filter("maxSurge and maxUnavailable both 0 is invalid", |((_, s, u, _), ..)| {
+            !(["0", "0%"].contains(&s.as_str()) && ["0", "0%"].contains(&u.as_str()))
+        })
         .prop_map(
             |(
                 (replicas, surge, unavailable, min_ready),
@@ -153,24 +140,15 @@ fn scenario(c: &Case) -> Scenario {
     for (at, m) in &c.changes {
         let at = Duration::from_secs(*at);
         match m {
-            Mid::Replicas(n) => changes.push(ScheduledChange {
-                at,
-                change: Change::Replicas(*n),
-            }),
-            Mid::Image(v) => changes.push(ScheduledChange {
-                at,
-                change: Change::Image(format!("v{v}")),
-            }),
+            Mid::Replicas(n) => changes.push(ScheduledChange { at, change: Change::Replicas(*n) }),
+            Mid::Image(v) => changes.push(ScheduledChange { at, change: Change::Image(format!("v{v}")) }),
             Mid::Rollback if !c.fresh => changes.push(ScheduledChange {
                 at,
                 change: Change::Template(Box::new(driver::previous_template(&template))),
             }),
             Mid::Rollback => {}
             Mid::Pause(secs) => {
-                changes.push(ScheduledChange {
-                    at,
-                    change: Change::Paused(true),
-                });
+                changes.push(ScheduledChange { at, change: Change::Paused(true) });
                 changes.push(ScheduledChange {
                     at: at + Duration::from_secs(*secs),
                     change: Change::Paused(false),
@@ -187,10 +165,9 @@ fn scenario(c: &Case) -> Scenario {
         .unwrap_or(0);
     let pdb_spec = match &c.budget {
         Budget::None => None,
-        Budget::MaxUnavailable(v) => Some(PodDisruptionBudgetSpec {
-            max_unavailable: Some(ios(v)),
-            ..Default::default()
-        }),
+        Budget::MaxUnavailable(v) => {
+            Some(PodDisruptionBudgetSpec { max_unavailable: Some(ios(v)), ..Default::default() })
+        }
         Budget::MinAvailable(n) => Some(PodDisruptionBudgetSpec {
             min_available: Some(ios(&(*n).min(fewest - 1).max(0).to_string())),
             ..Default::default()
@@ -198,15 +175,9 @@ fn scenario(c: &Case) -> Scenario {
     };
     let budgets = pdb_spec
         .map(|mut s| {
-            s.selector = Some(LabelSelector {
-                match_labels: Some(common::labels()),
-                ..Default::default()
-            });
+            s.selector = Some(LabelSelector { match_labels: Some(common::labels()), ..Default::default() });
             vec![PodDisruptionBudget {
-                metadata: ObjectMeta {
-                    name: Some("web".into()),
-                    ..Default::default()
-                },
+                metadata: ObjectMeta { name: Some("web".into()), ..Default::default() },
                 spec: Some(s),
                 status: None,
             }]
@@ -215,11 +186,7 @@ fn scenario(c: &Case) -> Scenario {
     Scenario {
         rollout,
         budgets,
-        start: if c.fresh {
-            Start::Fresh
-        } else {
-            Start::FromPrevious
-        },
+        start: if c.fresh { Start::Fresh } else { Start::FromPrevious },
         behaviour: PodBehaviour {
             readiness_delay: Duration::from_millis(c.delay_ms),
             jitter: Duration::from_millis(c.jitter_ms),
@@ -235,11 +202,7 @@ fn scenario(c: &Case) -> Scenario {
 /// Asserts every invariant over a whole run; the message says which step broke which one.
 fn check(run: &Run, sc: &Scenario) -> Result<(), TestCaseError> {
     for p in &run.plans {
-        prop_assert!(
-            p.deterministic,
-            "plan at {:?} differed between two calls on the same input",
-            p.at
-        );
+        prop_assert!(p.deterministic, "plan at {:?} differed between two calls on the same input", p.at);
         // The planner never raises the pod count above replicas + maxSurge (it may leave a
         // count that a replica decrease put above it, only lowering it).
         prop_assert!(
@@ -274,17 +237,8 @@ fn check(run: &Run, sc: &Scenario) -> Result<(), TestCaseError> {
             );
         }
     }
-    prop_assert!(
-        run.settled,
-        "did not settle within the time limit (at {:?})",
-        run.elapsed
-    );
-    prop_assert_eq!(
-        run.status.phase,
-        Some(RolloutPhase::Healthy),
-        "final status: {:?}",
-        run.status.message
-    );
+    prop_assert!(run.settled, "did not settle within the time limit (at {:?})", run.elapsed);
+    prop_assert_eq!(run.status.phase, Some(RolloutPhase::Healthy), "final status: {:?}", run.status.message);
     let replicas = final_replicas(sc);
     let hash = run.status.updated_revision.clone().unwrap_or_default();
     for rs in &run.replica_sets {
@@ -296,12 +250,7 @@ fn check(run: &Run, sc: &Scenario) -> Result<(), TestCaseError> {
                 rs
             );
         } else {
-            prop_assert_eq!(
-                (rs.desired, rs.current),
-                (0, 0),
-                "old ReplicaSet still has pods: {:?}",
-                rs
-            );
+            prop_assert_eq!((rs.desired, rs.current), (0, 0), "old ReplicaSet still has pods: {:?}", rs);
         }
     }
     prop_assert_eq!(run.status.available_replicas, replicas);
@@ -314,13 +263,7 @@ fn final_replicas(sc: &Scenario) -> i32 {
     changes.sort_by_key(|c| c.at);
     changes
         .iter()
-        .filter_map(|c| {
-            if let Change::Replicas(n) = c.change {
-                Some(n)
-            } else {
-                None
-            }
-        })
+        .filter_map(|c| if let Change::Replicas(n) = c.change { Some(n) } else { None })
         .next_back()
         .unwrap_or(sc.rollout.spec.replicas)
 }

@@ -37,10 +37,7 @@ fn every_problem_is_reported_with_its_path() {
         "spec.template.metadata.labels: must match spec.selector",
         "spec.strategy.rollingUpdate: maxSurge and maxUnavailable must not both be 0",
     ] {
-        assert!(
-            p.iter().any(|x| x.starts_with(want)),
-            "missing {want:?} in {p:#?}"
-        );
+        assert!(p.iter().any(|x| x.starts_with(want)), "missing {want:?} in {p:#?}");
     }
 }
 
@@ -53,14 +50,9 @@ fn limits_are_checked() {
         )
     );
     assert!(
-        p.iter()
-            .any(|x| x == "spec.strategy.rollingUpdate.maxUnavailable: must be at most 100%, got 150%")
+        p.iter().any(|x| x == "spec.strategy.rollingUpdate.maxUnavailable: must be at most 100%, got 150%")
     );
-    assert_eq!(
-        problems(&spec(3, "250%", "0", "v1")),
-        Vec::<String>::new(),
-        "surge may exceed 100%"
-    );
+    assert_eq!(problems(&spec(3, "250%", "0", "v1")), Vec::<String>::new(), "surge may exceed 100%");
 }
 
 #[test]
@@ -85,21 +77,9 @@ fn empty_selector_and_template_workload_ref_exclusivity() {
         scale_down: None,
     });
     let p = problems(&s);
-    assert!(
-        p.iter()
-            .any(|x| x.starts_with("spec.selector: must not be empty")),
-        "{p:?}"
-    );
-    assert!(
-        p.iter()
-            .any(|x| x == "spec: exactly one of template or workloadRef must be set"),
-        "{p:?}"
-    );
-    assert!(
-        p.iter()
-            .any(|x| x == "spec.workloadRef: must reference an apps/v1 Deployment"),
-        "{p:?}"
-    );
+    assert!(p.iter().any(|x| x.starts_with("spec.selector: must not be empty")), "{p:?}");
+    assert!(p.iter().any(|x| x == "spec: exactly one of template or workloadRef must be set"), "{p:?}");
+    assert!(p.iter().any(|x| x == "spec.workloadRef: must reference an apps/v1 Deployment"), "{p:?}");
 }
 
 #[test]
@@ -111,19 +91,11 @@ fn canary_steps_are_checked_one_by_one() {
             canary_service: Some("web".into()),
             max_surge: Some(ios("1")),
             steps: vec![
-                CanaryStep {
-                    set_weight: Some(20),
-                    ..Default::default()
-                },
+                CanaryStep { set_weight: Some(20), ..Default::default() },
                 CanaryStep::default(),
+                CanaryStep { set_weight: Some(120), ..Default::default() },
                 CanaryStep {
-                    set_weight: Some(120),
-                    ..Default::default()
-                },
-                CanaryStep {
-                    pause: Some(PauseStep {
-                        duration: Some("1 hour".into()),
-                    }),
+                    pause: Some(PauseStep { duration: Some("1 hour".into()) }),
                     ..Default::default()
                 },
                 CanaryStep {
@@ -147,15 +119,9 @@ fn canary_steps_are_checked_one_by_one() {
         "spec.strategy.canary.steps[3].pause.duration: must be a duration",
         "spec.strategy.canary.steps[4].setCanaryScale: must set exactly one of replicas, weight or matchTrafficWeight",
     ] {
-        assert!(
-            p.iter().any(|x| x.starts_with(want)),
-            "missing {want:?} in {p:#?}"
-        );
+        assert!(p.iter().any(|x| x.starts_with(want)), "missing {want:?} in {p:#?}");
     }
-    assert!(
-        !p.iter().any(|x| x.contains("steps[0]")),
-        "step 0 is fine: {p:#?}"
-    );
+    assert!(!p.iter().any(|x| x.contains("steps[0]")), "step 0 is fine: {p:#?}");
 }
 
 #[test]
@@ -171,12 +137,6 @@ fn blue_green_durations_and_services() {
         ..Default::default()
     };
     let p = problems(&s);
-    assert!(
-        p.iter()
-            .any(|x| x == "spec.strategy.blueGreen.previewService: must differ from activeService")
-    );
-    assert!(
-        p.iter()
-            .any(|x| x.starts_with("spec.strategy.blueGreen.scaleDownDelay: must be a duration"))
-    );
+    assert!(p.iter().any(|x| x == "spec.strategy.blueGreen.previewService: must differ from activeService"));
+    assert!(p.iter().any(|x| x.starts_with("spec.strategy.blueGreen.scaleDownDelay: must be a duration")));
 }

@@ -35,10 +35,7 @@ pub fn reference_markdown() -> Result<String, CrdError> {
          *Validated by the API server*; `InvalidSpec` (and `ramp plan`) report the rest with field paths.\n",
     );
     for (section, title) in [("spec", "Spec"), ("status", "Status (written by Ramp)")] {
-        let _ = write!(
-            out,
-            "\n## {title}\n\n| field | type | default | meaning |\n|---|---|---|---|\n"
-        );
+        let _ = write!(out, "\n## {title}\n\n| field | type | default | meaning |\n|---|---|---|---|\n");
         if let Some(s) = schema.pointer(&format!("/properties/{section}")) {
             rows(section, s, &mut out);
         }
@@ -57,16 +54,9 @@ fn rows(path: &str, schema: &Value, out: &mut String) {
         let kube_type = KUBERNETES_TYPES.iter().find(|(k, _)| *k == p).map(|(_, t)| *t);
         let ty = kube_type.map_or_else(|| type_of(prop), |t| format!("`{t}`"));
         let default = prop.get("default").map_or(String::new(), |d| format!("`{d}`"));
-        let description = prop
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .replace('\n', " ");
-        let _ = writeln!(
-            out,
-            "| `{p}` | {ty} | {default} | {} |",
-            description.replace('|', "\\|")
-        );
+        let description =
+            prop.get("description").and_then(Value::as_str).unwrap_or_default().replace('\n', " ");
+        let _ = writeln!(out, "| `{p}` | {ty} | {default} | {} |", description.replace('|', "\\|"));
         if kube_type.is_none() {
             rows(&p, prop, out);
             if let Some(items) = prop.get("items") {
@@ -83,19 +73,12 @@ fn type_of(prop: &Value) -> String {
     let is_duration = prop
         .get("x-kubernetes-validations")
         .and_then(Value::as_array)
-        .is_some_and(|r| {
-            r.iter()
-                .any(|r| r["message"].as_str().is_some_and(|m| m.contains("duration")))
-        });
+        .is_some_and(|r| r.iter().any(|r| r["message"].as_str().is_some_and(|m| m.contains("duration"))));
     if is_duration {
         return "duration".into();
     }
     if let Some(values) = prop.get("enum").and_then(Value::as_array) {
-        let names: Vec<String> = values
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|v| format!("`{v}`"))
-            .collect();
+        let names: Vec<String> = values.iter().filter_map(Value::as_str).map(|v| format!("`{v}`")).collect();
         return names.join(" \\| ");
     }
     let mut ty = match prop.get("type").and_then(Value::as_str) {
@@ -118,32 +101,15 @@ fn type_of(prop: &Value) -> String {
 }
 
 fn rules(path: &str, schema: &Value, out: &mut String) {
-    let shown = if path.is_empty() {
-        "(root)".to_string()
-    } else {
-        format!("`{}`", &path[1..])
-    };
-    for r in schema
-        .get("x-kubernetes-validations")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let _ = writeln!(
-            out,
-            "| {shown} | {} |",
-            r["message"].as_str().unwrap_or_default().replace('|', "\\|")
-        );
+    let shown = if path.is_empty() { "(root)".to_string() } else { format!("`{}`", &path[1..]) };
+    for r in schema.get("x-kubernetes-validations").and_then(Value::as_array).into_iter().flatten() {
+        let _ =
+            writeln!(out, "| {shown} | {} |", r["message"].as_str().unwrap_or_default().replace('|', "\\|"));
     }
     if KUBERNETES_TYPES.iter().any(|(k, _)| format!(".{k}") == path) {
         return;
     }
-    for (name, prop) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (name, prop) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
         rules(&format!("{path}.{name}"), prop, out);
     }
     if let Some(items) = schema.get("items") {

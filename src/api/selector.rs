@@ -17,11 +17,7 @@ pub enum SelectorError {
     UnknownOperator { key: String, operator: String },
     /// In/NotIn without values, or Exists/DoesNotExist with values.
     #[error("operator {operator} for key {key:?} {problem}")]
-    BadValues {
-        key: String,
-        operator: String,
-        problem: &'static str,
-    },
+    BadValues { key: String, operator: String, problem: &'static str },
 }
 
 /// Whether `labels` satisfy `selector`.
@@ -44,11 +40,8 @@ fn requirement_matches(
     labels: &BTreeMap<String, String>,
 ) -> Result<bool, SelectorError> {
     let values = req.values.as_deref().unwrap_or_default();
-    let bad = |problem| SelectorError::BadValues {
-        key: req.key.clone(),
-        operator: req.operator.clone(),
-        problem,
-    };
+    let bad =
+        |problem| SelectorError::BadValues { key: req.key.clone(), operator: req.operator.clone(), problem };
     let value = labels.get(&req.key);
     match req.operator.as_str() {
         "In" | "NotIn" if values.is_empty() => Err(bad("needs at least one value")),
@@ -57,10 +50,7 @@ fn requirement_matches(
         "NotIn" => Ok(value.is_none_or(|v| !values.contains(v))),
         "Exists" => Ok(value.is_some()),
         "DoesNotExist" => Ok(value.is_none()),
-        other => Err(SelectorError::UnknownOperator {
-            key: req.key.clone(),
-            operator: other.to_string(),
-        }),
+        other => Err(SelectorError::UnknownOperator { key: req.key.clone(), operator: other.to_string() }),
     }
 }
 
@@ -98,10 +88,7 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn expr(key: &str, op: &str, values: &[&str]) -> LabelSelectorRequirement {
@@ -126,10 +113,7 @@ mod tests {
             (expr("app", "DoesNotExist", &[]), false),
         ];
         for (req, want) in cases {
-            let sel = LabelSelector {
-                match_expressions: Some(vec![req.clone()]),
-                ..Default::default()
-            };
+            let sel = LabelSelector { match_expressions: Some(vec![req.clone()]), ..Default::default() };
             assert_eq!(matches(&sel, &l), Ok(want), "{req:?}");
         }
     }
@@ -140,23 +124,14 @@ mod tests {
             match_labels: Some(labels(&[("app", "web")])),
             match_expressions: Some(vec![expr("tier", "In", &["back"])]),
         };
-        assert_eq!(
-            matches(&sel, &labels(&[("app", "web"), ("tier", "front")])),
-            Ok(false)
-        );
-        assert_eq!(
-            matches(&sel, &labels(&[("app", "web"), ("tier", "back")])),
-            Ok(true)
-        );
+        assert_eq!(matches(&sel, &labels(&[("app", "web"), ("tier", "front")])), Ok(false));
+        assert_eq!(matches(&sel, &labels(&[("app", "web"), ("tier", "back")])), Ok(true));
         assert_eq!(to_query(&sel), "app=web,tier in (back)");
     }
 
     #[test]
     fn malformed_requirements_are_errors() {
-        let sel = |r| LabelSelector {
-            match_expressions: Some(vec![r]),
-            ..Default::default()
-        };
+        let sel = |r| LabelSelector { match_expressions: Some(vec![r]), ..Default::default() };
         assert!(check(&sel(expr("a", "In", &[]))).is_err());
         assert!(check(&sel(expr("a", "Exists", &["x"]))).is_err());
         assert!(check(&sel(expr("a", "Near", &["x"]))).is_err());

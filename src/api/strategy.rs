@@ -57,13 +57,7 @@ impl RolloutStrategy {
 
     /// A rolling update with the given limits.
     pub fn rolling(max_surge: Option<IntOrString>, max_unavailable: Option<IntOrString>) -> Self {
-        Self {
-            rolling_update: Some(RollingUpdateStrategy {
-                max_surge,
-                max_unavailable,
-            }),
-            ..Self::default()
-        }
+        Self { rolling_update: Some(RollingUpdateStrategy { max_surge, max_unavailable }), ..Self::default() }
     }
 }
 

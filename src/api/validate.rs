@@ -37,10 +37,7 @@ struct Collector(Vec<FieldError>);
 
 impl Collector {
     fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { path: path.into(), message: message.into() });
     }
 
     fn duration(&mut self, path: &str, d: Option<&DurationString>) {
@@ -65,18 +62,12 @@ impl Collector {
             }
             Some(IntOrString::String(s)) => match parse_percent(s) {
                 Some(p) if max_percent.is_some_and(|m| p > m) => {
-                    self.err(
-                        path,
-                        format!("must be at most {}%, got {s}", max_percent.unwrap_or(100)),
-                    );
+                    self.err(path, format!("must be at most {}%, got {s}", max_percent.unwrap_or(100)));
                     false
                 }
                 Some(p) => p == 0,
                 None => {
-                    self.err(
-                        path,
-                        format!("must be an integer or a percentage such as 25%, got {s:?}"),
-                    );
+                    self.err(path, format!("must be an integer or a percentage such as 25%, got {s:?}"));
                     false
                 }
             },
@@ -105,10 +96,7 @@ impl Collector {
     fn canary(&mut self, base: &str, c: &CanaryStrategy) {
         self.surge_limits(base, c.max_surge.as_ref(), c.max_unavailable.as_ref());
         if c.traffic_routing.is_some() && (c.stable_service.is_none() || c.canary_service.is_none()) {
-            self.err(
-                format!("{base}.trafficRouting"),
-                "needs stableService and canaryService",
-            );
+            self.err(format!("{base}.trafficRouting"), "needs stableService and canaryService");
         }
         if let (Some(s), Some(k)) = (&c.stable_service, &c.canary_service)
             && s == k
@@ -140,11 +128,7 @@ impl Collector {
                 self.analysis(&format!("{p}.analysis"), a);
             }
             if let Some(s) = &step.set_canary_scale {
-                let n = [
-                    s.replicas.is_some(),
-                    s.weight.is_some(),
-                    s.match_traffic_weight.is_some(),
-                ];
+                let n = [s.replicas.is_some(), s.weight.is_some(), s.match_traffic_weight.is_some()];
                 if n.iter().filter(|s| **s).count() != 1 {
                     self.err(
                         format!("{p}.setCanaryScale"),
@@ -153,10 +137,7 @@ impl Collector {
                 }
                 self.non_negative(&format!("{p}.setCanaryScale.replicas"), s.replicas);
                 if let Some(w) = s.weight.filter(|w| !(0..=100).contains(w)) {
-                    self.err(
-                        format!("{p}.setCanaryScale.weight"),
-                        format!("must be 0..=100, got {w}"),
-                    );
+                    self.err(format!("{p}.setCanaryScale.weight"), format!("must be 0..=100, got {w}"));
                 }
             }
         }
@@ -193,10 +174,7 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
         Err(e) => c.err("spec.progressDeadline", e.to_string()),
         Ok(d) if d.as_secs() <= u64::try_from(spec.min_ready_seconds).unwrap_or(0) => c.err(
             "spec.progressDeadline",
-            format!(
-                "must be greater than minReadySeconds ({}s)",
-                spec.min_ready_seconds
-            ),
+            format!("must be greater than minReadySeconds ({}s)", spec.min_ready_seconds),
         ),
         Ok(_) => {}
     }
@@ -213,19 +191,12 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
         c.err("spec", "exactly one of template or workloadRef must be set");
     }
     if let Some(t) = &spec.template {
-        let labels = t
-            .metadata
-            .as_ref()
-            .and_then(|m| m.labels.clone())
-            .unwrap_or_default();
+        let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
         if selector::matches(&spec.selector, &labels) == Ok(false) {
             c.err("spec.template.metadata.labels", "must match spec.selector");
         }
         if t.spec.as_ref().is_none_or(|s| s.containers.is_empty()) {
-            c.err(
-                "spec.template.spec.containers",
-                "must have at least one container",
-            );
+            c.err("spec.template.spec.containers", "must have at least one container");
         }
     }
     if let Some(w) = &spec.workload_ref {
@@ -238,16 +209,9 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
     }
 
     match spec.strategy.selected() {
-        None => c.err(
-            "spec.strategy",
-            "exactly one of rollingUpdate, blueGreen or canary must be set",
-        ),
+        None => c.err("spec.strategy", "exactly one of rollingUpdate, blueGreen or canary must be set"),
         Some(StrategyRef::RollingUpdate(r)) => {
-            c.surge_limits(
-                "spec.strategy.rollingUpdate",
-                r.max_surge.as_ref(),
-                r.max_unavailable.as_ref(),
-            );
+            c.surge_limits("spec.strategy.rollingUpdate", r.max_surge.as_ref(), r.max_unavailable.as_ref());
         }
         Some(StrategyRef::BlueGreen(b)) => {
             let base = "spec.strategy.blueGreen";
@@ -258,10 +222,7 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
                 c.err(format!("{base}.previewService"), "must differ from activeService");
             }
             c.non_negative(&format!("{base}.previewReplicas"), b.preview_replicas);
-            c.duration(
-                &format!("{base}.autoPromotionAfter"),
-                b.auto_promotion_after.as_ref(),
-            );
+            c.duration(&format!("{base}.autoPromotionAfter"), b.auto_promotion_after.as_ref());
             c.duration(&format!("{base}.scaleDownDelay"), b.scale_down_delay.as_ref());
             if let Some(a) = &b.pre_promotion_analysis {
                 c.analysis(&format!("{base}.prePromotionAnalysis"), a);
@@ -273,9 +234,5 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
         Some(StrategyRef::Canary(k)) => c.canary("spec.strategy.canary", k),
     }
 
-    if c.0.is_empty() {
-        Ok(())
-    } else {
-        Err(InvalidSpec(c.0))
-    }
+    if c.0.is_empty() { Ok(()) } else { Err(InvalidSpec(c.0)) }
 }

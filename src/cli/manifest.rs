@@ -53,17 +53,9 @@ pub fn parse(text: &str) -> Result<Manifests, ManifestError> {
     let mut budgets = Vec::new();
     for (i, doc) in docs.into_iter().enumerate().filter(|(_, d)| !d.is_null()) {
         let index = i + 1;
-        let kind = doc
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
         let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
-        let decode = |source| ManifestError::Decode {
-            index,
-            kind: kind.clone(),
-            source,
-        };
+        let decode = |source| ManifestError::Decode { index, kind: kind.clone(), source };
         match (kind.as_str(), api_version.split('/').next().unwrap_or_default()) {
             ("Rollout", "ramp.dev") => rollouts.push(serde_json::from_value::<Rollout>(doc).map_err(decode)?),
             ("PodDisruptionBudget", "policy") => {

@@ -3,6 +3,7 @@
 pub mod crd;
 pub mod manifest;
 pub mod plan;
+pub mod sim;
 pub mod timeline;
 
 use std::{io::Write, process::ExitCode};
@@ -25,6 +26,8 @@ pub enum Command {
     Crd(crd::CrdArgs),
     /// Simulate a rollout without a cluster and print its timeline, step by step.
     Plan(plan::PlanArgs),
+    /// Run the hollow cluster (a Kubernetes-compatible API server in memory) until Ctrl-C.
+    Sim(sim::SimArgs),
 }
 
 /// Output formats.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Crd(args) => crd::run(&args, &mut stdout),
         Command::Plan(args) => plan::run(&args, &mut stdout),
+        Command::Sim(args) => sim::run(&args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -56,12 +56,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_scale(s: &str) -> Result<(i32, Duration), String> {
-    let (n, at) = s
-        .split_once('@')
-        .ok_or_else(|| format!("expected REPLICAS@TIME such as 15@20s, got {s:?}"))?;
-    let n: i32 = n
-        .parse()
-        .map_err(|_| format!("replicas must be a whole number, got {n:?}"))?;
+    let (n, at) =
+        s.split_once('@').ok_or_else(|| format!("expected REPLICAS@TIME such as 15@20s, got {s:?}"))?;
+    let n: i32 = n.parse().map_err(|_| format!("replicas must be a whole number, got {n:?}"))?;
     if n < 0 {
         return Err(format!("replicas must be >= 0, got {n}"));
     }
@@ -78,31 +75,21 @@ pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
     let name = rollout.metadata.name.clone().unwrap_or_default();
     if let Err(invalid) = validate(&rollout.spec) {
         let list: Vec<String> = invalid.0.iter().map(|e| format!("  - {e}")).collect();
-        return Err(CliError::BadInput(format!(
-            "Rollout {name} is invalid:\n{}",
-            list.join("\n")
-        )));
+        return Err(CliError::BadInput(format!("Rollout {name} is invalid:\n{}", list.join("\n"))));
     }
-    if !matches!(
-        rollout.spec.strategy.selected(),
-        Some(StrategyRef::RollingUpdate(_))
-    ) || rollout.spec.template.is_none()
+    if !matches!(rollout.spec.strategy.selected(), Some(StrategyRef::RollingUpdate(_)))
+        || rollout.spec.template.is_none()
     {
         return Err(CliError::BadInput(format!(
             "Rollout {name}: only strategy.rollingUpdate with a template can be planned so far"
         )));
     }
     let template = rollout.spec.template.clone().unwrap_or_default();
-    let readiness_delay = args
-        .readiness_delay
-        .unwrap_or_else(|| probe_delay(&template).unwrap_or(DEFAULT_READINESS_DELAY));
+    let readiness_delay =
+        args.readiness_delay.unwrap_or_else(|| probe_delay(&template).unwrap_or(DEFAULT_READINESS_DELAY));
     let scenario = Scenario {
         budgets: manifests.budgets,
-        start: if args.fresh {
-            Start::Fresh
-        } else {
-            Start::FromPrevious
-        },
+        start: if args.fresh { Start::Fresh } else { Start::FromPrevious },
         behaviour: PodBehaviour {
             readiness_delay,
             jitter: args.jitter,
@@ -116,10 +103,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
         changes: args
             .scale
             .iter()
-            .map(|(n, at)| ScheduledChange {
-                at: *at,
-                change: Change::Replicas(*n),
-            })
+            .map(|(n, at)| ScheduledChange { at: *at, change: Change::Replicas(*n) })
             .collect(),
         lag_chance: 0.0,
         time_limit: args.time_limit,
@@ -140,13 +124,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
 }
 
 fn probe_delay(template: &k8s_openapi::api::core::v1::PodTemplateSpec) -> Option<Duration> {
-    let probe = template
-        .spec
-        .as_ref()?
-        .containers
-        .first()?
-        .readiness_probe
-        .as_ref()?;
+    let probe = template.spec.as_ref()?.containers.first()?.readiness_probe.as_ref()?;
     let secs = probe.initial_delay_seconds?;
     Some(Duration::from_secs(u64::try_from(secs).ok()?))
 }

@@ -58,21 +58,13 @@ pub fn text(sc: &Scenario, run: &Run, readiness: Duration, out: &mut impl Write)
         )?;
     }
     writeln!(out)?;
-    writeln!(
-        out,
-        "{:>7}  {:<46}  REPLICASETS desired/current/ready/available",
-        "TIME", "ACTION"
-    )?;
+    writeln!(out, "{:>7}  {:<46}  REPLICASETS desired/current/ready/available", "TIME", "ACTION")?;
     for e in &run.entries {
         write_entry(e, out)?;
     }
     writeln!(out)?;
     let phase = run.status.phase.map_or("unknown", |p| p.as_str());
-    let verdict = if run.settled {
-        "settled"
-    } else {
-        "stopped at the time limit"
-    };
+    let verdict = if run.settled { "settled" } else { "stopped at the time limit" };
     writeln!(
         out,
         "Result: {phase} after {} ({verdict}): {}",
@@ -87,10 +79,7 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
     for a in &e.actions {
         match a {
             Action::CreateReplicaSet(n) => {
-                lines.push(format!(
-                    "create {} (rev {}) at {}",
-                    n.name, n.revision, n.replicas
-                ));
+                lines.push(format!("create {} (rev {}) at {}", n.name, n.revision, n.replicas));
             }
             Action::ScaleReplicaSet(s) if s.from != s.to => {
                 let verb = if s.to > s.from { "scale up" } else { "scale down" };
@@ -102,11 +91,7 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
             }
             Action::DeleteReplicaSet { name } => lines.push(format!("delete {name} (history limit)")),
             Action::Event(ev) if is_transition(&ev.reason) => {
-                let mark = if ev.kind == EventKind::Warning {
-                    "warning"
-                } else {
-                    "event"
-                };
+                let mark = if ev.kind == EventKind::Warning { "warning" } else { "event" };
                 lines.push(format!("{mark} {}", ev.reason));
             }
             Action::Event(_) => {}
@@ -117,18 +102,11 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
     }
     let rs = rs_cells(&e.replica_sets);
     for (i, line) in lines.iter().enumerate() {
-        let time = if i == 0 {
-            fmt_duration(Duration::from_secs_f64(e.at_seconds))
-        } else {
-            String::new()
-        };
+        let time = if i == 0 { fmt_duration(Duration::from_secs_f64(e.at_seconds)) } else { String::new() };
         let cells = if i == 0 { rs.as_str() } else { "" };
         writeln!(out, "{time:>7}  {line:<46}  {cells}")?;
     }
-    if e.actions
-        .iter()
-        .any(|a| matches!(a, Action::Event(ev) if ev.kind == EventKind::Warning))
-    {
+    if e.actions.iter().any(|a| matches!(a, Action::Event(ev) if ev.kind == EventKind::Warning)) {
         writeln!(out, "{:>7}  {}", "", e.message)?;
     }
     Ok(())
@@ -136,23 +114,13 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
 
 /// Events already visible as actions are not repeated.
 fn is_transition(reason: &str) -> bool {
-    ![
-        events::SCALED_UP,
-        events::SCALED_DOWN,
-        events::REPLICA_SET_DELETED,
-        "NewReplicaSetCreated",
-    ]
-    .contains(&reason)
+    ![events::SCALED_UP, events::SCALED_DOWN, events::REPLICA_SET_DELETED, "NewReplicaSetCreated"]
+        .contains(&reason)
 }
 
 fn rs_cells(rows: &[ReplicaSetRow]) -> String {
     rows.iter()
-        .map(|r| {
-            format!(
-                "{} {}/{}/{}/{}",
-                r.name, r.desired, r.current, r.ready, r.available
-            )
-        })
+        .map(|r| format!("{} {}/{}/{}/{}", r.name, r.desired, r.current, r.ready, r.available))
         .collect::<Vec<_>>()
         .join("  ")
 }

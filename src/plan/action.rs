@@ -104,19 +104,11 @@ pub struct EventNote {
 impl EventNote {
     /// A Normal event.
     pub fn normal(reason: &str, message: impl Into<String>) -> Self {
-        Self {
-            kind: EventKind::Normal,
-            reason: reason.into(),
-            message: message.into(),
-        }
+        Self { kind: EventKind::Normal, reason: reason.into(), message: message.into() }
     }
 
     /// A Warning event.
     pub fn warning(reason: &str, message: impl Into<String>) -> Self {
-        Self {
-            kind: EventKind::Warning,
-            reason: reason.into(),
-            message: message.into(),
-        }
+        Self { kind: EventKind::Warning, reason: reason.into(), message: message.into() }
     }
 }

@@ -39,9 +39,7 @@ pub struct Blocked {
 /// Whether a budget selects the pods of a ReplicaSet; a selector that cannot be evaluated
 /// counts as selecting them, so it holds scale-downs back rather than letting them through.
 fn covers(b: &DisruptionBudgetView, rs: &ReplicaSetView) -> bool {
-    b.selector
-        .as_ref()
-        .is_some_and(|s| selector::matches(s, &rs.template_labels).unwrap_or(true))
+    b.selector.as_ref().is_some_and(|s| selector::matches(s, &rs.template_labels).unwrap_or(true))
 }
 
 /// Remaining allowance per budget, spent as the plan scales down.
@@ -72,21 +70,11 @@ impl<'a> DisruptionLedger<'a> {
                 (b.disruptions_allowed - in_flight).max(0)
             })
             .collect();
-        Self {
-            budgets,
-            remaining,
-            spent_by_rs: BTreeMap::new(),
-            blocked: None,
-        }
+        Self { budgets, remaining, spent_by_rs: BTreeMap::new(), blocked: None }
     }
 
     fn covering(&self, rs: &ReplicaSetView) -> Vec<usize> {
-        self.budgets
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| covers(b, rs))
-            .map(|(i, _)| i)
-            .collect()
+        self.budgets.iter().enumerate().filter(|(_, b)| covers(b, rs)).map(|(i, _)| i).collect()
     }
 
     /// Clamps a scale-down of `rs` to `target` replicas so no covering budget is exceeded,

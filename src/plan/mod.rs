@@ -74,24 +74,13 @@ pub fn plan(obs: &Observed) -> Plan {
         (Some(other), Some(_)) => degraded(
             obs,
             reasons::NOT_IMPLEMENTED,
-            &[format!(
-                "spec.strategy.{}: this strategy is not planned yet; use rollingUpdate",
-                other.name()
-            )],
+            &[format!("spec.strategy.{}: this strategy is not planned yet; use rollingUpdate", other.name())],
         ),
-        (None, Some(_)) => degraded(
-            obs,
-            reasons::INVALID_SPEC,
-            &["spec.strategy: no strategy set".into()],
-        ),
+        (None, Some(_)) => degraded(obs, reasons::INVALID_SPEC, &["spec.strategy: no strategy set".into()]),
     }
 }
 
 fn degraded(obs: &Observed, reason: &str, problems: &[String]) -> Plan {
     let (status, notes) = status::degraded(obs, reason, problems);
-    Plan {
-        actions: notes.into_iter().map(Action::Event).collect(),
-        status,
-        requeue_after: None,
-    }
+    Plan { actions: notes.into_iter().map(Action::Event).collect(), status, requeue_after: None }
 }

@@ -123,10 +123,7 @@ pub enum ObserveError {
 impl RolloutView {
     /// Reads a Rollout object.
     pub fn from_rollout(r: &Rollout) -> Result<Self, ObserveError> {
-        let missing = |field| ObserveError::MissingMetadata {
-            kind: "Rollout",
-            field,
-        };
+        let missing = |field| ObserveError::MissingMetadata { kind: "Rollout", field };
         Ok(Self {
             name: r.metadata.name.clone().ok_or(missing("name"))?,
             namespace: r.metadata.namespace.clone().unwrap_or_else(|| "default".into()),
@@ -140,10 +137,7 @@ impl RolloutView {
 impl ReplicaSetView {
     /// Reads a ReplicaSet object.
     pub fn from_replica_set(rs: &ReplicaSet) -> Result<Self, ObserveError> {
-        let missing = |field| ObserveError::MissingMetadata {
-            kind: "ReplicaSet",
-            field,
-        };
+        let missing = |field| ObserveError::MissingMetadata { kind: "ReplicaSet", field };
         let meta = &rs.metadata;
         let annotations = meta.annotations.clone().unwrap_or_default();
         let annotation_int = |k: &str| annotations.get(k).and_then(|v| v.parse::<i32>().ok());
@@ -162,19 +156,12 @@ impl ReplicaSetView {
                 .and_then(|t| t.metadata.as_ref())
                 .and_then(|m| m.labels.clone())
                 .unwrap_or_default(),
-            revision: annotations
-                .get(keys::REVISION)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
+            revision: annotations.get(keys::REVISION).and_then(|v| v.parse().ok()).unwrap_or(0),
             revision_history: annotations
                 .get(keys::REVISION_HISTORY)
                 .map(|h| h.split(',').filter_map(|v| v.trim().parse().ok()).collect())
                 .unwrap_or_default(),
-            created: meta
-                .creation_timestamp
-                .as_ref()
-                .map(|t| t.0)
-                .ok_or(missing("creationTimestamp"))?,
+            created: meta.creation_timestamp.as_ref().map(|t| t.0).ok_or(missing("creationTimestamp"))?,
             replicas: spec.and_then(|s| s.replicas).unwrap_or(1),
             min_ready_seconds: spec.and_then(|s| s.min_ready_seconds).unwrap_or(0),
             status: PodCounts {
@@ -196,10 +183,11 @@ impl DisruptionBudgetView {
     pub fn from_pdb(pdb: &PodDisruptionBudget) -> Result<Self, ObserveError> {
         let status = pdb.status.as_ref();
         Ok(Self {
-            name: pdb.metadata.name.clone().ok_or(ObserveError::MissingMetadata {
-                kind: "PodDisruptionBudget",
-                field: "name",
-            })?,
+            name: pdb
+                .metadata
+                .name
+                .clone()
+                .ok_or(ObserveError::MissingMetadata { kind: "PodDisruptionBudget", field: "name" })?,
             selector: pdb.spec.as_ref().and_then(|s| s.selector.clone()),
             disruptions_allowed: status.map_or(0, |s| s.disruptions_allowed),
             current_healthy: status.map_or(0, |s| s.current_healthy),

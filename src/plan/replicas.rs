@@ -34,11 +34,7 @@ impl Limits {
         if surge == 0 && unavailable == 0 {
             unavailable = 1;
         }
-        Self {
-            replicas,
-            max_surge: surge,
-            max_unavailable: unavailable.min(replicas),
-        }
+        Self { replicas, max_surge: surge, max_unavailable: unavailable.min(replicas) }
     }
 
     /// `replicas + maxSurge`: the most pods (by ReplicaSet size) a rollout may ask for.
@@ -63,11 +59,7 @@ pub fn scaled(value: Option<&IntOrString>, total: i32, round_up: bool) -> i32 {
         return numerator.max(0);
     }
     let product = i64::from(numerator.max(0)) * i64::from(total.max(0));
-    let scaled = if round_up {
-        (product + 99) / 100
-    } else {
-        product / 100
-    };
+    let scaled = if round_up { (product + 99) / 100 } else { product / 100 };
     i32::try_from(scaled).unwrap_or(i32::MAX)
 }
 

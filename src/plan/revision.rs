@@ -33,10 +33,7 @@ pub fn pod_template_hash(template: &PodTemplateSpec, collision_count: Option<i32
     if let Some(c) = collision_count {
         h.write(&c.to_le_bytes());
     }
-    h.0.to_string()
-        .bytes()
-        .map(|b| SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()] as char)
-        .collect()
+    h.0.to_string().bytes().map(|b| SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()] as char).collect()
 }
 
 /// Picks the new ReplicaSet's name: `<rollout>-<hash>`, bumping the collision count while the
@@ -61,9 +58,7 @@ pub fn free_name(
 
 /// The oldest ReplicaSet made from the template with this fingerprint.
 pub fn find_by_fingerprint<'a>(rss: &'a [ReplicaSetView], fp: &str) -> Option<&'a ReplicaSetView> {
-    rss.iter()
-        .filter(|rs| rs.template_fingerprint.as_deref() == Some(fp))
-        .min_by(|a, b| by_age(a, b))
+    rss.iter().filter(|rs| rs.template_fingerprint.as_deref() == Some(fp)).min_by(|a, b| by_age(a, b))
 }
 
 /// Oldest first; ties by name so the order is total.
@@ -84,9 +79,7 @@ pub fn with_hash_label(
 ) -> (PodTemplateSpec, LabelSelector) {
     let mut template = template.clone();
     let meta = template.metadata.get_or_insert_with(Default::default);
-    meta.labels
-        .get_or_insert_with(BTreeMap::new)
-        .insert(keys::POD_TEMPLATE_HASH.into(), hash.into());
+    meta.labels.get_or_insert_with(BTreeMap::new).insert(keys::POD_TEMPLATE_HASH.into(), hash.into());
     let mut selector = selector.clone();
     selector
         .match_labels
@@ -112,10 +105,7 @@ pub fn history_to_delete<'a>(old: &[&'a ReplicaSetView], limit: i32) -> Vec<&'a 
 
 fn without_hash_label(template: &PodTemplateSpec) -> Value {
     let mut value = serde_json::to_value(template).unwrap_or(Value::Null);
-    if let Some(labels) = value
-        .pointer_mut("/metadata/labels")
-        .and_then(Value::as_object_mut)
-    {
+    if let Some(labels) = value.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         labels.remove(keys::POD_TEMPLATE_HASH);
     }
     value
@@ -214,11 +204,7 @@ mod tests {
         let (labelled, _) = with_hash_label(&t, &LabelSelector::default(), &h);
         assert_eq!(pod_template_hash(&labelled, None), h);
         assert_eq!(fingerprint(&labelled), fingerprint(&t));
-        assert_ne!(
-            pod_template_hash(&t, Some(1)),
-            h,
-            "collision count changes the hash"
-        );
+        assert_ne!(pod_template_hash(&t, Some(1)), h, "collision count changes the hash");
         assert_ne!(pod_template_hash(&template("nginx:1.26"), None), h);
     }
 

@@ -7,10 +7,7 @@ use super::{budget::DisruptionLedger, observed::ReplicaSetView, replicas::Limits
 /// Whether `spec.replicas` changed since the active ReplicaSets were last sized: one of them
 /// carries a desired-replicas annotation different from it.
 pub fn is_scaling_event(w: &Working, replicas: i32) -> bool {
-    w.rss
-        .iter()
-        .filter(|rs| rs.replicas > 0)
-        .any(|rs| rs.desired_replicas.is_some_and(|d| d != replicas))
+    w.rss.iter().filter(|rs| rs.replicas > 0).any(|rs| rs.desired_replicas.is_some_and(|d| d != replicas))
 }
 
 /// Resizes the active ReplicaSets for a new `spec.replicas`. `target` is the revision being
@@ -29,11 +26,10 @@ pub fn scale(
     let active: Vec<ReplicaSetView> = w.rss.iter().filter(|rs| rs.replicas > 0).cloned().collect();
     if active.len() <= 1 {
         // One active ReplicaSet (or none: the target, else the newest) takes the whole count.
-        let chosen = active.first().map(|rs| rs.name.clone()).or_else(|| {
-            target
-                .map(str::to_string)
-                .or_else(|| w.rss.last().map(|rs| rs.name.clone()))
-        });
+        let chosen = active
+            .first()
+            .map(|rs| rs.name.clone())
+            .or_else(|| target.map(str::to_string).or_else(|| w.rss.last().map(|rs| rs.name.clone())));
         if let Some(name) = chosen {
             w.scale(&name, limits.replicas);
         }
@@ -56,11 +52,7 @@ pub fn scale(
         return;
     }
 
-    let allowed = if limits.replicas > 0 {
-        limits.max_total()
-    } else {
-        0
-    };
+    let allowed = if limits.replicas > 0 { limits.max_total() } else { 0 };
     let current: i32 = active.iter().map(|rs| rs.replicas).sum();
     let to_add = allowed - current;
     let mut order = active.clone();
@@ -103,9 +95,5 @@ fn proportion(rs: &ReplicaSetView, limits: Limits, prior_replicas: i32, to_add: 
         scaled.round() as i32 - rs.replicas
     };
     let left = to_add - added;
-    if to_add > 0 {
-        fraction.min(left)
-    } else {
-        fraction.max(left)
-    }
+    if to_add > 0 { fraction.min(left) } else { fraction.max(left) }
 }

@@ -11,13 +11,8 @@ use crate::api::{
 };
 
 /// Order in which condition types appear.
-const ORDER: [&str; 5] = [
-    types::PROGRESSING,
-    types::AVAILABLE,
-    types::PAUSED,
-    types::HEALTHY,
-    types::INVALID_SPEC,
-];
+const ORDER: [&str; 5] =
+    [types::PROGRESSING, types::AVAILABLE, types::PAUSED, types::HEALTHY, types::INVALID_SPEC];
 
 /// Pod counts summed over a rollout's ReplicaSets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,11 +62,7 @@ impl<'a> StatusBuilder<'a> {
         let mut status = obs.rollout.status.clone();
         status.observed_generation = Some(obs.rollout.generation);
         status.selector = Some(crate::api::selector::to_query(&obs.rollout.spec.selector));
-        Self {
-            obs,
-            status,
-            events: Vec::new(),
-        }
+        Self { obs, status, events: Vec::new() }
     }
 
     /// The status being built.
@@ -104,13 +95,7 @@ impl<'a> StatusBuilder<'a> {
     }
 
     fn condition_value(&mut self, type_: &str, status: &str, reason: &str, message: impl Into<String>) {
-        let prior = self
-            .obs
-            .rollout
-            .status
-            .conditions
-            .iter()
-            .find(|c| c.type_ == type_);
+        let prior = self.obs.rollout.status.conditions.iter().find(|c| c.type_ == type_);
         let transition = match prior {
             Some(p) if p.status == status => p.last_transition_time.clone(),
             _ => Time(self.obs.now),
@@ -139,13 +124,7 @@ impl<'a> StatusBuilder<'a> {
 
     /// The prior reason of a condition.
     pub fn prior_reason(&self, type_: &str) -> Option<&str> {
-        self.obs
-            .rollout
-            .status
-            .conditions
-            .iter()
-            .find(|c| c.type_ == type_)
-            .map(|c| c.reason.as_str())
+        self.obs.rollout.status.conditions.iter().find(|c| c.type_ == type_).map(|c| c.reason.as_str())
     }
 
     /// Sets phase and message, adds the phase-transition event, orders conditions.

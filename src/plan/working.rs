@@ -27,12 +27,7 @@ impl Working {
         let mut rss: Vec<ReplicaSetView> = observed.iter().filter(|rs| !rs.deleting).cloned().collect();
         rss.sort_by(by_age);
         let observed = rss.iter().map(|rs| (rs.name.clone(), rs.replicas)).collect();
-        Self {
-            rss,
-            observed,
-            touched: Vec::new(),
-            limits,
-        }
+        Self { rss, observed, touched: Vec::new(), limits }
     }
 
     /// Adds a ReplicaSet this plan creates (already at its initial size; not a scale).
@@ -58,11 +53,7 @@ impl Working {
 
     /// The ReplicaSets other than `target`, oldest first.
     pub fn others(&self, target: Option<&str>) -> Vec<ReplicaSetView> {
-        self.rss
-            .iter()
-            .filter(|rs| Some(rs.name.as_str()) != target)
-            .cloned()
-            .collect()
+        self.rss.iter().filter(|rs| Some(rs.name.as_str()) != target).cloned().collect()
     }
 
     /// Plans `name` at `to` replicas (also refreshing its scaling annotations).
@@ -77,16 +68,12 @@ impl Working {
 
     /// Whether any size differs from what was observed.
     pub fn scaled_any(&self) -> bool {
-        self.rss
-            .iter()
-            .any(|rs| self.observed.get(&rs.name) != Some(&rs.replicas))
+        self.rss.iter().any(|rs| self.observed.get(&rs.name) != Some(&rs.replicas))
     }
 
     /// Whether any planned size is above the observed one.
     pub fn scaled_up_any(&self) -> bool {
-        self.rss
-            .iter()
-            .any(|rs| self.observed.get(&rs.name).is_some_and(|o| rs.replicas > *o))
+        self.rss.iter().any(|rs| self.observed.get(&rs.name).is_some_and(|o| rs.replicas > *o))
     }
 
     /// One scale action per touched ReplicaSet whose size or annotations change, with events.
@@ -110,10 +97,7 @@ impl Working {
                 };
                 notes.push(EventNote::normal(
                     reason,
-                    format!(
-                        "Scaled {verb} ReplicaSet {} from {from} to {}",
-                        rs.name, rs.replicas
-                    ),
+                    format!("Scaled {verb} ReplicaSet {} from {from} to {}", rs.name, rs.replicas),
                 ));
             }
             actions.push(Action::ScaleReplicaSet(ScaleReplicaSet {

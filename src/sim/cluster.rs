@@ -30,8 +30,7 @@ impl SimPod {
 
     /// Ready for `min_ready` seconds at `now`.
     pub fn available(&self, now: Timestamp, min_ready: i32) -> bool {
-        self.ready_at
-            .is_some_and(|t| t + SignedDuration::from_secs(i64::from(min_ready)) <= now)
+        self.ready_at.is_some_and(|t| t + SignedDuration::from_secs(i64::from(min_ready)) <= now)
     }
 }
 
@@ -81,11 +80,7 @@ pub struct Cluster {
 impl Cluster {
     /// An empty cluster.
     pub fn new(behaviour: PodBehaviour, budgets: Vec<PodDisruptionBudget>) -> Self {
-        let empty = BudgetStatus {
-            current_healthy: 0,
-            desired_healthy: 0,
-            disruptions_allowed: 0,
-        };
+        let empty = BudgetStatus { current_healthy: 0, desired_healthy: 0, disruptions_allowed: 0 };
         Self {
             replica_sets: BTreeMap::new(),
             budgets: budgets.into_iter().map(|b| (b, empty.clone())).collect(),
@@ -123,9 +118,8 @@ impl Cluster {
                 None => continue,
             };
             if have < want {
-                let new: Vec<SimPod> = (have..want)
-                    .map(|_| self.new_pod(fingerprint.as_ref(), now, rng))
-                    .collect();
+                let new: Vec<SimPod> =
+                    (have..want).map(|_| self.new_pod(fingerprint.as_ref(), now, rng)).collect();
                 if let Some(rs) = self.replica_sets.get_mut(&name) {
                     rs.pods.extend(new);
                 }
@@ -161,11 +155,8 @@ impl Cluster {
 
     /// The disruption controller: recomputes every budget's status from the pods at `now`.
     pub fn sync_budgets(&mut self, now: Timestamp) {
-        let statuses: Vec<BudgetStatus> = self
-            .budgets
-            .iter()
-            .map(|(b, _)| self.budget_status(b, now))
-            .collect();
+        let statuses: Vec<BudgetStatus> =
+            self.budgets.iter().map(|(b, _)| self.budget_status(b, now)).collect();
         for ((_, st), new) in self.budgets.iter_mut().zip(statuses) {
             *st = new;
         }
@@ -184,37 +175,20 @@ impl Cluster {
             })
             .collect();
         let pods = count(covered.iter().map(|rs| rs.pods.len()).sum());
-        let healthy = count(
-            covered
-                .iter()
-                .map(|rs| rs.pods.iter().filter(|p| p.ready(now)).count())
-                .sum(),
-        );
+        let healthy = count(covered.iter().map(|rs| rs.pods.iter().filter(|p| p.ready(now)).count()).sum());
         // Each controller (ReplicaSet) with pods counts its scale once.
-        let controllers_scale: i32 = covered
-            .iter()
-            .filter(|rs| !rs.pods.is_empty())
-            .map(|rs| rs.view.replicas)
-            .sum();
+        let controllers_scale: i32 =
+            covered.iter().filter(|rs| !rs.pods.is_empty()).map(|rs| rs.view.replicas).sum();
         let (expected, desired) = match (&spec.max_unavailable, &spec.min_available) {
-            (Some(mu), _) => (
-                controllers_scale,
-                (controllers_scale - scaled(Some(mu), controllers_scale, true)).max(0),
-            ),
+            (Some(mu), _) => {
+                (controllers_scale, (controllers_scale - scaled(Some(mu), controllers_scale, true)).max(0))
+            }
             (None, Some(IntOrString::Int(n))) => (pods, *n),
             (None, Some(pct)) => (controllers_scale, scaled(Some(pct), controllers_scale, true)),
             (None, None) => (pods, 0),
         };
-        let allowed = if expected <= 0 {
-            0
-        } else {
-            (healthy - desired).max(0)
-        };
-        BudgetStatus {
-            current_healthy: healthy,
-            desired_healthy: desired,
-            disruptions_allowed: allowed,
-        }
+        let allowed = if expected <= 0 { 0 } else { (healthy - desired).max(0) };
+        BudgetStatus { current_healthy: healthy, desired_healthy: desired, disruptions_allowed: allowed }
     }
 
     /// The budgets as the planner sees them (last written status).
@@ -236,12 +210,7 @@ impl Cluster {
         count(
             self.replica_sets
                 .values()
-                .map(|rs| {
-                    rs.pods
-                        .iter()
-                        .filter(|p| p.available(now, rs.view.min_ready_seconds))
-                        .count()
-                })
+                .map(|rs| rs.pods.iter().filter(|p| p.available(now, rs.view.min_ready_seconds)).count())
                 .sum(),
         )
     }
@@ -252,10 +221,7 @@ impl Cluster {
             .values()
             .flat_map(|rs| {
                 let min_ready = SignedDuration::from_secs(i64::from(rs.view.min_ready_seconds));
-                rs.pods
-                    .iter()
-                    .filter_map(move |p| p.ready_at)
-                    .flat_map(move |t| [t, t + min_ready])
+                rs.pods.iter().filter_map(move |p| p.ready_at).flat_map(move |t| [t, t + min_ready])
             })
             .filter(|t| *t > now)
             .min()

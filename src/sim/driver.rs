@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::{core::v1::PodTemplateSpec, policy::v1::PodDisruptionBudget};
-use serde::Serialize;
 
+pub use super::record::{BudgetCheck, Entry, PlanCheck, ReplicaSetRow, Run, SyncCheck};
 use super::{
     cluster::{Cluster, PodBehaviour, SimPod, SimReplicaSet},
+    record::{record, rows},
     rng::Rng,
 };
 use crate::{
-    api::{Rollout, RolloutPhase, RolloutStatus, StrategyRef, selector},
+    api::{Rollout, RolloutStatus, StrategyRef, selector},
     plan::{
         Action, Observed, Plan, ReplicaSetView, RolloutView, observed::ObserveError, plan, replicas::Limits,
         revision,
@@ -74,106 +75,6 @@ pub struct Scenario {
     pub time_limit: Duration,
 }
 
-/// One ReplicaSet in a timeline row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReplicaSetRow {
-    /// Name.
-    pub name: String,
-    /// Revision number.
-    pub revision: u64,
-    /// `spec.replicas`.
-    pub desired: i32,
-    /// Pods that exist.
-    pub current: i32,
-    /// Ready pods.
-    pub ready: i32,
-    /// Available pods.
-    pub available: i32,
-}
-
-/// One row of the timeline: what the planner did at a moment and the state after it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Entry {
-    /// Seconds since the start (fractional).
-    pub at_seconds: f64,
-    /// Writes and events of the plan.
-    pub actions: Vec<Action>,
-    /// ReplicaSets after the simulated controllers acted.
-    pub replica_sets: Vec<ReplicaSetRow>,
-    /// Phase after the plan.
-    pub phase: Option<RolloutPhase>,
-    /// Status message after the plan.
-    pub message: String,
-}
-
-/// Measurements after one planning pass.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlanCheck {
-    /// Offset from the start.
-    pub at: Duration,
-    /// Limits for the spec at the time.
-    pub limits: Limits,
-    /// Sum of ReplicaSet sizes before the pass.
-    pub total_before: i32,
-    /// Sum of ReplicaSet sizes after the pass.
-    pub total_after: i32,
-    /// The same input planned twice gave the same plan.
-    pub deterministic: bool,
-}
-
-/// Ready pods a sync removed from one budget's pods, and what it allowed just before.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BudgetCheck {
-    /// Budget name.
-    pub name: String,
-    /// `disruptionsAllowed` computed from the pods just before the sync.
-    pub allowed_before: i32,
-    /// Ready pods the sync deleted among those the budget selects.
-    pub ready_removed: i32,
-}
-
-/// Measurements around one ReplicaSet-controller sync (when pods actually go).
-#[derive(Clone, Debug, PartialEq)]
-pub struct SyncCheck {
-    /// Offset from the start.
-    pub at: Duration,
-    /// `replicas - maxUnavailable` for the spec at the time.
-    pub min_available: i32,
-    /// Available pods just before.
-    pub available_before: i32,
-    /// Available pods just after.
-    pub available_after: i32,
-    /// `spec.replicas` was lowered since the previous sync (the user's own scale-down).
-    pub user_scaled_down: bool,
-    /// Per budget.
-    pub budgets: Vec<BudgetCheck>,
-}
-
-/// The result of a run.
-#[derive(Clone, Debug)]
-pub struct Run {
-    /// Seed used.
-    pub seed: u64,
-    /// Rows where the planner wrote something or the phase changed.
-    pub entries: Vec<Entry>,
-    /// After every planning pass.
-    pub plans: Vec<PlanCheck>,
-    /// Around every sync that deleted pods.
-    pub syncs: Vec<SyncCheck>,
-    /// Final Rollout status.
-    pub status: RolloutStatus,
-    /// Final ReplicaSets.
-    pub replica_sets: Vec<ReplicaSetRow>,
-    /// Fingerprint of the final template.
-    pub final_fingerprint: String,
-    /// Virtual time used.
-    pub elapsed: Duration,
-    /// Nothing was left to happen when the run stopped (false: the time limit cut it).
-    pub settled: bool,
-}
-
 /// A scenario that cannot be run.
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
@@ -181,12 +82,16 @@ pub enum DriverError {
     #[error("cannot read the Rollout")]
     Observe(#[from] ObserveError),
     /// The planner kept writing without time passing.
-    #[error("the planner wrote on {passes} passes in a row at {at:?} without settling")]
+    #[error("the planner went back to ReplicaSets it had already written at {at:?} ({passes} passes)")]
     Livelock { at: Duration, passes: usize },
 }
 
-/// Planning passes at one instant before the run is declared a livelock.
-const MAX_PASSES_PER_INSTANT: usize = 64;
+/// Everything a plan writes on a ReplicaSet: name, size, scaling annotations, revision.
+type WrittenState = (String, i32, Option<i32>, Option<i32>, u64);
+
+/// Planning passes at one instant after which the run stops even without a repeated state
+/// (a PDB that allows one disruption at a time legitimately takes one pass per pod).
+const MAX_PASSES_PER_INSTANT: usize = 10_000;
 
 /// The virtual clock's origin.
 pub fn epoch() -> Timestamp {
@@ -220,6 +125,8 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
     };
     let mut now = start;
     let mut passes = 0;
+    // ReplicaSet sizes seen at this instant: coming back to one is oscillation.
+    let mut seen_at_instant: std::collections::BTreeSet<Vec<WrittenState>> = Default::default();
     let mut lagged = false;
     let mut user_scaled_down = false;
     let mut allowed_before: Vec<(String, i32)> = Vec::new();
@@ -269,16 +176,8 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
             continue;
         }
         lagged = false;
-        let pods_changed = sync(
-            &mut cluster,
-            &mut out,
-            &rollout,
-            now,
-            elapsed,
-            &mut rng,
-            user_scaled_down,
-            &allowed_before,
-        );
+        let pods_changed =
+            sync(&mut cluster, &mut out, &rollout, now, elapsed, &mut rng, user_scaled_down, &allowed_before);
         user_scaled_down = false;
         record(&mut out, elapsed, &p, &cluster, phase_changed || wrote, now);
 
@@ -286,22 +185,24 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
         // controller again at the same instant (its watches see the change).
         if wrote || pods_changed {
             passes += 1;
-            if passes > MAX_PASSES_PER_INSTANT {
+            let state: Vec<WrittenState> = cluster
+                .replica_sets
+                .values()
+                .map(|rs| {
+                    let v = &rs.view;
+                    (v.name.clone(), v.replicas, v.desired_replicas, v.max_replicas, v.revision)
+                })
+                .collect();
+            if (wrote && !seen_at_instant.insert(state)) || passes > MAX_PASSES_PER_INSTANT {
                 return Err(DriverError::Livelock { at: elapsed, passes });
             }
             continue;
         }
         passes = 0;
-        let next_change = changes
-            .peek()
-            .map(|c| start + SignedDuration::try_from(c.at).unwrap_or_default());
-        let requeue = p
-            .requeue_after
-            .map(|d| now + SignedDuration::try_from(d).unwrap_or_default());
-        let next = [cluster.next_pod_event(now), requeue, next_change]
-            .into_iter()
-            .flatten()
-            .min();
+        seen_at_instant.clear();
+        let next_change = changes.peek().map(|c| start + SignedDuration::try_from(c.at).unwrap_or_default());
+        let requeue = p.requeue_after.map(|d| now + SignedDuration::try_from(d).unwrap_or_default());
+        let next = [cluster.next_pod_event(now), requeue, next_change].into_iter().flatten().min();
         let limit = start + SignedDuration::try_from(sc.time_limit).unwrap_or_default();
         match next {
             Some(t) if t <= limit => {
@@ -319,12 +220,7 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
     }
     out.status = rollout.status.clone();
     out.replica_sets = rows(&cluster, now);
-    out.final_fingerprint = rollout
-        .spec
-        .template
-        .as_ref()
-        .map(revision::fingerprint)
-        .unwrap_or_default();
+    out.final_fingerprint = rollout.spec.template.as_ref().map(revision::fingerprint).unwrap_or_default();
     out.elapsed = Duration::try_from(now.duration_since(start)).unwrap_or_default();
     Ok(out)
 }
@@ -356,10 +252,7 @@ fn seed_previous(rollout: &mut RolloutView, cluster: &mut Cluster, start: Timest
     let limits = limits_of(rollout);
     let long_ago = start - SignedDuration::from_hours(1);
     let pods = (0..replicas)
-        .map(|i| SimPod {
-            serial: u64::try_from(i).unwrap_or(0),
-            ready_at: Some(long_ago),
-        })
+        .map(|i| SimPod { serial: u64::try_from(i).unwrap_or(0), ready_at: Some(long_ago) })
         .collect();
     let view = ReplicaSetView {
         name: name.clone(),
@@ -406,17 +299,9 @@ fn sync(
 ) -> bool {
     let pods_before: Vec<usize> = cluster.replica_sets.values().map(|rs| rs.pods.len()).collect();
     let available_before = cluster.available_now(now);
-    let labels_of = |cluster: &Cluster, rs: &str| {
-        cluster
-            .replica_sets
-            .get(rs)
-            .map(|r| r.view.template_labels.clone())
-    };
-    let labels: Vec<_> = cluster
-        .replica_sets
-        .keys()
-        .map(|k| (k.clone(), labels_of(cluster, k)))
-        .collect();
+    let labels_of =
+        |cluster: &Cluster, rs: &str| cluster.replica_sets.get(rs).map(|r| r.view.template_labels.clone());
+    let labels: Vec<_> = cluster.replica_sets.keys().map(|k| (k.clone(), labels_of(cluster, k))).collect();
     let deleted = cluster.sync_pods(now, rng);
     cluster.sync_status(now);
     cluster.sync_budgets(now);
@@ -462,43 +347,6 @@ fn sync(
     true
 }
 
-fn record(out: &mut Run, at: Duration, p: &Plan, cluster: &Cluster, changed: bool, now: Timestamp) {
-    if !changed && p.actions.is_empty() {
-        return;
-    }
-    out.entries.push(Entry {
-        at_seconds: at.as_secs_f64(),
-        actions: p.actions.clone(),
-        replica_sets: rows(cluster, now),
-        phase: p.status.phase,
-        message: p.status.message.clone().unwrap_or_default(),
-    });
-}
-
-fn rows(cluster: &Cluster, now: Timestamp) -> Vec<ReplicaSetRow> {
-    let mut rows: Vec<(Timestamp, ReplicaSetRow)> = cluster
-        .replica_sets
-        .values()
-        .map(|rs| {
-            let min_ready = rs.view.min_ready_seconds;
-            (
-                rs.view.created,
-                ReplicaSetRow {
-                    name: rs.view.name.clone(),
-                    revision: rs.view.revision,
-                    desired: rs.view.replicas,
-                    current: i32::try_from(rs.pods.len()).unwrap_or(i32::MAX),
-                    ready: i32::try_from(rs.pods.iter().filter(|p| p.ready(now)).count()).unwrap_or(i32::MAX),
-                    available: i32::try_from(rs.pods.iter().filter(|p| p.available(now, min_ready)).count())
-                        .unwrap_or(i32::MAX),
-                },
-            )
-        })
-        .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    rows.into_iter().map(|(_, r)| r).collect()
-}
-
 /// Applies a plan's writes to the cluster; returns whether anything was written.
 fn apply_plan(p: &Plan, cluster: &mut Cluster, now: Timestamp) -> bool {
     let mut wrote = false;
@@ -530,10 +378,7 @@ fn apply_plan(p: &Plan, cluster: &mut Cluster, now: Timestamp) -> bool {
                 cluster
                     .replica_sets
                     .entry(n.name.clone())
-                    .or_insert(SimReplicaSet {
-                        view,
-                        pods: Vec::new(),
-                    });
+                    .or_insert(SimReplicaSet { view, pods: Vec::new() });
             }
             Action::ScaleReplicaSet(s) => {
                 if let Some(rs) = cluster.replica_sets.get_mut(&s.name) {
@@ -566,11 +411,8 @@ fn apply_change(rollout: &mut RolloutView, change: Change) {
         Change::Paused(p) => spec.paused = p,
         Change::Template(t) => spec.template = Some(*t),
         Change::Image(image) => {
-            if let Some(c) = spec
-                .template
-                .as_mut()
-                .and_then(|t| t.spec.as_mut())
-                .and_then(|s| s.containers.first_mut())
+            if let Some(c) =
+                spec.template.as_mut().and_then(|t| t.spec.as_mut()).and_then(|s| s.containers.first_mut())
             {
                 c.image = Some(image);
             }
@@ -593,10 +435,6 @@ pub fn limits_of(rollout: &RolloutView) -> Limits {
         Some(StrategyRef::Canary(c)) => {
             Limits::resolve(spec.replicas, c.max_surge.as_ref(), c.max_unavailable.as_ref())
         }
-        _ => Limits {
-            replicas: spec.replicas,
-            max_surge: 0,
-            max_unavailable: 0,
-        },
+        _ => Limits { replicas: spec.replicas, max_surge: 0, max_unavailable: 0 },
     }
 }

@@ -26,10 +26,7 @@ pub fn labels() -> BTreeMap<String, String> {
 
 pub fn template(image: &str) -> PodTemplateSpec {
     PodTemplateSpec {
-        metadata: Some(ObjectMeta {
-            labels: Some(labels()),
-            ..Default::default()
-        }),
+        metadata: Some(ObjectMeta { labels: Some(labels()), ..Default::default() }),
         spec: Some(PodSpec {
             containers: vec![Container {
                 name: "web".into(),
@@ -52,10 +49,7 @@ pub fn ios(v: &str) -> IntOrString {
 pub fn spec(replicas: i32, surge: &str, unavailable: &str, image: &str) -> RolloutSpec {
     RolloutSpec {
         replicas,
-        selector: LabelSelector {
-            match_labels: Some(labels()),
-            ..Default::default()
-        },
+        selector: LabelSelector { match_labels: Some(labels()), ..Default::default() },
         template: Some(template(image)),
         workload_ref: None,
         min_ready_seconds: 0,
@@ -93,11 +87,7 @@ pub fn rs(image: &str, revision: u64, replicas: i32) -> ReplicaSetView {
         created: epoch() + SignedDuration::from_mins(i64::try_from(revision).unwrap()),
         replicas,
         min_ready_seconds: 0,
-        status: PodCounts {
-            replicas,
-            ready: replicas,
-            available: replicas,
-        },
+        status: PodCounts { replicas, ready: replicas, available: replicas },
         status_current: true,
         desired_replicas: None,
         max_replicas: None,
@@ -132,10 +122,7 @@ impl RsExt for ReplicaSetView {
 pub fn pdb(name: &str, allowed: i32, healthy: i32) -> DisruptionBudgetView {
     DisruptionBudgetView {
         name: name.into(),
-        selector: Some(LabelSelector {
-            match_labels: Some(labels()),
-            ..Default::default()
-        }),
+        selector: Some(LabelSelector { match_labels: Some(labels()), ..Default::default() }),
         disruptions_allowed: allowed,
         current_healthy: healthy,
         status_current: true,

@@ -1,0 +1,152 @@
+//! What a simulated run records: timeline rows for people and, per step, the measurements
+//! the property tests assert invariants on.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::cluster::Cluster;
+use crate::{
+    api::{RolloutPhase, RolloutStatus},
+    plan::{Action, Plan, replicas::Limits},
+};
+
+/// One ReplicaSet in a timeline row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicaSetRow {
+    /// Name.
+    pub name: String,
+    /// Revision number.
+    pub revision: u64,
+    /// `spec.replicas`.
+    pub desired: i32,
+    /// Pods that exist.
+    pub current: i32,
+    /// Ready pods.
+    pub ready: i32,
+    /// Available pods.
+    pub available: i32,
+}
+
+/// One row of the timeline: what the planner did at a moment and the state after it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Seconds since the start (fractional).
+    pub at_seconds: f64,
+    /// Writes and events of the plan.
+    pub actions: Vec<Action>,
+    /// ReplicaSets after the simulated controllers acted.
+    pub replica_sets: Vec<ReplicaSetRow>,
+    /// Phase after the plan.
+    pub phase: Option<RolloutPhase>,
+    /// Status message after the plan.
+    pub message: String,
+}
+
+/// Measurements after one planning pass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanCheck {
+    /// Offset from the start.
+    pub at: Duration,
+    /// Limits for the spec at the time.
+    pub limits: Limits,
+    /// Sum of ReplicaSet sizes before the pass.
+    pub total_before: i32,
+    /// Sum of ReplicaSet sizes after the pass.
+    pub total_after: i32,
+    /// The same input planned twice gave the same plan.
+    pub deterministic: bool,
+}
+
+/// Ready pods a sync removed from one budget's pods, and what it allowed just before.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BudgetCheck {
+    /// Budget name.
+    pub name: String,
+    /// `disruptionsAllowed` computed from the pods just before the sync.
+    pub allowed_before: i32,
+    /// Ready pods the sync deleted among those the budget selects.
+    pub ready_removed: i32,
+}
+
+/// Measurements around one ReplicaSet-controller sync (when pods actually go).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncCheck {
+    /// Offset from the start.
+    pub at: Duration,
+    /// `replicas - maxUnavailable` for the spec at the time.
+    pub min_available: i32,
+    /// Available pods just before.
+    pub available_before: i32,
+    /// Available pods just after.
+    pub available_after: i32,
+    /// `spec.replicas` was lowered since the previous sync (the user's own scale-down).
+    pub user_scaled_down: bool,
+    /// Per budget.
+    pub budgets: Vec<BudgetCheck>,
+}
+
+/// The result of a run.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Seed used.
+    pub seed: u64,
+    /// Rows where the planner wrote something or the phase changed.
+    pub entries: Vec<Entry>,
+    /// After every planning pass.
+    pub plans: Vec<PlanCheck>,
+    /// Around every sync that deleted pods.
+    pub syncs: Vec<SyncCheck>,
+    /// Final Rollout status.
+    pub status: RolloutStatus,
+    /// Final ReplicaSets.
+    pub replica_sets: Vec<ReplicaSetRow>,
+    /// Fingerprint of the final template.
+    pub final_fingerprint: String,
+    /// Virtual time used.
+    pub elapsed: Duration,
+    /// Nothing was left to happen when the run stopped (false: the time limit cut it).
+    pub settled: bool,
+}
+
+/// Adds a timeline row when the plan did or changed something.
+pub fn record(out: &mut Run, at: Duration, p: &Plan, cluster: &Cluster, changed: bool, now: Timestamp) {
+    if !changed && p.actions.is_empty() {
+        return;
+    }
+    out.entries.push(Entry {
+        at_seconds: at.as_secs_f64(),
+        actions: p.actions.clone(),
+        replica_sets: rows(cluster, now),
+        phase: p.status.phase,
+        message: p.status.message.clone().unwrap_or_default(),
+    });
+}
+
+/// The ReplicaSets as timeline cells, oldest first.
+pub fn rows(cluster: &Cluster, now: Timestamp) -> Vec<ReplicaSetRow> {
+    let mut rows: Vec<(Timestamp, ReplicaSetRow)> = cluster
+        .replica_sets
+        .values()
+        .map(|rs| {
+            let min_ready = rs.view.min_ready_seconds;
+            (
+                rs.view.created,
+                ReplicaSetRow {
+                    name: rs.view.name.clone(),
+                    revision: rs.view.revision,
+                    desired: rs.view.replicas,
+                    current: i32::try_from(rs.pods.len()).unwrap_or(i32::MAX),
+                    ready: i32::try_from(rs.pods.iter().filter(|p| p.ready(now)).count()).unwrap_or(i32::MAX),
+                    available: i32::try_from(rs.pods.iter().filter(|p| p.available(now, min_ready)).count())
+                        .unwrap_or(i32::MAX),
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    rows.into_iter().map(|(_, r)| r).collect()
+}
