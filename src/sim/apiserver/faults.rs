@@ -1,21 +1,92 @@
-//! Faults the hollow API server can be told to inject, from tests or the admin endpoint:
-//! dropped watch connections (and more as they are added).
+//! Faults the hollow cluster injects on request, from tests or the admin endpoint
+//! (`GET`/`POST /sim/faults`): API latency, API errors (500, and 429 with Retry-After) at a
+//! rate, forced 409 conflicts on the next writes, dropped watch connections, pods that fail
+//! readiness by version, slow kubelets. Random choices come from a seeded generator, so a run
+//! with the same seed fails the same requests.
 
+use std::{
+    collections::BTreeSet,
+    sync::{Mutex, MutexGuard},
+    time::Duration,
+};
+
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-/// Switches for injected faults. Cheap to share.
-#[derive(Debug)]
+use super::errors::ApiError;
+use crate::sim::rng::Rng;
+
+/// The fault settings (also the admin endpoint's JSON).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FaultSettings {
+    /// Added to every API request.
+    pub api_latency_ms: u64,
+    /// Fraction of API requests answered 500.
+    pub error_rate: f64,
+    /// Fraction of API requests answered 429.
+    pub throttle_rate: f64,
+    /// Retry-After seconds on injected 429s.
+    pub retry_after_seconds: u64,
+    /// The next N writes are answered 409 Conflict.
+    pub force_conflicts: u64,
+    /// Versions (pod-template-hash or image) whose pods fail readiness.
+    pub unready_versions: BTreeSet<String>,
+    /// Added to every pod's readiness delay.
+    pub kubelet_delay_ms: u64,
+}
+
+struct State {
+    settings: FaultSettings,
+    rng: Rng,
+}
+
+/// Switches for injected faults.
 pub struct Faults {
+    state: Mutex<State>,
     drop_watches: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Faults").field("settings", &self.settings()).finish()
+    }
 }
 
 impl Default for Faults {
     fn default() -> Self {
-        Self { drop_watches: watch::channel(0).0 }
+        Self::seeded(1)
     }
 }
 
 impl Faults {
+    /// Faults off, with a seed for the random choices.
+    pub fn seeded(seed: u64) -> Self {
+        Self {
+            state: Mutex::new(State { settings: FaultSettings::default(), rng: Rng::new(seed) }),
+            drop_watches: watch::channel(0).0,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> FaultSettings {
+        self.lock().settings.clone()
+    }
+
+    /// Replaces the settings.
+    pub fn set(&self, settings: FaultSettings) {
+        self.lock().settings = settings;
+    }
+
+    /// Changes the settings in place.
+    pub fn update(&self, f: impl FnOnce(&mut FaultSettings)) {
+        f(&mut self.lock().settings);
+    }
+
     /// Closes every open watch connection now (clients resume from their last resourceVersion).
     pub fn drop_watches(&self) {
         self.drop_watches.send_modify(|n| *n += 1);
@@ -24,5 +95,45 @@ impl Faults {
     /// A receiver that changes when watches must be dropped.
     pub fn watch_drops(&self) -> watch::Receiver<u64> {
         self.drop_watches.subscribe()
+    }
+
+    /// The latency to add to a request.
+    pub fn latency(&self) -> Duration {
+        Duration::from_millis(self.lock().settings.api_latency_ms)
+    }
+
+    /// The injected failure for a request, if any: forced conflicts for writes first, then
+    /// 500 and 429 at their rates.
+    pub fn injected(&self, is_write: bool) -> Option<ApiError> {
+        let mut st = self.lock();
+        if is_write && st.settings.force_conflicts > 0 {
+            st.settings.force_conflicts -= 1;
+            return Some(ApiError::conflict(
+                "objects",
+                "injected",
+                "injected conflict: the object has been modified",
+            ));
+        }
+        let (error_rate, throttle_rate, retry_after) =
+            (st.settings.error_rate, st.settings.throttle_rate, st.settings.retry_after_seconds);
+        if error_rate > 0.0 && st.rng.chance(error_rate) {
+            return Some(ApiError::internal("injected fault: internal error"));
+        }
+        if throttle_rate > 0.0 && st.rng.chance(throttle_rate) {
+            return Some(ApiError::too_many_requests("injected fault: too many requests", Some(retry_after)));
+        }
+        None
+    }
+
+    /// Whether pods of this version (pod-template-hash or image) must fail readiness.
+    pub fn fails_readiness(&self, hash: Option<&str>, images: &[&str]) -> bool {
+        let st = self.lock();
+        hash.is_some_and(|h| st.settings.unready_versions.contains(h))
+            || images.iter().any(|i| st.settings.unready_versions.contains(*i))
+    }
+
+    /// Extra readiness delay of every pod.
+    pub fn kubelet_delay(&self) -> Duration {
+        Duration::from_millis(self.lock().settings.kubelet_delay_ms)
     }
 }

@@ -25,6 +25,7 @@ pub mod objects;
 pub mod openapi;
 pub mod params;
 pub mod patch;
+pub mod protobuf;
 pub mod read;
 pub mod registry;
 pub mod route;
@@ -146,9 +147,83 @@ async fn dispatch(
     body: Bytes,
 ) -> Response {
     let params = Params(query);
+    if uri.path().starts_with("/sim/") {
+        return admin(&server, &method, uri.path(), &body);
+    }
+    let latency = server.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let resource_request = uri.path().starts_with("/api/") || uri.path().starts_with("/apis/");
+    let is_write = !matches!(method, Method::GET | Method::HEAD);
+    if resource_request && let Some(e) = server.faults.injected(is_write) {
+        return e.into_response();
+    }
     match handle(&server, &method, uri.path(), &params, &headers, &body) {
         Ok(r) => r,
         Err(e) => e.into_response(),
+    }
+}
+
+/// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces
+/// them; `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
+/// `{"namespace": .., "selector": ..}` deletes the matching pods at once.
+fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> Response {
+    let result = match (method, path) {
+        (&Method::GET, "/sim/faults") => {
+            serde_json::to_value(server.faults.settings()).map_err(|e| ApiError::internal(e.to_string()))
+        }
+        (&Method::POST, "/sim/faults") => serde_json::from_slice::<faults::FaultSettings>(body)
+            .map_err(|e| ApiError::bad_request(format!("invalid fault settings: {e}")))
+            .map(|s| {
+                server.faults.set(s);
+                serde_json::to_value(server.faults.settings()).unwrap_or_default()
+            }),
+        (&Method::POST, "/sim/faults/drop-watches") => {
+            server.faults.drop_watches();
+            Ok(json!({"dropped": true}))
+        }
+        (&Method::POST, "/sim/kill-pods") => serde_json::from_slice::<Value>(body)
+            .map_err(|e| ApiError::bad_request(e.to_string()))
+            .and_then(|v| {
+                let ns = v["namespace"].as_str().unwrap_or("default");
+                server.kill_pods(ns, v["selector"].as_str().unwrap_or_default()).map(|n| json!({"killed": n}))
+            }),
+        _ => Err(ApiError::no_route(path)),
+    };
+    match result {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => e.into_response(),
+    }
+}
+
+impl ApiServer {
+    /// Deletes the pods matching a label selector in a namespace at once (a node failure, an
+    /// OOM kill); their ReplicaSets replace them. Returns how many went.
+    pub fn kill_pods(&self, namespace: &str, selector: &str) -> Result<usize, ApiError> {
+        let sel = selectors::LabelSelector::parse(selector).map_err(ApiError::bad_request)?;
+        let Some(def) = self.registry.lookup("", "v1", "pods") else { return Ok(0) };
+        let (pods, _) = self.store.list(&def.id(), Some(namespace));
+        let mut killed = 0;
+        for p in pods.iter().filter(|p| sel.matches(&selectors::labels_of(p))) {
+            let name = p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            killed += usize::from(
+                self.finish_delete(&def, &objects::object_key(&def, Some(namespace), name)).is_ok(),
+            );
+        }
+        Ok(killed)
+    }
+}
+
+/// Go writes unset pointers as `null`; in Kubernetes semantics null is the same as absent.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 
@@ -202,12 +277,17 @@ fn handle(
     let writer = p.writer(headers);
     let content_type =
         headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");
-    // Protobuf is not spoken here; client-go falls back to JSON on a 415.
-    if !body.is_empty() && content_type.contains("protobuf") {
-        return Err(ApiError::unsupported_media_type(format!(
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type})"
-        )));
-    }
+    // kubectl's generators (`kubectl create deployment ...`) send built-in kinds as protobuf.
+    let decoded;
+    let (body, content_type) = if !body.is_empty() && content_type.contains("protobuf") {
+        let mut v = protobuf::decode(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding protobuf body: {e}")))?;
+        drop_nulls(&mut v);
+        decoded = serde_json::to_vec(&v).map_err(|e| ApiError::internal(e.to_string()))?;
+        (decoded.as_slice(), "application/json")
+    } else {
+        (body, content_type)
+    };
     let patch_body = PatchBody { content_type, body };
     let part = match t.sub.as_deref() {
         None => Part::Main,

@@ -43,7 +43,22 @@ fn images(pod: &Value) -> impl Iterator<Item = &str> {
         .filter_map(|c| c["image"].as_str())
 }
 
-fn behaviour(pod: &Value) -> Behaviour {
+fn behaviour(pod: &Value, faults: &crate::sim::apiserver::faults::Faults) -> Behaviour {
+    let hash = pod.pointer("/metadata/labels/pod-template-hash").and_then(Value::as_str);
+    let all: Vec<&str> = images(pod).collect();
+    if faults.fails_readiness(hash, &all) {
+        return Behaviour::NeverReady;
+    }
+    match behaviour_of(pod) {
+        // A slow kubelet delays pods that have not reported Ready yet, not those that have.
+        Behaviour::ReadyAt(t) if !super::pod_ready(pod).0 => Behaviour::ReadyAt(
+            t + SignedDuration::try_from(faults.kubelet_delay()).unwrap_or(SignedDuration::ZERO),
+        ),
+        other => other,
+    }
+}
+
+fn behaviour_of(pod: &Value) -> Behaviour {
     let tag_has =
         |s: &str| images(pod).any(|i| i.rsplit(':').next().is_some_and(|t| t.contains(s) && i.contains(':')));
     if annotation(pod, "sim.ramp.dev/never-ready") == Some("true") || tag_has("-unready") {
@@ -127,7 +142,7 @@ impl Controller for Kubelet {
                 }
                 continue;
             }
-            let b = behaviour(&pod);
+            let b = behaviour(&pod, &self.ctx.server.faults);
             if let Behaviour::ReadyAt(t) = b
                 && t > now
             {
