@@ -10,6 +10,9 @@ use crate::sim::{clock::Clock, embedded};
 /// Arguments of `ramp sim`.
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
+    /// Run only the hollow kubelets and controllers against an existing cluster.
+    #[command(subcommand)]
+    pub mode: Option<SimMode>,
     /// Address to serve the API on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
@@ -18,10 +21,28 @@ pub struct SimArgs {
     pub kubeconfig: Option<PathBuf>,
 }
 
+/// Other modes of `ramp sim`.
+#[derive(Debug, clap::Subcommand)]
+pub enum SimMode {
+    /// Play kubelet and workload controllers for an existing API server (e.g. a bare control
+    /// plane with no nodes): pods become Ready, ReplicaSets get pods, budgets get status.
+    Agent {
+        /// Kubeconfig of the cluster to serve.
+        #[arg(long, env = "KUBECONFIG")]
+        kubeconfig: PathBuf,
+        /// Context to use [default: the current context].
+        #[arg(long)]
+        context: Option<String>,
+    },
+}
+
 /// Runs `ramp sim`.
 pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), CliError> {
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    if let Some(SimMode::Agent { kubeconfig, context }) = &args.mode {
+        return rt.block_on(run_agent(kubeconfig, context.clone(), out));
+    }
     rt.block_on(async {
         let running = embedded::start_with_controllers(args.listen, Clock::system())
             .await
@@ -41,5 +62,31 @@ pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), CliError> {
         running.stop().await.context("stopping")?;
         Ok::<(), anyhow::Error>(())
     })?;
+    Ok(())
+}
+
+async fn run_agent(
+    kubeconfig: &std::path::Path,
+    context: Option<String>,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig)
+        .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", kubeconfig.display())))?;
+    let options = kube::config::KubeConfigOptions { context, ..Default::default() };
+    let config = kube::Config::from_custom_kubeconfig(kc, &options)
+        .await
+        .map_err(|e| CliError::BadInput(format!("invalid kubeconfig {}: {e}", kubeconfig.display())))?;
+    let client = kube::Client::try_from(config).context("building the client")?;
+    writeln!(
+        out,
+        "Hollow kubelets and controllers serving the cluster of {}. Stop with Ctrl-C.",
+        kubeconfig.display()
+    )
+    .context("writing")?;
+    out.flush().context("writing")?;
+    tokio::select! {
+        () = crate::sim::agent::run(client) => {}
+        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+    }
     Ok(())
 }

@@ -77,6 +77,8 @@ pub struct ApiServer {
     pub clock: Clock,
     /// Injected faults.
     pub faults: faults::Faults,
+    /// Synthetic traffic and its SLI metrics (served on `/metrics`).
+    pub traffic: std::sync::Mutex<crate::sim::traffic::Traffic>,
     serial: AtomicU64,
 }
 
@@ -88,6 +90,7 @@ impl ApiServer {
             registry: Registry::new(),
             clock,
             faults: faults::Faults::default(),
+            traffic: std::sync::Mutex::new(crate::sim::traffic::Traffic::new(1, Vec::new())),
             serial: AtomicU64::new(0),
         });
         if let Some(ns) = server.registry.lookup("", "v1", "namespaces") {
@@ -150,6 +153,10 @@ async fn dispatch(
     if uri.path().starts_with("/sim/") {
         return admin(&server, &method, uri.path(), &body);
     }
+    if uri.path() == "/metrics" {
+        let text = server.traffic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).render();
+        return ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response();
+    }
     let latency = server.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -166,7 +173,7 @@ async fn dispatch(
 }
 
 /// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces
-/// them; `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
+/// them; `POST /sim/traffic` sets the traffic targets (`[{namespace, service, ratePerSecond}]`); `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
 /// `{"namespace": .., "selector": ..}` deletes the matching pods at once.
 fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> Response {
     let result = match (method, path) {
@@ -178,6 +185,23 @@ fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> R
             .map(|s| {
                 server.faults.set(s);
                 serde_json::to_value(server.faults.settings()).unwrap_or_default()
+            }),
+        (&Method::POST, "/sim/traffic") => serde_json::from_slice::<Vec<Value>>(body)
+            .map_err(|e| {
+                ApiError::bad_request(format!("expected [{{namespace, service, ratePerSecond}}]: {e}"))
+            })
+            .map(|targets| {
+                let targets: Vec<crate::sim::traffic::Target> = targets
+                    .iter()
+                    .map(|t| crate::sim::traffic::Target {
+                        namespace: t["namespace"].as_str().unwrap_or("default").to_string(),
+                        service: t["service"].as_str().unwrap_or_default().to_string(),
+                        rate_per_second: t["ratePerSecond"].as_f64().unwrap_or(0.0),
+                    })
+                    .collect();
+                let n = targets.len();
+                server.traffic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).set_targets(targets);
+                json!({"targets": n})
             }),
         (&Method::POST, "/sim/faults/drop-watches") => {
             server.faults.drop_watches();

@@ -11,6 +11,7 @@ pub mod disruption;
 pub mod endpoints;
 pub mod kubelet;
 pub mod replicaset;
+pub mod traffic;
 
 use std::{sync::Arc, time::Duration};
 
@@ -115,6 +116,7 @@ impl Controllers {
                 "disruption-controller",
             ))),
             Box::new(endpoints::EndpointsController::new(Ctx::new(server.clone(), "endpoint-controller"))),
+            Box::new(traffic::TrafficController::new(Ctx::new(server.clone(), "traffic"))),
         ];
         Self { all, server }
     }
