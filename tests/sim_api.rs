@@ -267,3 +267,81 @@ async fn finalizers_hold_deletion_until_removed() {
         .unwrap();
     assert!(api.get_opt("held").await.unwrap().is_none(), "removed once its last finalizer is gone");
 }
+
+#[tokio::test]
+async fn server_side_apply_conflicts_name_the_fields_and_force_takes_them() {
+    let (_c, client) = cluster().await;
+    let api: Api<ReplicaSet> = Api::namespaced(client, "default");
+    let mine = PatchParams::apply("ramp");
+    api.patch("web", &mine, &Patch::Apply(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}})))
+        .await
+        .unwrap();
+    let theirs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"}, "spec": {"replicas": 5}});
+    let err = api.patch("web", &PatchParams::apply("hpa"), &Patch::Apply(theirs.clone())).await.unwrap_err();
+    match &err {
+        kube::Error::Api(s) => {
+            assert_eq!(s.code, 409);
+            assert!(
+                s.message.contains("conflict with \"ramp\"") && s.message.contains(".spec.replicas"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let forced = api.patch("web", &PatchParams::apply("hpa").force(), &Patch::Apply(theirs)).await.unwrap();
+    assert_eq!(forced.spec.unwrap().replicas, Some(5));
+    let owners: Vec<String> =
+        forced.metadata.managed_fields.unwrap().into_iter().filter_map(|m| m.manager).collect();
+    assert_eq!(owners, vec!["ramp".to_string(), "hpa".to_string()]);
+    // Re-applying without the field gives it up: the owner of record now is "hpa" alone.
+    let again = api
+        .patch(
+            "web",
+            &mine,
+            &Patch::Apply(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web",
+        "labels": {"team": "a"}}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.spec.unwrap().replicas, Some(5), "a field owned by another manager stays");
+}
+
+#[tokio::test]
+async fn custom_resources_are_defaulted_and_validated_with_field_paths() {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use kube::runtime::wait::{await_condition, conditions};
+    use ramp::api::Rollout;
+    let (_c, client) = cluster().await;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.create(&PostParams::default(), &ramp::api::crd::rollout_crd().unwrap()).await.unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        await_condition(crds, "rollouts.ramp.dev", conditions::is_crd_established()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let api: Api<Rollout> = Api::namespaced(client, "default");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rolling.yaml")).unwrap();
+    let mut doc: serde_json::Value = serde_saphyr::from_str(text.split("---").next().unwrap()).unwrap();
+    doc["spec"].as_object_mut().unwrap().remove("replicas");
+    let created =
+        api.create(&PostParams::default(), &serde_json::from_value(doc.clone()).unwrap()).await.unwrap();
+    assert_eq!(created.spec.replicas, 1, "schema default");
+    doc["metadata"]["name"] = json!("bad");
+    doc["spec"]["replicas"] = json!(-2);
+    doc["spec"]["strategy"]["rollingUpdate"] = json!({"maxSurge": 0, "maxUnavailable": "0%"});
+    doc["spec"]["progressDeadline"] = json!("soon");
+    let err = api.create(&PostParams::default(), &serde_json::from_value(doc).unwrap()).await.unwrap_err();
+    let kube::Error::Api(s) = &err else { panic!("{err:?}") };
+    assert_eq!((s.code, s.reason.as_str()), (422, "Invalid"));
+    let fields: Vec<String> = s.details.as_ref().unwrap().causes.iter().map(|c| c.field.clone()).collect();
+    for f in ["spec.replicas", "spec.progressDeadline", "spec.strategy.rollingUpdate"] {
+        assert!(fields.iter().any(|x| x == f), "no cause for {f}: {fields:?}");
+    }
+    assert!(s.message.starts_with(r#"Rollout.ramp.dev "bad" is invalid: ["#), "{}", s.message);
+}

@@ -249,3 +249,33 @@ async fn kubectl_create_generators_work_though_they_send_protobuf() {
         .await;
     assert_eq!(svc, "80 8080 ClusterIP");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_side_apply_of_a_changed_deployment_merges_strategically_and_describe_works() {
+    let k = Kubectl::start("smp").await;
+    let file = k.dir.join("deploy.yaml");
+    let manifest = |image: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 2\n  \
+             selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      \
+             containers:\n      - {{name: web, image: \"{image}\", env: [{{name: MODE, value: fast}}]}}\n      \
+             - {{name: sidecar, image: \"envoy:1.30\"}}\n"
+        )
+    };
+    std::fs::write(&file, manifest("nginx:1.27")).unwrap();
+    k.ok(&["apply", "-f", file.to_str().unwrap()]).await;
+    // Someone adds an env var by hand; the next apply must keep it (a strategic merge keyed by
+    // container and env name), and change only the image.
+    k.ok(&["set", "env", "deploy/web", "-c", "web", "EXTRA=1"]).await;
+    std::fs::write(&file, manifest("nginx:1.28")).unwrap();
+    k.ok(&["apply", "-f", file.to_str().unwrap()]).await;
+    let got = k
+        .ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].image} {.spec.template.spec.containers[0].env[*].name}"])
+        .await;
+    assert_eq!(
+        got, "nginx:1.28 envoy:1.30 MODE EXTRA",
+        "image changed, sidecar untouched, hand-added env kept after the applied one"
+    );
+    let described = k.ok(&["describe", "deploy", "web"]).await;
+    assert!(described.contains("Name:") && described.contains("nginx:1.28"), "{described}");
+}

@@ -211,10 +211,7 @@ pub fn pod_available(pod: &Value, min_ready: i64, now: Timestamp) -> bool {
 /// A 5-character name suffix in the alphabet Kubernetes uses for generated names.
 pub fn name_suffix(n: u64) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    // SplitMix64 scrambles consecutive serials into unrelated-looking suffixes.
-    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
+    // Scrambled so consecutive serials give unrelated-looking suffixes.
+    let z = crate::sim::rng::Rng::new(n).next_u64();
     (0..5).map(|i| ALPHABET[((z >> (i * 12)) % ALPHABET.len() as u64) as usize] as char).collect()
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::rng::SplitMix64;
+use crate::sim::rng::Rng;
 
 /// Pod annotation: the fraction of requests answered with HTTP 500, `0.0`–`1.0` (e.g. `0.2`).
 pub const ERROR_RATE_ANNOTATION: &str = "sim.ramp.dev/error-rate";
@@ -79,7 +79,7 @@ impl Behaviour {
     }
 
     /// One latency sample, in seconds.
-    pub(super) fn sample_latency(&self, rng: &mut SplitMix64) -> f64 {
+    pub(super) fn sample_latency(&self, rng: &mut Rng) -> f64 {
         self.median_latency.as_secs_f64() * (LATENCY_SIGMA * rng.standard_normal()).exp()
     }
 }

@@ -3,7 +3,7 @@
 //! Canary analysis reads request rate, error ratio and latency per version from Prometheus;
 //! in the hollow cluster there are no real clients or pods, so this module plays both. It is
 //! pure and deterministic: it reads Kubernetes objects as [`serde_json::Value`], is told how
-//! much time has passed, draws randomness only from a seeded SplitMix64, and renders
+//! much time has passed, draws randomness only from a seeded Rng, and renders
 //! Prometheus text. Same seed and same inputs give byte-identical output.
 //!
 //! # The model
@@ -58,7 +58,6 @@
 mod behaviour;
 mod generator;
 mod metrics;
-mod rng;
 mod split;
 #[cfg(test)]
 mod tests;
@@ -76,9 +75,9 @@ pub use behaviour::{
 pub use metrics::{BUCKETS, REQUEST_DURATION, REQUESTS_TOTAL, escape};
 pub use split::NO_VERSION;
 
+use crate::sim::rng::Rng;
 use generator::Pacer;
 use metrics::Metrics;
-use rng::SplitMix64;
 use split::{Backend, Index};
 
 /// A Service that receives synthetic requests.
@@ -108,7 +107,7 @@ pub struct World<'a> {
 /// The traffic generator and its recorded metrics.
 #[derive(Clone, Debug)]
 pub struct Traffic {
-    rng: SplitMix64,
+    rng: Rng,
     /// Pacing per (namespace, service), sorted so requests are drawn in a fixed order.
     targets: BTreeMap<(String, String), Pacer>,
     metrics: Metrics,
@@ -126,8 +125,7 @@ fn merged_rates(targets: Vec<Target>) -> BTreeMap<(String, String), f64> {
 impl Traffic {
     /// A generator drawing from `seed`, sending to `targets`.
     pub fn new(seed: u64, targets: Vec<Target>) -> Self {
-        let mut traffic =
-            Self { rng: SplitMix64::new(seed), targets: BTreeMap::new(), metrics: Metrics::default() };
+        let mut traffic = Self { rng: Rng::new(seed), targets: BTreeMap::new(), metrics: Metrics::default() };
         traffic.set_targets(targets);
         traffic
     }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::World;
 use super::behaviour::{Behaviour, version_of};
-use super::rng::SplitMix64;
+use crate::sim::rng::Rng;
 
 /// `version` label of requests no endpoint served (gateway-generated 500 / 503).
 pub const NO_VERSION: &str = "none";
@@ -46,7 +46,7 @@ pub(super) struct Plan {
 
 impl Plan {
     /// The backend for one request (weighted random; the fallback when all weights are 0).
-    pub(super) fn pick(&self, rng: &mut SplitMix64) -> &Backend {
+    pub(super) fn pick(&self, rng: &mut Rng) -> &Backend {
         if self.total == 0 {
             return &self.fallback;
         }
