@@ -1,5 +1,6 @@
 //! The command line: `ramp` and the `kubectl ramp` plugin share this tree.
 
+pub mod controller;
 pub mod crd;
 pub mod manifest;
 pub mod plan;
@@ -22,6 +23,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Reconcile Rollouts on a cluster (kubeconfig or in-cluster), with leader election.
+    Controller(Box<controller::ControllerArgs>),
     /// Print the CustomResourceDefinitions as YAML.
     Crd(crd::CrdArgs),
     /// Simulate a rollout without a cluster and print its timeline, step by step.
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
+        Command::Controller(args) => controller::run(&args),
         Command::Crd(args) => crd::run(&args, &mut stdout),
         Command::Plan(args) => plan::run(&args, &mut stdout),
         Command::Sim(args) => sim::run(&args, &mut stdout),

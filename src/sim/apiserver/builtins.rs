@@ -222,6 +222,11 @@ fn builtins() -> Vec<Def> {
             ],
             ..d("events.k8s.io", "v1", "events", "Event", true, &["ev"])
         },
+        d("rbac.authorization.k8s.io", "v1", "roles", "Role", true, &[]),
+        d("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, &[]),
+        d("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, &[]),
+        d("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, &[]),
+        d("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, &["pc"]),
         Def {
             status: true,
             generation: true,

@@ -77,6 +77,8 @@ pub struct ApiServer {
     pub clock: Clock,
     /// Injected faults.
     pub faults: faults::Faults,
+    /// Every write request: who (User-Agent), what, and the answer (for tests of who wrote).
+    pub audit: std::sync::Mutex<Vec<AuditEntry>>,
     /// Synthetic traffic and its SLI metrics (served on `/metrics`).
     pub traffic: std::sync::Mutex<crate::sim::traffic::Traffic>,
     serial: AtomicU64,
@@ -91,6 +93,7 @@ impl ApiServer {
             clock,
             faults: faults::Faults::default(),
             traffic: std::sync::Mutex::new(crate::sim::traffic::Traffic::new(1, Vec::new())),
+            audit: std::sync::Mutex::new(Vec::new()),
             serial: AtomicU64::new(0),
         });
         if let Some(ns) = server.registry.lookup("", "v1", "namespaces") {
@@ -132,6 +135,24 @@ impl ApiServer {
     }
 }
 
+/// One audited write request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Local time it was answered.
+    pub at: std::time::SystemTime,
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// HTTP method.
+    pub method: String,
+    /// Request path.
+    pub path: String,
+    /// Response status.
+    pub code: u16,
+}
+
+/// Audit log cap: older entries are dropped beyond it.
+const AUDIT_CAP: usize = 100_000;
+
 /// Binds a listener on `addr` (port 0 picks a free one).
 pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr).await
@@ -166,10 +187,26 @@ async fn dispatch(
     if resource_request && let Some(e) = server.faults.injected(is_write) {
         return e.into_response();
     }
-    match handle(&server, &method, uri.path(), &params, &headers, &body) {
+    let response = match handle(&server, &method, uri.path(), &params, &headers, &body) {
         Ok(r) => r,
         Err(e) => e.into_response(),
+    };
+    if is_write && resource_request {
+        let entry = AuditEntry {
+            #[allow(clippy::disallowed_methods)] // audit timestamps are wall-clock by nature
+            at: std::time::SystemTime::now(),
+            user_agent: headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string(),
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            code: response.status().as_u16(),
+        };
+        let mut log = server.audit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if log.len() >= AUDIT_CAP {
+            log.remove(0);
+        }
+        log.push(entry);
     }
+    response
 }
 
 /// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces

@@ -1,0 +1,31 @@
+//! What every reconcile shares: the client, caches, recorder, metrics, leadership and the
+//! per-object failure counts behind backoff.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
+use kube::{
+    Client,
+    runtime::{events::Recorder, reflector::Store},
+};
+use tokio::sync::watch;
+
+use super::{error::RolloutRef, lease::Leadership, metrics::Metrics};
+
+/// Shared state of the controller.
+pub struct Context {
+    /// API client.
+    pub client: Client,
+    /// Event recorder (one, so repeats fold into series).
+    pub recorder: Recorder,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Whether this instance may write.
+    pub leadership: watch::Receiver<Leadership>,
+    /// ReplicaSets carrying the `ramp.dev/rollout` label.
+    pub replica_sets: Store<ReplicaSet>,
+    /// PodDisruptionBudgets in the watched namespaces.
+    pub budgets: Store<PodDisruptionBudget>,
+    /// Consecutive failures per Rollout (exponential backoff; reset on success).
+    pub failures: Mutex<HashMap<RolloutRef, u32>>,
+}

@@ -1,0 +1,74 @@
+//! One reconcile: observe → plan → act, and the requeue that follows.
+
+use std::{sync::Arc, time::Duration};
+
+use kube::runtime::{controller::Action as Requeue, reflector::ObjectRef};
+use tracing::instrument;
+
+use super::{act::act, context::Context, error::Error, metrics::PhaseLabels, observe::observe};
+use crate::{api::Rollout, plan::plan};
+
+/// First retry delay after a failure; doubles per consecutive failure up to [`MAX_BACKOFF`].
+const BASE_BACKOFF: Duration = Duration::from_millis(500);
+/// Longest retry delay.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// Re-check of a healthy rollout even without events (a safety net for lost watch events).
+const RESYNC: Duration = Duration::from_secs(300);
+
+#[allow(clippy::disallowed_methods)] // the shell reads the clock and hands it to the planner
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+/// Reconciles one Rollout.
+#[instrument(skip(rollout, ctx), fields(rollout = %rollout.metadata.name.as_deref().unwrap_or(""), namespace = %rollout.metadata.namespace.as_deref().unwrap_or("")))]
+pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Requeue, Error> {
+    let _measure = ctx.metrics.measure();
+    if !ctx.leadership.borrow().may_write() {
+        // Standbys keep caches warm and look again when leadership may have changed.
+        return Ok(Requeue::requeue(Duration::from_secs(2)));
+    }
+    let observed = observe(&rollout, &ctx, now())?;
+    let p = plan(&observed);
+    let strategy = rollout.spec.strategy.selected().map_or("none", |s| s.name());
+    if let Some(phase) = p.status.phase {
+        ctx.metrics
+            .rollouts
+            .get_or_create(&PhaseLabels { strategy: strategy.into(), phase: phase.as_str().into() })
+            .set(1);
+    }
+    let wrote = act(&p, &rollout, &ctx).await?;
+    ctx.failures
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(&ObjectRef::from(rollout.as_ref()));
+    // After a write, the watch brings the next state; otherwise wait for the planner's timer.
+    Ok(match (wrote, p.requeue_after) {
+        (_, Some(d)) => Requeue::requeue(d),
+        (true, None) => Requeue::requeue(RESYNC),
+        (false, None) if p.status.conditions.iter().any(|c| c.type_ == "InvalidSpec") => {
+            Requeue::await_change()
+        }
+        (false, None) => Requeue::requeue(RESYNC),
+    })
+}
+
+/// On failure: per-object exponential backoff; conflicts retry at once; never panics.
+pub fn error_policy(rollout: Arc<Rollout>, error: &Error, ctx: Arc<Context>) -> Requeue {
+    if matches!(error, Error::NotLeader) {
+        return Requeue::requeue(Duration::from_secs(2));
+    }
+    ctx.metrics
+        .failures
+        .get_or_create(&super::metrics::CategoryLabel { category: error.category().into() })
+        .inc();
+    if error.is_conflict() {
+        return Requeue::requeue(Duration::from_millis(50));
+    }
+    let mut failures = ctx.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let n = failures.entry(ObjectRef::from(rollout.as_ref())).or_insert(0);
+    *n += 1;
+    let delay = BASE_BACKOFF.saturating_mul(1u32 << (*n - 1).min(10)).min(MAX_BACKOFF);
+    tracing::warn!(error = %error, category = error.category(), retry_in = ?delay, "reconcile failed");
+    Requeue::requeue(delay)
+}
