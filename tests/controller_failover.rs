@@ -1,0 +1,261 @@
+//! Leader election: two controller instances; the leader dies mid-rollout; the other finishes
+//! it. The hollow cluster audits who made every write: no write may come from a non-leader.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic: that is how they fail
+#![allow(clippy::disallowed_methods)] // this test measures failover time on the wall clock
+
+use std::time::{Duration, Instant};
+
+use http::{HeaderValue, header::USER_AGENT};
+use k8s_openapi::{
+    api::coordination::v1::Lease,
+    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+};
+use kube::{
+    Api, Client,
+    api::{Patch, PatchParams, PostParams},
+    runtime::wait::{await_condition, conditions},
+};
+use ramp::{
+    api::{Rollout, RolloutPhase},
+    controller::{self, Settings, lease::Timing},
+    sim::{apiserver::AuditEntry, clock::Clock, embedded},
+};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+const LEASE: Duration = Duration::from_millis(1500);
+
+/// A controller instance in its own runtime, so that killing it stops every task it started.
+struct Instance {
+    rt: Option<tokio::runtime::Runtime>,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Instance {
+    fn start(url: &str, identity: &str) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let mut config = kube::Config::new(url.parse().unwrap());
+        config.headers.push((USER_AGENT, HeaderValue::from_str(&format!("ramp/test ({identity})")).unwrap()));
+        let settings = Settings {
+            namespaces: Vec::new(),
+            selector: None,
+            identity: identity.into(),
+            lease_name: "ramp-controller".into(),
+            lease_namespace: "default".into(),
+            timing: Timing {
+                lease_duration: LEASE,
+                renew_deadline: Duration::from_millis(1000),
+                retry_period: Duration::from_millis(200),
+            },
+            listen: None,
+            concurrency: 4,
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let done = rt.spawn(async move {
+            let client = Client::try_from(config).unwrap();
+            controller::run(client, settings, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self { rt: Some(rt), stop: Some(tx), done: Some(done) }
+    }
+
+    /// Crash: every task stops at once, nothing is released.
+    fn kill(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    /// SIGTERM: finish in-flight work, release the lease.
+    async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(d) = self.done.take() {
+            let _ = d.await;
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn rollout(image: &str) -> Rollout {
+    serde_json::from_value(json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+        "spec": {"replicas": 10, "selector": {"matchLabels": {"app": "web"}},
+                 "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "200ms"}},
+                              "spec": {"containers": [{"name": "web", "image": image}]}}}
+    }))
+    .unwrap()
+}
+
+async fn setup() -> (embedded::Running, Client) {
+    let running =
+        embedded::start_with_controllers("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
+    let client = Client::try_from(kube::Config::new(running.url().parse().unwrap())).unwrap();
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    crds.create(&PostParams::default(), &ramp::api::crd::rollout_crd().unwrap()).await.unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        await_condition(crds, "rollouts.ramp.dev", conditions::is_crd_established()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    (running, client)
+}
+
+async fn holder(client: &Client) -> Option<String> {
+    Api::<Lease>::namespaced(client.clone(), "default")
+        .get_opt("ramp-controller")
+        .await
+        .unwrap()?
+        .spec?
+        .holder_identity
+}
+
+async fn wait_for<F: Fn(Option<&Rollout>) -> bool>(api: &Api<Rollout>, what: &str, f: F) {
+    tokio::time::timeout(Duration::from_secs(60), await_condition(api.clone(), "web", f))
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+        .unwrap();
+}
+
+fn identity(e: &AuditEntry) -> Option<&str> {
+    e.user_agent.strip_prefix("ramp/test (").and_then(|s| s.strip_suffix(')'))
+}
+
+/// Every successful write by a controller instance came from the lease holder of the moment,
+/// the holder being the last instance whose lease write succeeded.
+fn assert_only_the_leader_wrote(audit: &[AuditEntry]) -> usize {
+    let mut holder: Option<&str> = None;
+    let mut checked = 0;
+    for e in audit.iter().filter(|e| e.code < 300) {
+        let Some(who) = identity(e) else { continue };
+        if e.path.contains("/leases") {
+            holder = Some(who);
+            continue;
+        }
+        assert_eq!(holder, Some(who), "{} {} by {who} while {holder:?} held the lease", e.method, e.path);
+        checked += 1;
+    }
+    checked
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standby_finishes_a_rollout_when_the_leader_dies() {
+    let (running, client) = setup().await;
+    let url = running.url();
+    let mut a = Instance::start(&url, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &rollout("web:v1")).await.unwrap();
+    wait_for(&api, "v1 healthy", |r| {
+        r.and_then(|r| r.status.as_ref()).and_then(|s| s.phase) == Some(RolloutPhase::Healthy)
+    })
+    .await;
+    let mut b = Instance::start(&url, "ramp-b");
+    assert_eq!(holder(&client).await.as_deref(), Some("ramp-a"));
+
+    // Mid-rollout: a few new pods are up, most are not.
+    api.patch(
+        "web",
+        &PatchParams::default(),
+        &Patch::Merge(
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "web:v2"}]}}}}),
+        ),
+    )
+    .await
+    .unwrap();
+    let v1 = api.get("web").await.unwrap().status.unwrap().updated_revision;
+    // The status must describe the new template before its counts mean anything.
+    let on_v2 = move |r: &Rollout| {
+        r.status
+            .as_ref()
+            .is_some_and(|s| s.observed_generation == r.metadata.generation && s.updated_revision != v1)
+    };
+    let on_v2_too = on_v2.clone();
+    wait_for(&api, "rollout under way", move |r| {
+        r.is_some_and(|r| {
+            on_v2(r) && r.status.as_ref().is_some_and(|s| s.updated_replicas >= 3 && s.updated_replicas < 10)
+        })
+    })
+    .await;
+    a.kill();
+    let killed = Instant::now();
+    let took_over = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if holder(&client).await.as_deref() == Some("ramp-b") {
+                return Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the standby took the lease");
+    wait_for(&api, "v2 healthy", move |r| {
+        r.is_some_and(|r| {
+            on_v2_too(r)
+                && r.status.as_ref().is_some_and(|s| {
+                    s.phase == Some(RolloutPhase::Healthy) && s.updated_replicas == 10 && s.replicas == 10
+                })
+        })
+    })
+    .await;
+    let failover = took_over - killed;
+    println!("failover after a crash: {failover:?} (lease duration {LEASE:?})");
+    assert!(failover >= LEASE / 2, "the standby waited for the dead leader's lease to run out: {failover:?}");
+
+    let audit = running.server.audit.lock().unwrap().clone();
+    let checked = assert_only_the_leader_wrote(&audit);
+    let by_b = audit
+        .iter()
+        .filter(|e| identity(e) == Some("ramp-b") && !e.path.contains("/leases") && e.code < 300)
+        .count();
+    assert!(
+        checked > 0 && by_b > 0,
+        "both instances wrote as leader ({checked} writes checked, {by_b} by the standby)"
+    );
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_stop_hands_the_lease_over_at_once() {
+    let (running, client) = setup().await;
+    let url = running.url();
+    let mut a = Instance::start(&url, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &rollout("web:v1")).await.unwrap();
+    wait_for(&api, "v1 healthy", |r| {
+        r.and_then(|r| r.status.as_ref()).and_then(|s| s.phase) == Some(RolloutPhase::Healthy)
+    })
+    .await;
+    let mut b = Instance::start(&url, "ramp-b");
+    tokio::time::sleep(Duration::from_millis(300)).await; // let the standby observe the lease once
+    let stopped = Instant::now();
+    a.stop().await;
+    let took_over = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if holder(&client).await.as_deref() == Some("ramp-b") {
+                return Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the standby took the released lease");
+    let failover = took_over - stopped;
+    println!("failover after a graceful stop: {failover:?}");
+    assert!(failover < LEASE, "a released lease is taken without waiting for it to expire: {failover:?}");
+    assert_only_the_leader_wrote(&running.server.audit.lock().unwrap());
+    b.stop().await;
+}
