@@ -1,6 +1,8 @@
 //! Chainable fixtures for planner tests.
 #![allow(dead_code)]
 
+pub mod harness;
+
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};

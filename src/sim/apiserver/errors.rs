@@ -93,6 +93,11 @@ impl ApiError {
         Self { retry_after, ..Self::new(429, "TooManyRequests", message) }
     }
 
+    /// 503.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(503, "ServiceUnavailable", message)
+    }
+
     /// 500.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(500, "InternalError", message)

@@ -39,6 +39,10 @@ pub struct FaultSettings {
 struct State {
     settings: FaultSettings,
     rng: Rng,
+    /// A client (User-Agent containing this text) that dies after this many more writes.
+    crash_after: Option<(String, u64)>,
+    /// Clients that died.
+    dead: Vec<String>,
 }
 
 /// Switches for injected faults.
@@ -63,7 +67,12 @@ impl Faults {
     /// Faults off, with a seed for the random choices.
     pub fn seeded(seed: u64) -> Self {
         Self {
-            state: Mutex::new(State { settings: FaultSettings::default(), rng: Rng::new(seed) }),
+            state: Mutex::new(State {
+                settings: FaultSettings::default(),
+                rng: Rng::new(seed),
+                crash_after: None,
+                dead: Vec::new(),
+            }),
             drop_watches: watch::channel(0).0,
         }
     }
@@ -130,6 +139,47 @@ impl Faults {
         let st = self.lock();
         hash.is_some_and(|h| st.settings.unready_versions.contains(h))
             || images.iter().any(|i| st.settings.unready_versions.contains(*i))
+    }
+
+    /// The client whose User-Agent contains `who` dies right after its next `writes` writes
+    /// (lease renewals do not count): from then on the cluster answers it 503, as if its
+    /// process were gone. Tests use it to stop a controller after exactly its Nth write.
+    pub fn crash_after_writes(&self, who: &str, writes: u64) {
+        let mut st = self.lock();
+        st.dead.retain(|d| d != who);
+        st.crash_after = Some((who.to_string(), writes));
+    }
+
+    /// Whether the client with this User-Agent is dead.
+    pub fn is_dead(&self, user_agent: &str) -> bool {
+        self.lock().dead.iter().any(|d| user_agent.contains(d.as_str()))
+    }
+
+    /// Whether any client died.
+    pub fn someone_died(&self) -> bool {
+        !self.lock().dead.is_empty()
+    }
+
+    /// Counts a completed write by a client; kills it at its last allowed write.
+    pub fn count_write(&self, user_agent: &str) {
+        let mut st = self.lock();
+        let Some((who, left)) = st.crash_after.clone() else { return };
+        if !user_agent.contains(who.as_str()) {
+            return;
+        }
+        if left <= 1 {
+            st.crash_after = None;
+            st.dead.push(who);
+        } else {
+            st.crash_after = Some((who, left - 1));
+        }
+    }
+
+    /// Revives every dead client and cancels a pending crash.
+    pub fn revive(&self) {
+        let mut st = self.lock();
+        st.dead.clear();
+        st.crash_after = None;
     }
 
     /// Extra readiness delay of every pod.

@@ -184,6 +184,10 @@ async fn dispatch(
     }
     let resource_request = uri.path().starts_with("/api/") || uri.path().starts_with("/apis/");
     let is_write = !matches!(method, Method::GET | Method::HEAD);
+    let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    if server.faults.is_dead(&user_agent) {
+        return ApiError::unavailable("injected fault: this client's process is gone").into_response();
+    }
     if resource_request && let Some(e) = server.faults.injected(is_write) {
         return e.into_response();
     }
@@ -191,11 +195,14 @@ async fn dispatch(
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
+    if is_write && resource_request && response.status().is_success() && !uri.path().contains("/leases") {
+        server.faults.count_write(&user_agent);
+    }
     if is_write && resource_request {
         let entry = AuditEntry {
             #[allow(clippy::disallowed_methods)] // audit timestamps are wall-clock by nature
             at: std::time::SystemTime::now(),
-            user_agent: headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string(),
+            user_agent: user_agent.clone(),
             method: method.to_string(),
             path: uri.path().to_string(),
             code: response.status().as_u16(),
