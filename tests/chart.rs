@@ -2,8 +2,9 @@
 
 //! The Helm chart (`charts/ramp`) as the real Helm library renders it (`scripts/render-chart`):
 //! it lints clean, grants exactly the permissions the controller uses and no more, ships the
-//! generated CRD unchanged, runs `ramp controller` with the flags its values say, and an API
-//! server (the hollow cluster, through the real `kubectl`) accepts every object it renders.
+//! generated CRD unchanged, runs `ramp controller` with the flags its values say, an API server
+//! (the hollow cluster, through the real `kubectl`) accepts every object it renders, and the
+//! real `ramp controller` runs with the Deployment's command line.
 //! Needs python3 (the script installs the Helm library from PyPI into target/helm-venv once)
 //! and `kubectl` on PATH or `$KUBECTL`.
 
@@ -207,13 +208,13 @@ fn deployment_runs_the_controller_with_the_values() {
         c["args"],
         json!([
             "controller",
-            "--lease-name=ramp-leader",
+            "--lease-name=ramp-controller",
             "--lease-namespace=ramp-system",
             "--lease-duration=15s",
             "--renew-deadline=10s",
             "--retry-period=2s",
             "--listen=0.0.0.0:8080",
-            "--concurrency=10",
+            "--concurrency=8",
         ])
     );
     let env = c["env"].as_array().unwrap();
@@ -376,10 +377,10 @@ async fn the_hollow_cluster_accepts_the_default_rendering() {
         ]
         .into()
     );
-    // JSON documents are YAML documents.
-    let text: Vec<String> = rest.iter().map(|d| serde_json::to_string(d).unwrap()).collect();
-    let file = k.dir.join("chart.yaml");
-    std::fs::write(&file, text.join("\n---\n")).unwrap();
+    // A stream of JSON objects, which kubectl reads as it reads YAML documents.
+    let text: Vec<String> = rest.iter().map(|d| serde_json::to_string_pretty(d).unwrap()).collect();
+    let file = k.dir.join("chart.json");
+    std::fs::write(&file, text.join("\n")).unwrap();
     let out = k.ok(&["apply", "--server-side", "--dry-run=server", "-f", file.to_str().unwrap()]).await;
     let applied: Vec<&str> =
         out.lines().filter(|l| l.ends_with("serverside-applied (server dry run)")).collect();
@@ -397,4 +398,85 @@ async fn the_hollow_cluster_accepts_the_default_rendering() {
     let left = k.run(&["get", "deployment", "ramp", "-n", "ramp-system"]).await;
     assert!(!left.status.success(), "the dry run created the Deployment");
     assert!(String::from_utf8_lossy(&left.stderr).contains("NotFound"), "{left:?}");
+}
+
+/// Kills the controller process if a test fails before it stopped it.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// The Deployment's command line and environment, run for real against the hollow cluster
+/// (only the listen address changes): `ramp controller` accepts every flag, takes the Lease the
+/// chart names as `$POD_NAME`, and on SIGTERM exits within the pod's grace period, giving the
+/// Lease up so that a standby takes over at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controller_runs_with_the_deployment_command_line() {
+    let docs = tokio::task::spawn_blocking(|| render(&[])).await.unwrap();
+    let pod = &find(&docs, "Deployment", Some("ramp-system"), "ramp")["spec"]["template"]["spec"];
+    let grace = pod["terminationGracePeriodSeconds"].as_u64().unwrap();
+    let container = &pod["containers"][0];
+    assert_eq!(container["command"], json!(["ramp"]));
+    let mut args: Vec<String> =
+        container["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let listen = args.iter().position(|a| a == "--listen=0.0.0.0:8080").expect("--listen flag");
+    args[listen] = "--listen=127.0.0.1:0".into(); // a test must not take port 8080
+    let lease = args.iter().find_map(|a| a.strip_prefix("--lease-name=")).unwrap().to_string();
+
+    let k = Kubectl::start("run").await;
+    k.ok(&["apply", "--server-side", "-f", "charts/ramp/crds/rollout.yaml"]).await;
+    k.ok(&["wait", "--for=condition=established", "crd/rollouts.ramp.dev", "--timeout=10s"]).await;
+    k.ok(&["create", "namespace", "ramp-system"]).await;
+    let log_path = k.dir.join("controller.log");
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let mut controller = Process(
+        Command::new(env!("CARGO_BIN_EXE_ramp"))
+            .args(&args)
+            .arg("--kubeconfig")
+            .arg(k.dir.join("kubeconfig"))
+            .env("POD_NAME", "ramp-5d8c7-x2x9q")
+            .env("POD_NAMESPACE", "ramp-system")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+
+    let holder = async || {
+        let jsonpath = "jsonpath={.spec.holderIdentity}";
+        let o = k.run(&["get", "lease", &lease, "-n", "ramp-system", "-o", jsonpath]).await;
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while holder().await != "ramp-5d8c7-x2x9q" {
+        if let Some(status) = controller.0.try_wait().unwrap() {
+            panic!("ramp controller {args:?} exited with {status}:\n{}", log());
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the Lease {lease} was never taken:\n{}", log());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // What the kubelet does when the pod is deleted.
+    let pid = controller.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(grace);
+    let status = loop {
+        if let Some(status) = controller.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still running {grace}s after SIGTERM (the kubelet would kill it):\n{}",
+            log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit {status} after SIGTERM:\n{}", log());
+    assert_ne!(holder().await, "ramp-5d8c7-x2x9q", "the Lease was not given up:\n{}", log());
 }

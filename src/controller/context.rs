@@ -22,6 +22,8 @@ pub struct Context {
     pub metrics: Metrics,
     /// Whether this instance may write.
     pub leadership: watch::Receiver<Leadership>,
+    /// Rollouts in scope (for the per-phase gauges).
+    pub rollouts: Store<crate::api::Rollout>,
     /// ReplicaSets carrying the `ramp.dev/rollout` label.
     pub replica_sets: Store<ReplicaSet>,
     /// PodDisruptionBudgets in the watched namespaces.

@@ -20,10 +20,12 @@ pub mod serve;
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use futures::{StreamExt, future::join_all};
-use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
+use k8s_openapi::{
+    api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget},
+    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+};
 use kube::{
     Api, Client,
-    api::ListParams,
     runtime::{
         Controller, WatchStreamExt,
         controller::Config as ControllerConfig,
@@ -85,7 +87,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     s.timing.check().map_err(RunError::Settings)?;
-    match Api::<Rollout>::all(client.clone()).list(&ListParams::default().limit(1)).await {
+    // The CRD by name: allowed by the chart's RBAC whatever namespaces are watched.
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    match crds.get("rollouts.ramp.dev").await {
         Err(kube::Error::Api(e)) if e.code == 404 => return Err(RunError::CrdMissing),
         Err(e) => return Err(RunError::Api(e)),
         Ok(_) => {}
@@ -157,22 +161,36 @@ pub async fn run(
         if let Some(sel) = &s.selector {
             wc = wc.labels(sel);
         }
+        // The Rollout cache is ours (not the controller's internal one) so readiness can wait on it.
+        let (rollout_store, rollout_writer) = reflector::store();
+        // Synced once the Rollout watch has delivered its initial list (observed on the stream
+        // itself: the store's own readiness signal did not wake its waiters here).
+        let (rollouts_synced_tx, mut rollouts_synced) = watch::channel(false);
+        let rollout_stream = watcher(rollouts, wc)
+            .inspect(move |e| {
+                if matches!(e, Ok(watcher::Event::InitDone)) {
+                    rollouts_synced_tx.send_replace(true);
+                }
+            })
+            .default_backoff()
+            .reflect(rollout_writer)
+            .applied_objects();
+        let controller = Controller::for_stream(rollout_stream, rollout_store.clone())
+            .with_config(ControllerConfig::default().concurrency(s.concurrency));
         let ctx = Arc::new(Context {
             client: client.clone(),
             recorder: recorder.clone(),
             metrics: metrics.clone(),
             leadership: leadership.clone(),
+            rollouts: rollout_store.clone(),
             replica_sets: rs_reader.clone(),
             budgets: pdb_reader.clone(),
             failures: Default::default(),
         });
-        let controller =
-            Controller::new(rollouts, wc).with_config(ControllerConfig::default().concurrency(s.concurrency));
-        let rollout_store = controller.store();
+
         let (ready_tx, ready_count) = (ready_tx.clone(), ready_count.clone());
-        let synced = rollout_store.clone();
         tokio::spawn(async move {
-            let ok = synced.wait_until_ready().await.is_ok()
+            let ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
                 && rs_reader.wait_until_ready().await.is_ok()
                 && pdb_reader.wait_until_ready().await.is_ok();
             if ok && ready_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == n_scopes {

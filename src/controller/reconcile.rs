@@ -30,14 +30,8 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
     }
     let observed = observe(&rollout, &ctx, now())?;
     let p = plan(&observed);
-    let strategy = rollout.spec.strategy.selected().map_or("none", |s| s.name());
-    if let Some(phase) = p.status.phase {
-        ctx.metrics
-            .rollouts
-            .get_or_create(&PhaseLabels { strategy: strategy.into(), phase: phase.as_str().into() })
-            .set(1);
-    }
     let wrote = act(&p, &rollout, &ctx).await?;
+    count_phases(&ctx, &rollout, &p);
     ctx.failures
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -71,4 +65,24 @@ pub fn error_policy(rollout: Arc<Rollout>, error: &Error, ctx: Arc<Context>) -> 
     let delay = BASE_BACKOFF.saturating_mul(1u32 << (*n - 1).min(10)).min(MAX_BACKOFF);
     tracing::warn!(error = %error, category = error.category(), retry_in = ?delay, "reconcile failed");
     Requeue::requeue(delay)
+}
+
+/// Recounts the Rollouts per strategy and phase: the cached ones as last written, this one as
+/// just planned.
+fn count_phases(ctx: &Context, current: &Rollout, planned: &crate::plan::Plan) {
+    let mut counts: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    let me = ObjectRef::from(current);
+    for r in ctx.rollouts.state() {
+        let phase = if ObjectRef::from(r.as_ref()) == me {
+            planned.status.phase
+        } else {
+            r.status.as_ref().and_then(|s| s.phase)
+        };
+        let strategy = r.spec.strategy.selected().map_or("none", |s| s.name());
+        *counts.entry((strategy.into(), phase.map_or("Unknown", |p| p.as_str()).into())).or_default() += 1;
+    }
+    ctx.metrics.rollouts.clear();
+    for ((strategy, phase), n) in counts {
+        ctx.metrics.rollouts.get_or_create(&PhaseLabels { strategy, phase }).set(n);
+    }
 }

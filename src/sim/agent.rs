@@ -96,7 +96,15 @@ async fn mirror(remote: Client, ar: ApiResource, local: Arc<ApiServer>, mirrored
                 continue;
             }
             Ok(watcher::Event::InitDone) => {
-                // Objects that went while the watch was down.
+                // Objects that went while the watch was down: only those the mirror had copied
+                // from the remote. An object a local controller just created is not in the list
+                // yet (its create is still being forwarded) and must stay.
+                let copied: Vec<ObjectKey> = mirrored
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .keys()
+                    .cloned()
+                    .collect();
                 for (k, _) in local
                     .store
                     .all()
@@ -104,6 +112,7 @@ async fn mirror(remote: Client, ar: ApiResource, local: Arc<ApiServer>, mirrored
                     .filter(|(k, _)| k.resource == ResourceId::new(&ar.group, &ar.plural))
                 {
                     if !listed.contains(&k)
+                        && copied.contains(&k)
                         && let Ok(gone) = local.store.remove(&k, None)
                     {
                         mirrored

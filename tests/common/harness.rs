@@ -30,6 +30,11 @@ pub struct Instance {
 
 impl Instance {
     pub fn start(url: &str, identity: &str) -> Self {
+        Self::start_serving(url, identity, None)
+    }
+
+    /// Like [`start`](Self::start), serving /healthz, /readyz and /metrics on `listen`.
+    pub fn start_serving(url: &str, identity: &str, listen: Option<std::net::SocketAddr>) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let mut config = kube::Config::new(url.parse().unwrap());
         config.headers.push((USER_AGENT, HeaderValue::from_str(&format!("ramp/test ({identity})")).unwrap()));
@@ -44,7 +49,7 @@ impl Instance {
                 renew_deadline: Duration::from_millis(1000),
                 retry_period: Duration::from_millis(200),
             },
-            listen: None,
+            listen,
             concurrency: 4,
         };
         let (tx, rx) = oneshot::channel::<()>();

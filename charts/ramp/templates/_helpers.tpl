@@ -1,0 +1,107 @@
+{{/*
+The chart name, or nameOverride.
+*/}}
+{{- define "ramp.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The prefix of every resource name: fullnameOverride, else the release name, plus the chart
+name when the release name does not contain it. Truncated to 63 characters (a DNS label).
+*/}}
+{{- define "ramp.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "ramp.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels on every object.
+*/}}
+{{- define "ramp.labels" -}}
+helm.sh/chart: {{ include "ramp.chart" . }}
+{{ include "ramp.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: controller
+app.kubernetes.io/part-of: ramp
+{{- end }}
+
+{{/*
+Labels that select the controller pods (never change them in an upgrade: a Deployment's
+selector is immutable).
+*/}}
+{{- define "ramp.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ramp.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The ServiceAccount the controller runs as.
+*/}}
+{{- define "ramp.serviceAccountName" -}}
+{{- default (include "ramp.fullname" .) .Values.serviceAccount.name }}
+{{- end }}
+
+{{/*
+The leader-election Lease name.
+*/}}
+{{- define "ramp.leaseName" -}}
+{{- default (printf "%s-controller" (include "ramp.fullname" .)) .Values.leaderElection.leaseName }}
+{{- end }}
+
+{{/*
+The image reference.
+*/}}
+{{- define "ramp.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
+
+{{/*
+The namespaced rules: what the controller reads and writes where Rollouts live. Granted
+cluster-wide by the ClusterRole, or per watched namespace by a Role.
+*/}}
+{{- define "ramp.namespacedRules" -}}
+- apiGroups: ["ramp.dev"]
+  resources: ["rollouts"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["ramp.dev"]
+  resources: ["rollouts/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["ramp.dev"]
+  resources: ["rollouts/finalizers"]
+  verbs: ["update"]
+- apiGroups: ["apps"]
+  resources: ["replicasets"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
+
+{{/*
+The cluster-scoped rule: the start-up check that the Rollout CRD is served (that one CRD only).
+*/}}
+{{- define "ramp.clusterRules" -}}
+- apiGroups: ["apiextensions.k8s.io"]
+  resources: ["customresourcedefinitions"]
+  resourceNames: ["rollouts.ramp.dev"]
+  verbs: ["get"]
+{{- end }}
