@@ -35,6 +35,11 @@ impl Instance {
 
     /// Like [`start`](Self::start), serving /healthz, /readyz and /metrics on `listen`.
     pub fn start_serving(url: &str, identity: &str, listen: Option<std::net::SocketAddr>) -> Self {
+        Self::start_with(url, identity, |s| s.listen = listen)
+    }
+
+    /// Like [`start`](Self::start), with the settings changed by `tweak`.
+    pub fn start_with(url: &str, identity: &str, tweak: impl FnOnce(&mut Settings)) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let mut config = kube::Config::new(url.parse().unwrap());
         config.headers.push((USER_AGENT, HeaderValue::from_str(&format!("ramp/test ({identity})")).unwrap()));
@@ -49,9 +54,11 @@ impl Instance {
                 renew_deadline: Duration::from_millis(1000),
                 retry_period: Duration::from_millis(200),
             },
-            listen,
+            listen: None,
             concurrency: 4,
         };
+        let mut settings = settings;
+        tweak(&mut settings);
         let (tx, rx) = oneshot::channel::<()>();
         let done = rt.spawn(async move {
             let client = Client::try_from(config).unwrap();
