@@ -3,21 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic: that is how they fail
 
+mod common;
+
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use http::{HeaderValue, header::USER_AGENT};
-use k8s_openapi::{
-    api::events::v1::Event, apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-};
+use k8s_openapi::api::events::v1::Event;
 use kube::{
     Api, Client,
     api::{ListParams, Patch, PatchParams, PostParams},
-    runtime::wait::{await_condition, conditions},
+    runtime::wait::await_condition,
 };
 use ramp::{
     api::{Rollout, RolloutPhase},
     controller::{self, Settings, lease::Timing},
-    sim::{apiserver::ApiServer, clock::Clock, embedded},
+    sim::{apiserver::ApiServer, embedded},
 };
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -44,18 +44,7 @@ fn client_as(url: &str, identity: &str) -> Client {
 
 impl Env {
     async fn new() -> Self {
-        let running =
-            embedded::start_with_controllers("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
-        let client = Client::try_from(kube::Config::new(running.url().parse().unwrap())).unwrap();
-        let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-        crds.create(&PostParams::default(), &ramp::api::crd::rollout_crd().unwrap()).await.unwrap();
-        tokio::time::timeout(
-            Duration::from_secs(5),
-            await_condition(crds, "rollouts.ramp.dev", conditions::is_crd_established()),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let (running, client) = common::harness::setup().await;
         Self { running, client, stops: Vec::new() }
     }
 
