@@ -8,14 +8,13 @@
 //! Needs python3 (the script installs the Helm library from PyPI into target/helm-venv once)
 //! and `kubectl` on PATH or `$KUBECTL`.
 
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-    process::{Command, Output},
-};
+use std::{collections::BTreeSet, path::Path, process::Command};
 
-use ramp::sim::{clock::Clock, embedded};
 use serde_json::{Value, json};
+
+mod common;
+
+use common::kubectl::Kubectl;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -311,45 +310,6 @@ fn watched_namespaces_get_a_role_each_and_the_cluster_role_shrinks() {
     assert!(docs.iter().all(|d| kind_of(d) != "ServiceMonitor"));
 }
 
-struct Kubectl {
-    _running: embedded::Running,
-    dir: PathBuf,
-}
-
-impl Kubectl {
-    async fn start(name: &str) -> Self {
-        let running =
-            embedded::start_with_controllers("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
-        let dir = std::env::temp_dir().join(format!("ramp-chart-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        embedded::write_kubeconfig(&dir.join("kubeconfig"), &running.url()).unwrap();
-        Self { _running: running, dir }
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let bin = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
-        let mut cmd = Command::new(&bin);
-        cmd.arg("--kubeconfig")
-            .arg(self.dir.join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.join("cache"));
-        cmd.args(args).current_dir(ROOT);
-        tokio::task::spawn_blocking(move || cmd.output())
-            .await
-            .unwrap()
-            .unwrap_or_else(|e| panic!("cannot run {bin}: {e} (install kubectl or set $KUBECTL)"))
-    }
-
-    async fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args).await;
-        assert!(o.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-}
-
-/// The default rendering, as `helm install` would send it: the CRD for real (Helm installs
-/// `crds/` first), then every other object as a server-side dry run. The ServiceMonitor is
-/// left out: the hollow cluster does not serve monitoring.coreos.com (and it is off by default).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hollow_cluster_accepts_the_default_rendering() {
     let docs = tokio::task::spawn_blocking(|| render(&[])).await.unwrap();

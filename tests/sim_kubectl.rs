@@ -3,73 +3,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic: that is how they fail
 
-use std::{
-    path::PathBuf,
-    process::{Command, Output},
-};
+mod common;
 
-use ramp::sim::{clock::Clock, embedded};
+use std::process::Command;
 
-struct Kubectl {
-    _running: embedded::Running,
-    dir: PathBuf,
-}
+use common::kubectl::Kubectl;
 
-impl Kubectl {
-    async fn start(name: &str) -> Self {
-        let running =
-            embedded::start_with_controllers("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
-        let dir = std::env::temp_dir().join(format!("ramp-kubectl-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        embedded::write_kubeconfig(&dir.join("kubeconfig"), &running.url()).unwrap();
-        Self { _running: running, dir }
-    }
-
-    /// Runs kubectl with this cluster's kubeconfig and a private discovery cache.
-    async fn run(&self, args: &[&str]) -> Output {
-        let bin = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
-        let mut cmd = Command::new(&bin);
-        cmd.arg("--kubeconfig")
-            .arg(self.dir.join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.join("cache"));
-        cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-        tokio::task::spawn_blocking(move || cmd.output())
-            .await
-            .unwrap()
-            .unwrap_or_else(|e| panic!("cannot run {bin}: {e} (install kubectl or set $KUBECTL)"))
-    }
-
-    /// Runs kubectl and expects success; returns stdout.
-    async fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args).await;
-        assert!(o.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// Runs kubectl and expects failure; returns stderr.
-    async fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args).await;
-        assert!(
-            !o.status.success(),
-            "kubectl {args:?} should have failed: {}",
-            String::from_utf8_lossy(&o.stdout)
-        );
-        String::from_utf8_lossy(&o.stderr).into_owned()
-    }
-
-    async fn with_rollout(name: &str) -> Self {
-        let k = Self::start(name).await;
-        k.ok(&["apply", "-f", "crds/rollout.yaml"]).await;
-        k.ok(&["wait", "--for=condition=established", "crd/rollouts.ramp.dev", "--timeout=10s"]).await;
-        k.ok(&["apply", "-f", "examples/rolling.yaml"]).await;
-        k
-    }
+async fn with_rollout(name: &str) -> Kubectl {
+    let k = Kubectl::start(name).await;
+    k.ok(&["apply", "-f", "crds/rollout.yaml"]).await;
+    k.ok(&["wait", "--for=condition=established", "crd/rollouts.ramp.dev", "--timeout=10s"]).await;
+    k.ok(&["apply", "-f", "examples/rolling.yaml"]).await;
+    k
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_shows_printer_columns_categories_and_defaults() {
-    let k = Kubectl::with_rollout("get").await;
+    let k = with_rollout("get").await;
     let table = k.ok(&["get", "rollouts"]).await;
     let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(
@@ -95,7 +45,7 @@ async fn get_shows_printer_columns_categories_and_defaults() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scale_and_patch_and_the_server_validates() {
-    let k = Kubectl::with_rollout("patch").await;
+    let k = with_rollout("patch").await;
     k.ok(&["scale", "rollout", "web", "--replicas=4"]).await;
     assert_eq!(k.ok(&["get", "rro", "web", "-o", "jsonpath={.spec.replicas}"]).await, "4");
     k.ok(&["patch", "rro", "web", "--type", "merge", "-p", r#"{"spec":{"paused":true}}"#]).await;
@@ -180,7 +130,7 @@ async fn server_side_apply_tracks_owners_and_reports_conflicts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_sees_a_condition_set_while_it_waits_and_delete_removes() {
-    let k = Kubectl::with_rollout("wait").await;
+    let k = with_rollout("wait").await;
     let status = r#"{"status":{"conditions":[{"type":"Healthy","status":"True","reason":"RolloutCompleted","message":"done","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}"#;
     let waiting = {
         let mut cmd = Command::new(std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into()));

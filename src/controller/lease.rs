@@ -60,8 +60,14 @@ impl Default for Timing {
 }
 
 impl Timing {
-    /// client-go's constraint: lease duration > renew deadline > 1.2 × retry period.
+    /// client-go's constraint: lease duration > renew deadline > 1.2 × retry period; the lease
+    /// duration in whole seconds.
     pub fn check(&self) -> Result<(), String> {
+        // Lease.spec.leaseDurationSeconds is an integer: a fraction would be cut off and leave
+        // the standby waiting less than the leader keeps writing.
+        if self.lease_duration.subsec_nanos() != 0 || self.lease_duration.is_zero() {
+            return Err("--lease-duration must be a whole number of seconds".into());
+        }
         if self.lease_duration <= self.renew_deadline {
             return Err("--lease-duration must be greater than --renew-deadline".into());
         }
@@ -236,5 +242,25 @@ impl Elector {
             o.commit(&PostParams::default()).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_must_leave_the_standby_a_safety_gap() {
+        assert_eq!(Timing::default().check(), Ok(()));
+        let t = |lease: u64, renew: u64, retry: u64| Timing {
+            lease_duration: Duration::from_millis(lease),
+            renew_deadline: Duration::from_millis(renew),
+            retry_period: Duration::from_millis(retry),
+        };
+        assert_eq!(t(2000, 1000, 200).check(), Ok(()));
+        // 1.5 s would be written as leaseDurationSeconds 1: no longer than the renew deadline.
+        assert!(t(1500, 1000, 200).check().is_err());
+        assert!(t(2000, 2000, 200).check().is_err());
+        assert!(t(2000, 1000, 900).check().is_err());
     }
 }

@@ -19,7 +19,9 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 /// Lease duration of test instances.
-pub const LEASE: Duration = Duration::from_millis(1500);
+pub const LEASE: Duration = Duration::from_secs(2);
+/// Renew deadline of test instances.
+pub const RENEW_DEADLINE: Duration = Duration::from_secs(1);
 
 /// A controller instance in its own runtime, so that killing it stops every task it started.
 pub struct Instance {
@@ -51,7 +53,7 @@ impl Instance {
             lease_namespace: "default".into(),
             timing: Timing {
                 lease_duration: LEASE,
-                renew_deadline: Duration::from_millis(1000),
+                renew_deadline: RENEW_DEADLINE,
                 retry_period: Duration::from_millis(200),
             },
             listen: None,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{
     ApiServer,
     errors::ApiError,
-    objects::{Part, Writer, object_key},
+    objects::{Writer, object_key},
     params::Params,
     route::Target,
     store::object_rv,
@@ -90,7 +90,6 @@ impl ApiServer {
             .store
             .write(&key, Some(object_rv(&old)), |_, _| Ok(marked))
             .map_err(|e| super::objects::store_error(&t.def, name, e))?;
-        let _ = Part::Main;
         Ok(stored)
     }
 
