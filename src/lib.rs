@@ -3,7 +3,7 @@
 //! ```text
 //!  api  ◄── plan (pure: Observed + now ─► Plan { actions, status, requeue })
 //!   ▲         ▲
-//!   └── sim ──┘  (hollow cluster; the driver runs plans at compressed time)
+//!   └── whatif ┘ (runs plans at compressed time on the hollow cluster, `crates/hollow`)
 //!   └── cli      (ramp / kubectl-ramp)
 //! ```
 //!
@@ -13,4 +13,5 @@ pub mod api;
 pub mod cli;
 pub mod controller;
 pub mod plan;
-pub mod sim;
+#[cfg(feature = "hollow")]
+pub mod whatif;

@@ -7,6 +7,7 @@ mod common;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
+use hollow::{apiserver::ApiServer, embedded};
 use http::{HeaderValue, header::USER_AGENT};
 use k8s_openapi::api::events::v1::Event;
 use kube::{
@@ -17,7 +18,6 @@ use kube::{
 use ramp::{
     api::{Rollout, RolloutPhase},
     controller::{self, Settings, lease::Timing},
-    sim::{apiserver::ApiServer, embedded},
 };
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -152,7 +152,7 @@ fn watch_invariants(
                 _ = &mut stop_rx => return (instants, violations),
                 got = rx.recv() => {
                     let c = got.expect("the invariant watcher kept up with the change log");
-                    book.apply(app, &c.object, c.kind == ramp::sim::apiserver::store::ChangeKind::Deleted);
+                    book.apply(app, &c.object, c.kind == hollow::apiserver::store::ChangeKind::Deleted);
                     instants += 1;
                     let total = book.pods.len();
                     let ready = book.pods.values().filter(|r| **r).count();

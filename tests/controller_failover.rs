@@ -9,16 +9,14 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::harness::{Instance, LEASE, RENEW_DEADLINE, rollout, setup};
+use hollow::apiserver::AuditEntry;
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::{
     Api, Client,
     api::{Patch, PatchParams, PostParams},
     runtime::wait::await_condition,
 };
-use ramp::{
-    api::{Rollout, RolloutPhase},
-    sim::apiserver::AuditEntry,
-};
+use ramp::api::{Rollout, RolloutPhase};
 use serde_json::json;
 
 /// Waits until `who` holds the lease; returns when that was seen.

@@ -16,7 +16,7 @@ use k8s_openapi::{
 use proptest::prelude::*;
 use ramp::{
     api::{Rollout, RolloutPhase},
-    sim::{
+    whatif::{
         cluster::PodBehaviour,
         driver::{self, Change, Run, Scenario, ScheduledChange, Start},
     },

@@ -3,8 +3,11 @@
 pub mod controller;
 pub mod crd;
 pub mod manifest;
+#[cfg(feature = "hollow")]
 pub mod plan;
+#[cfg(feature = "hollow")]
 pub mod sim;
+#[cfg(feature = "hollow")]
 pub mod timeline;
 
 use std::{io::Write, process::ExitCode};
@@ -28,8 +31,10 @@ pub enum Command {
     /// Print the CustomResourceDefinitions as YAML.
     Crd(crd::CrdArgs),
     /// Simulate a rollout without a cluster and print its timeline, step by step.
+    #[cfg(feature = "hollow")]
     Plan(plan::PlanArgs),
     /// Run the hollow cluster (a Kubernetes-compatible API server in memory) until Ctrl-C.
+    #[cfg(feature = "hollow")]
     Sim(sim::SimArgs),
 }
 
@@ -69,7 +74,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Controller(args) => controller::run(&args),
         Command::Crd(args) => crd::run(&args, &mut stdout),
+        #[cfg(feature = "hollow")]
         Command::Plan(args) => plan::run(&args, &mut stdout),
+        #[cfg(feature = "hollow")]
         Command::Sim(args) => sim::run(&args, &mut stdout),
     };
     match result {

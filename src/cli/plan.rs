@@ -9,7 +9,7 @@ use super::{CliError, Output, manifest, timeline};
 use crate::{
     api::{DurationString, StrategyRef, validate},
     plan::revision,
-    sim::{
+    whatif::{
         cluster::PodBehaviour,
         driver::{self, Change, Scenario, ScheduledChange, Start},
     },

@@ -5,7 +5,7 @@ use std::{io::Write, net::SocketAddr, path::PathBuf};
 use anyhow::Context;
 
 use super::CliError;
-use crate::sim::{clock::Clock, embedded};
+use hollow::{clock::Clock, embedded};
 
 /// Arguments of `ramp sim`.
 #[derive(Debug, clap::Args)]
@@ -85,7 +85,7 @@ async fn run_agent(
     .context("writing")?;
     out.flush().context("writing")?;
     tokio::select! {
-        () = crate::sim::agent::run(client) => {}
+        () = hollow::agent::run(client) => {}
         r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
     }
     Ok(())

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::{
     api::condition::events,
     plan::{Action, EventKind, RolloutView},
-    sim::driver::{Entry, ReplicaSetRow, Run, Scenario, Start, limits_of},
+    whatif::driver::{Entry, ReplicaSetRow, Run, Scenario, Start, limits_of},
 };
 
 /// The run as JSON: settings, every timeline entry, and the outcome.

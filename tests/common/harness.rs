@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use hollow::{clock::Clock, embedded};
 use http::{HeaderValue, header::USER_AGENT};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::{
@@ -13,7 +14,6 @@ use kube::{
 use ramp::{
     api::Rollout,
     controller::{self, Settings, lease::Timing},
-    sim::{clock::Clock, embedded},
 };
 use serde_json::json;
 use tokio::sync::oneshot;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod harness;
+#[path = "../../crates/hollow/tests/common/kubectl.rs"]
 pub mod kubectl;
 
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ use ramp::{
 };
 
 pub fn epoch() -> Timestamp {
-    ramp::sim::driver::epoch()
+    hollow::clock::epoch()
 }
 
 pub fn labels() -> BTreeMap<String, String> {

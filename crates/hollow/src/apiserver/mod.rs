@@ -1,0 +1,394 @@
+//! The hollow API server: a Kubernetes-compatible HTTP API served from memory, that kube-rs
+//! and the real `kubectl` use unchanged.
+//!
+//! ```text
+//!  HTTP (axum) ─► dispatch ─► route (resource, namespace, name, subresource)
+//!                    │            read / watch / write / delete
+//!                    ▼
+//!               objects::commit (defaults, schema, generation, managedFields, preconditions)
+//!                    ▼
+//!               Store (resourceVersion, change log, broadcast) ─► watches, controllers, GC
+//! ```
+
+pub mod apply;
+pub mod builtins;
+pub mod crds;
+pub mod defaults;
+pub mod delete;
+pub mod discovery;
+pub mod errors;
+pub mod eviction;
+pub mod faults;
+pub mod gc;
+pub mod list_type;
+pub mod objects;
+pub mod openapi;
+pub mod params;
+pub mod patch;
+pub mod protobuf;
+pub mod read;
+pub mod registry;
+pub mod route;
+pub mod schema;
+pub mod selectors;
+pub mod store;
+pub mod table;
+pub mod watch;
+pub mod write;
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Query, State},
+    http::{HeaderMap, Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use self::{
+    errors::ApiError,
+    objects::{Part, Writer},
+    params::{Params, wants_table},
+    registry::Registry,
+    store::Store,
+    write::PatchBody,
+};
+use super::clock::Clock;
+
+/// Namespaces every cluster starts with.
+pub const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// The server state, shared by every request, controller and test.
+pub struct ApiServer {
+    /// Objects.
+    pub store: Store,
+    /// Served resource types.
+    pub registry: Registry,
+    /// Time.
+    pub clock: Clock,
+    /// Injected faults.
+    pub faults: faults::Faults,
+    /// Every write request: who (User-Agent), what, and the answer (for tests of who wrote).
+    pub audit: std::sync::Mutex<Vec<AuditEntry>>,
+    /// Synthetic traffic and its SLI metrics (served on `/metrics`).
+    pub traffic: std::sync::Mutex<crate::traffic::Traffic>,
+    serial: AtomicU64,
+}
+
+impl ApiServer {
+    /// A server with the initial namespaces.
+    pub fn new(clock: Clock) -> Arc<Self> {
+        let server = Arc::new(Self {
+            store: Store::new(),
+            registry: Registry::new(),
+            clock,
+            faults: faults::Faults::default(),
+            traffic: std::sync::Mutex::new(crate::traffic::Traffic::new(1, Vec::new())),
+            audit: std::sync::Mutex::new(Vec::new()),
+            serial: AtomicU64::new(0),
+        });
+        if let Some(ns) = server.registry.lookup("", "v1", "namespaces") {
+            let writer = Writer { manager: "kube-apiserver".into(), dry_run: false, strict: false };
+            for name in INITIAL_NAMESPACES {
+                let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+                let _ = server.commit(&ns, None, name, None, obj, Part::Main, &writer, true);
+            }
+        }
+        server
+    }
+
+    /// A counter for generated names and addresses.
+    pub fn next_serial(&self) -> u64 {
+        self.serial.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The next Service ClusterIP.
+    pub fn next_cluster_ip(&self) -> String {
+        let n = self.next_serial();
+        format!("10.96.{}.{}", (n / 250) % 250, n % 250 + 1)
+    }
+
+    /// The HTTP router.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new().fallback(dispatch).with_state(self.clone())
+    }
+
+    /// Serves on `addr` until the future resolves; returns the bound address through `bound`.
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let gc = tokio::spawn(self.clone().run_garbage_collector());
+        let result = axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await;
+        gc.abort();
+        result
+    }
+}
+
+/// One audited write request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Local time it was answered.
+    pub at: std::time::SystemTime,
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// HTTP method.
+    pub method: String,
+    /// Request path.
+    pub path: String,
+    /// Response status.
+    pub code: u16,
+}
+
+/// Audit log cap: older entries are dropped beyond it.
+const AUDIT_CAP: usize = 100_000;
+
+/// Binds a listener on `addr` (port 0 picks a free one).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+fn json_response(code: StatusCode, v: &Value) -> Response {
+    (code, axum::Json(v)).into_response()
+}
+
+async fn dispatch(
+    State(server): State<Arc<ApiServer>>,
+    method: Method,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = Params(query);
+    if uri.path().starts_with("/sim/") {
+        return admin(&server, &method, uri.path(), &body);
+    }
+    if uri.path() == "/metrics" {
+        let text = server.traffic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).render();
+        return ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response();
+    }
+    let latency = server.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let resource_request = uri.path().starts_with("/api/") || uri.path().starts_with("/apis/");
+    let is_write = !matches!(method, Method::GET | Method::HEAD);
+    let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    if server.faults.is_dead(&user_agent) {
+        return ApiError::unavailable("injected fault: this client's process is gone").into_response();
+    }
+    if resource_request && let Some(e) = server.faults.injected(is_write) {
+        return e.into_response();
+    }
+    let response = match handle(&server, &method, uri.path(), &params, &headers, &body) {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    if is_write && resource_request && response.status().is_success() && !uri.path().contains("/leases") {
+        server.faults.count_write(&user_agent);
+    }
+    if is_write && resource_request {
+        let entry = AuditEntry {
+            #[allow(clippy::disallowed_methods)] // audit timestamps are wall-clock by nature
+            at: std::time::SystemTime::now(),
+            user_agent: user_agent.clone(),
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            code: response.status().as_u16(),
+        };
+        let mut log = server.audit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if log.len() >= AUDIT_CAP {
+            log.remove(0);
+        }
+        log.push(entry);
+    }
+    response
+}
+
+/// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces
+/// them; `POST /sim/traffic` sets the traffic targets (`[{namespace, service, ratePerSecond}]`); `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
+/// `{"namespace": .., "selector": ..}` deletes the matching pods at once.
+fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> Response {
+    let result = match (method, path) {
+        (&Method::GET, "/sim/faults") => {
+            serde_json::to_value(server.faults.settings()).map_err(|e| ApiError::internal(e.to_string()))
+        }
+        (&Method::POST, "/sim/faults") => serde_json::from_slice::<faults::FaultSettings>(body)
+            .map_err(|e| ApiError::bad_request(format!("invalid fault settings: {e}")))
+            .map(|s| {
+                server.faults.set(s);
+                serde_json::to_value(server.faults.settings()).unwrap_or_default()
+            }),
+        (&Method::POST, "/sim/traffic") => serde_json::from_slice::<Vec<Value>>(body)
+            .map_err(|e| {
+                ApiError::bad_request(format!("expected [{{namespace, service, ratePerSecond}}]: {e}"))
+            })
+            .map(|targets| {
+                let targets: Vec<crate::traffic::Target> = targets
+                    .iter()
+                    .map(|t| crate::traffic::Target {
+                        namespace: t["namespace"].as_str().unwrap_or("default").to_string(),
+                        service: t["service"].as_str().unwrap_or_default().to_string(),
+                        rate_per_second: t["ratePerSecond"].as_f64().unwrap_or(0.0),
+                    })
+                    .collect();
+                let n = targets.len();
+                server.traffic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).set_targets(targets);
+                json!({"targets": n})
+            }),
+        (&Method::POST, "/sim/faults/drop-watches") => {
+            server.faults.drop_watches();
+            Ok(json!({"dropped": true}))
+        }
+        (&Method::POST, "/sim/kill-pods") => serde_json::from_slice::<Value>(body)
+            .map_err(|e| ApiError::bad_request(e.to_string()))
+            .and_then(|v| {
+                let ns = v["namespace"].as_str().unwrap_or("default");
+                server.kill_pods(ns, v["selector"].as_str().unwrap_or_default()).map(|n| json!({"killed": n}))
+            }),
+        _ => Err(ApiError::no_route(path)),
+    };
+    match result {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => e.into_response(),
+    }
+}
+
+impl ApiServer {
+    /// Deletes the pods matching a label selector in a namespace at once (a node failure, an
+    /// OOM kill); their ReplicaSets replace them. Returns how many went.
+    pub fn kill_pods(&self, namespace: &str, selector: &str) -> Result<usize, ApiError> {
+        let sel = selectors::LabelSelector::parse(selector).map_err(ApiError::bad_request)?;
+        let Some(def) = self.registry.lookup("", "v1", "pods") else { return Ok(0) };
+        let (pods, _) = self.store.list(&def.id(), Some(namespace));
+        let mut killed = 0;
+        for p in pods.iter().filter(|p| sel.matches(&selectors::labels_of(p))) {
+            let name = p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            killed += usize::from(
+                self.finish_delete(&def, &objects::object_key(&def, Some(namespace), name)).is_ok(),
+            );
+        }
+        Ok(killed)
+    }
+}
+
+/// Go writes unset pointers as `null`; in Kubernetes semantics null is the same as absent.
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+fn handle(
+    server: &Arc<ApiServer>,
+    method: &Method,
+    path: &str,
+    p: &Params,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let ok = |v: &Value| Ok(json_response(StatusCode::OK, v));
+    match (method, path.trim_end_matches('/')) {
+        (&Method::GET, "/version") => return ok(&discovery::version()),
+        (&Method::GET, "/healthz" | "/readyz" | "/livez") => {
+            return Ok((StatusCode::OK, "ok").into_response());
+        }
+        (&Method::GET, "/api") => return ok(&discovery::core_versions()),
+        (&Method::GET, "/apis") => return ok(&discovery::groups(&server.registry)),
+        (&Method::GET, "/api/v1") => {
+            return discovery::resources(&server.registry, "", "v1")
+                .map_or_else(|| Err(ApiError::no_route(path)), |v| ok(&v));
+        }
+        _ => {}
+    }
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if method == Method::GET {
+        match segs.as_slice() {
+            ["openapi", "v3"] => return ok(&openapi::v3_root(&server.registry)),
+            ["openapi", "v3", "api", v] => {
+                return openapi::v3_group_version(&server.registry, "", v)
+                    .map_or_else(|| Err(ApiError::no_route(path)), |d| ok(&d));
+            }
+            ["openapi", "v3", "apis", g, v] => {
+                return openapi::v3_group_version(&server.registry, g, v)
+                    .map_or_else(|| Err(ApiError::no_route(path)), |d| ok(&d));
+            }
+            ["apis", g] => {
+                return discovery::group(&server.registry, g)
+                    .map_or_else(|| Err(ApiError::no_route(path)), |v| ok(&v));
+            }
+            ["apis", g, v] => {
+                return discovery::resources(&server.registry, g, v)
+                    .map_or_else(|| Err(ApiError::no_route(path)), |v| ok(&v));
+            }
+            _ => {}
+        }
+    }
+    let Some(target) = route::resolve(&server.registry, path) else { return Err(ApiError::no_route(path)) };
+    let t = target?;
+    let writer = p.writer(headers);
+    let content_type =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    // kubectl's generators (`kubectl create deployment ...`) send built-in kinds as protobuf.
+    let decoded;
+    let (body, content_type) = if !body.is_empty() && content_type.contains("protobuf") {
+        let mut v = protobuf::decode(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding protobuf body: {e}")))?;
+        drop_nulls(&mut v);
+        decoded = serde_json::to_vec(&v).map_err(|e| ApiError::internal(e.to_string()))?;
+        (decoded.as_slice(), "application/json")
+    } else {
+        (body, content_type)
+    };
+    let patch_body = PatchBody { content_type, body };
+    let part = match t.sub.as_deref() {
+        None => Part::Main,
+        Some("status") if t.def.status => Part::Status,
+        Some("scale") if t.def.scale.is_some() => Part::Main,
+        Some("eviction") if t.def.eviction => Part::Main,
+        Some(other) => return Err(ApiError::no_route(&format!("{path} ({other})"))),
+    };
+    let created = |o: &Value| Ok(json_response(StatusCode::CREATED, o));
+    match (method.clone(), t.name.clone(), t.sub.as_deref()) {
+        (Method::GET, None, None) if p.flag("watch") => server.watch(&t, p),
+        (Method::GET, None, None) => ok(&server.list(&t, p, wants_table(headers))?),
+        (Method::POST, None, None) => created(&*server.create(&t, &writer, body)?),
+        (Method::GET, Some(n), Some("scale")) => {
+            let obj = server.get_object(&t, &n, false)?;
+            ok(&server.scale_of(&t.def, &obj)?)
+        }
+        (Method::PUT, Some(n), Some("scale")) => {
+            ok(&server.write_scale(&t, &n, &writer, &patch_body, false)?)
+        }
+        (Method::PATCH, Some(n), Some("scale")) => {
+            ok(&server.write_scale(&t, &n, &writer, &patch_body, true)?)
+        }
+        (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer)?),
+        (Method::GET, Some(n), _) => {
+            ok(&server.get_object(&t, &n, wants_table(headers) && t.sub.is_none())?)
+        }
+        (Method::PUT, Some(n), _) => ok(&*server.update(&t, &n, &writer, body, part)?),
+        (Method::PATCH, Some(n), _) => {
+            let (was_created, obj) = server.patch(&t, &n, &writer, p.flag("force"), &patch_body, part)?;
+            if was_created { created(&obj) } else { ok(&obj) }
+        }
+        (Method::DELETE, Some(n), None) => ok(&*server.delete(&t, &n, p, &writer, body)?),
+        _ => Err(ApiError::method_not_allowed(format!("{method} is not supported on {path}"))),
+    }
+}

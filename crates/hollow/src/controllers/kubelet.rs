@@ -1,0 +1,167 @@
+//! Hollow kubelets: pods go Pending → Running → Ready after their readiness delay, never get
+//! Ready, or crash-loop, as their annotations or image tags say; pods being deleted go away.
+//!
+//! Behaviour per pod, first match wins:
+//! - annotation `sim.ramp.dev/never-ready: "true"`, or an image tag containing `-unready`:
+//!   Running, never Ready;
+//! - annotation `sim.ramp.dev/crashloop: "true"`, or an image tag containing `-crashloop`:
+//!   the container waits in CrashLoopBackOff;
+//! - otherwise Ready at creation + the readiness delay: annotation
+//!   `sim.ramp.dev/readiness-delay` (a duration such as `5s`), else the first container's
+//!   `readinessProbe.initialDelaySeconds`, else at once.
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+use super::{Controller, Ctx, deleting};
+use crate::{apiserver::objects::Part, clock::format_time};
+
+/// The hollow node every pod runs on.
+pub const NODE: &str = "hollow-node-1";
+
+/// The hollow kubelet.
+pub struct Kubelet {
+    ctx: Ctx,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    ReadyAt(Timestamp),
+    NeverReady,
+    CrashLoop,
+}
+
+fn annotation<'a>(pod: &'a Value, key: &str) -> Option<&'a str> {
+    pod.pointer("/metadata/annotations").and_then(|a| a.get(key)).and_then(Value::as_str)
+}
+
+fn images(pod: &Value) -> impl Iterator<Item = &str> {
+    pod.pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["image"].as_str())
+}
+
+fn behaviour(pod: &Value, faults: &crate::apiserver::faults::Faults) -> Behaviour {
+    let hash = pod.pointer("/metadata/labels/pod-template-hash").and_then(Value::as_str);
+    let all: Vec<&str> = images(pod).collect();
+    if faults.fails_readiness(hash, &all) {
+        return Behaviour::NeverReady;
+    }
+    match behaviour_of(pod) {
+        // A slow kubelet delays pods that have not reported Ready yet, not those that have.
+        Behaviour::ReadyAt(t) if !super::pod_ready(pod).0 => Behaviour::ReadyAt(
+            t + SignedDuration::try_from(faults.kubelet_delay()).unwrap_or(SignedDuration::ZERO),
+        ),
+        other => other,
+    }
+}
+
+fn behaviour_of(pod: &Value) -> Behaviour {
+    let tag_has =
+        |s: &str| images(pod).any(|i| i.rsplit(':').next().is_some_and(|t| t.contains(s) && i.contains(':')));
+    if annotation(pod, "sim.ramp.dev/never-ready") == Some("true") || tag_has("-unready") {
+        return Behaviour::NeverReady;
+    }
+    if annotation(pod, "sim.ramp.dev/crashloop") == Some("true") || tag_has("-crashloop") {
+        return Behaviour::CrashLoop;
+    }
+    let created: Timestamp = pod
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let delay = annotation(pod, "sim.ramp.dev/readiness-delay")
+        .and_then(|d| humantime::parse_duration(d).ok())
+        .map(|d| SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO))
+        .or_else(|| {
+            pod.pointer("/spec/containers/0/readinessProbe/initialDelaySeconds")
+                .and_then(Value::as_i64)
+                .map(SignedDuration::from_secs)
+        })
+        .unwrap_or(SignedDuration::ZERO);
+    Behaviour::ReadyAt(created + delay)
+}
+
+impl Kubelet {
+    /// A kubelet.
+    pub fn new(ctx: Ctx) -> Self {
+        Self { ctx }
+    }
+
+    fn status(&self, pod: &Value, b: Behaviour, now: Timestamp, ip: &str) -> Value {
+        let created = pod.pointer("/metadata/creationTimestamp").cloned().unwrap_or(json!(format_time(now)));
+        let ready_since = match b {
+            Behaviour::ReadyAt(t) if t <= now => Some(t),
+            _ => None,
+        };
+        let ready = ready_since.is_some();
+        let since = ready_since.map_or_else(|| created.clone(), |t| json!(format_time(t)));
+        let cond = |t: &str, ok: bool, at: &Value| json!({"type": t, "status": if ok { "True" } else { "False" }, "lastTransitionTime": at, "lastProbeTime": null});
+        let containers: Vec<Value> = pod
+            .pointer("/spec/containers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let state = if b == Behaviour::CrashLoop {
+                    json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}})
+                } else {
+                    json!({"running": {"startedAt": created}})
+                };
+                json!({"name": c["name"], "image": c["image"], "imageID": "", "ready": ready, "started": b != Behaviour::CrashLoop,
+                       "restartCount": if b == Behaviour::CrashLoop { 1 } else { 0 }, "state": state})
+            })
+            .collect();
+        json!({
+            "phase": "Running",
+            "conditions": [cond("PodScheduled", true, &created), cond("Initialized", true, &created),
+                           cond("ContainersReady", ready, &since), cond("Ready", ready, &since)],
+            "hostIP": "10.0.0.1", "hostIPs": [{"ip": "10.0.0.1"}],
+            "podIP": ip, "podIPs": [{"ip": ip}],
+            "startTime": created, "containerStatuses": containers, "qosClass": "BestEffort",
+        })
+    }
+}
+
+impl Controller for Kubelet {
+    fn sync(&self) -> (bool, Option<Timestamp>) {
+        let Some(def) = self.ctx.def("", "pods") else { return (false, None) };
+        let now = self.ctx.now();
+        let (mut wrote, mut next) = (false, None::<Timestamp>);
+        for pod in self.ctx.list("", "pods") {
+            if deleting(&pod) {
+                // Graceful deletion is immediate on a hollow node.
+                let finalizers = pod
+                    .pointer("/metadata/finalizers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|f| !f.is_empty());
+                if !finalizers {
+                    wrote |= self.ctx.delete(&def, &pod).is_ok();
+                }
+                continue;
+            }
+            let b = behaviour(&pod, &self.ctx.server.faults);
+            if let Behaviour::ReadyAt(t) = b
+                && t > now
+            {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+            let ip = pod.pointer("/status/podIP").and_then(Value::as_str).map_or_else(
+                || {
+                    let n = self.ctx.server.next_serial();
+                    format!("10.244.{}.{}", (n / 250) % 250, n % 250 + 1)
+                },
+                str::to_string,
+            );
+            let status = self.status(&pod, b, now, &ip);
+            let mut desired = (*pod).clone();
+            desired["status"] = status;
+            if pod.get("status") != desired.get("status") {
+                wrote |= self.ctx.update(&def, &pod, desired, Part::Status).is_ok();
+            }
+        }
+        (wrote, next)
+    }
+}

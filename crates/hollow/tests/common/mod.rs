@@ -1,0 +1,4 @@
+//! Helpers shared by the hollow cluster's integration tests.
+#![allow(dead_code)]
+
+pub mod kubectl;
