@@ -17,8 +17,7 @@ use proptest::prelude::*;
 use ramp::{
     api::{Rollout, RolloutPhase},
     whatif::{
-        cluster::PodBehaviour,
-        driver::{self, Change, Run, Scenario, ScheduledChange, Start},
+        driver::{self, Change, PodBehaviour, Run, Scenario, ScheduledChange, Start},
     },
 };
 

@@ -10,8 +10,7 @@ use crate::{
     api::{DurationString, StrategyRef, validate},
     plan::revision,
     whatif::{
-        cluster::PodBehaviour,
-        driver::{self, Change, Scenario, ScheduledChange, Start},
+        driver::{self, Change, PodBehaviour, Scenario, ScheduledChange, Start},
     },
 };
 

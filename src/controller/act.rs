@@ -1,29 +1,23 @@
-//! Carries out a plan's actions. ReplicaSets are created with POST (never taking over an object
-//! of the same name Ramp does not own); later changes are server-side applies of exactly the
-//! fields each action owns, with the field manager `ramp` suffixed per field set (so one set's
-//! apply never drops another's fields); status goes through the status subresource.
-//! Every write first checks that this instance may still write as leader.
-
-use std::collections::BTreeMap;
+//! Carries out a plan's actions: each write is rendered purely by [`render`](super::render)
+//! and sent with the kube client. Every write first checks that this instance may still write
+//! as leader.
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use kube::{
     Api, Resource, ResourceExt,
-    api::{DeleteParams, Patch, PatchParams, PostParams},
     runtime::events::{Event as KubeEvent, EventType},
 };
-use serde_json::json;
+use serde_json::Value;
 
-use super::{context::Context, error::Error, metrics::WriteLabel};
-use crate::{
-    api::{Rollout, RolloutStatus, condition::keys},
-    plan::{Action, EventKind, NewReplicaSet, Plan},
+use super::{
+    context::Context,
+    error::Error,
+    metrics::WriteLabel,
+    render::{self, Write, WriteKind},
 };
+use crate::{api::Rollout, plan::{EventKind, Plan}};
 
-/// Field manager of everything Ramp writes.
-pub const MANAGER: &str = "ramp";
-/// Label on every ReplicaSet Ramp creates: the Rollout's name (scopes the watch).
-pub const ROLLOUT_LABEL: &str = "ramp.dev/rollout";
+pub use super::render::{MANAGER, ROLLOUT_LABEL};
 
 fn may_write(ctx: &Context) -> Result<(), Error> {
     if ctx.leadership.borrow().may_write() {
@@ -34,116 +28,57 @@ fn may_write(ctx: &Context) -> Result<(), Error> {
     }
 }
 
-fn count(ctx: &Context, kind: &str) {
-    ctx.metrics.writes.get_or_create(&WriteLabel { kind: kind.into() }).inc();
+fn count(ctx: &Context, kind: WriteKind) {
+    ctx.metrics.writes.get_or_create(&WriteLabel { kind: kind.as_str().into() }).inc();
 }
 
-fn new_replica_set(rollout: &Rollout, n: &NewReplicaSet) -> Result<ReplicaSet, Error> {
-    let mut labels: BTreeMap<String, String> =
-        n.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
-    labels.insert(ROLLOUT_LABEL.into(), rollout.name_any());
-    let owner = rollout.controller_owner_ref(&()).map(|o| vec![o]);
-    serde_json::from_value(json!({
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {
-            "name": n.name, "namespace": rollout.namespace(), "labels": labels, "ownerReferences": owner,
-            "annotations": {
-                keys::REVISION: n.revision.to_string(),
-                keys::TEMPLATE_FINGERPRINT: n.template_fingerprint,
-                keys::DESIRED_REPLICAS: n.desired_replicas.to_string(),
-                keys::MAX_REPLICAS: n.max_replicas.to_string(),
-            },
-        },
-        "spec": {"replicas": n.replicas, "minReadySeconds": n.min_ready_seconds, "selector": n.selector, "template": n.template},
-    }))
-    .map_err(Error::Encode)
+/// The error of a failed write, by what it wrote.
+fn write_error(w: &Write, source: kube::Error) -> Error {
+    match w.kind {
+        WriteKind::DeleteReplicaSet => Error::DeleteReplicaSet { name: w.name.clone(), source },
+        WriteKind::Status => Error::WriteStatus(source),
+        _ => Error::WriteReplicaSet { name: w.name.clone(), source },
+    }
+}
+
+async fn send(ctx: &Context, w: &Write) -> Result<(), kube::Error> {
+    let req = w.to_http().map_err(|e| kube::Error::Service(Box::new(e)))?;
+    ctx.client.request::<Value>(req).await.map(|_| ())
+}
+
+/// Sends one write; a create that meets a ReplicaSet of ours, or a delete of one already gone,
+/// is done.
+async fn write(ctx: &Context, rollout: &Rollout, w: &Write) -> Result<(), Error> {
+    may_write(ctx)?;
+    match (send(ctx, w).await, w.kind) {
+        (Ok(()), _) => {}
+        (Err(kube::Error::Api(s)), WriteKind::DeleteReplicaSet) if s.code == 404 => {}
+        (Err(kube::Error::Api(s)), WriteKind::CreateReplicaSet) if s.code == 409 => {
+            let ns = rollout.namespace().unwrap_or_default();
+            let rss: Api<ReplicaSet> = Api::namespaced(ctx.client.clone(), &ns);
+            let existing = rss.get(&w.name).await.map_err(|e| write_error(w, e))?;
+            let ours =
+                existing.owner_references().iter().any(|o| Some(&o.uid) == rollout.metadata.uid.as_ref());
+            if !ours {
+                return Err(Error::NameTaken(w.name.clone()));
+            }
+        }
+        (Err(e), _) => return Err(write_error(w, e)),
+    }
+    count(ctx, w.kind);
+    Ok(())
 }
 
 /// Writes every action of the plan, then the status if it changed. Returns whether anything
 /// was written.
 pub async fn act(plan: &Plan, rollout: &Rollout, ctx: &Context) -> Result<bool, Error> {
-    let ns = rollout.namespace().unwrap_or_default();
-    let rss: Api<ReplicaSet> = Api::namespaced(ctx.client.clone(), &ns);
     let mut wrote = false;
-    for action in &plan.actions {
-        match action {
-            Action::CreateReplicaSet(n) => {
-                may_write(ctx)?;
-                let rs = new_replica_set(rollout, n)?;
-                let pp = PostParams { field_manager: Some(MANAGER.into()), ..Default::default() };
-                match rss.create(&pp, &rs).await {
-                    Ok(_) => {}
-                    Err(kube::Error::Api(s)) if s.code == 409 => {
-                        let existing = rss
-                            .get(&n.name)
-                            .await
-                            .map_err(|e| Error::WriteReplicaSet { name: n.name.clone(), source: e })?;
-                        let ours = existing
-                            .owner_references()
-                            .iter()
-                            .any(|o| Some(&o.uid) == rollout.metadata.uid.as_ref());
-                        if !ours {
-                            return Err(Error::NameTaken(n.name.clone()));
-                        }
-                    }
-                    Err(e) => return Err(Error::WriteReplicaSet { name: n.name.clone(), source: e }),
-                }
-                count(ctx, "CreateReplicaSet");
-            }
-            Action::ScaleReplicaSet(s) => {
-                may_write(ctx)?;
-                let body = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                    "metadata": {"name": s.name, "annotations": {
-                        keys::DESIRED_REPLICAS: s.desired_replicas.to_string(), keys::MAX_REPLICAS: s.max_replicas.to_string()}},
-                    "spec": {"replicas": s.to}});
-                rss.patch(
-                    &s.name,
-                    &PatchParams::apply(&format!("{MANAGER}-scale")).force(),
-                    &Patch::Apply(&body),
-                )
-                .await
-                .map_err(|e| Error::WriteReplicaSet { name: s.name.clone(), source: e })?;
-                count(ctx, "ScaleReplicaSet");
-            }
-            Action::UpdateReplicaSetRevision(u) => {
-                may_write(ctx)?;
-                let history: Vec<String> = u.revision_history.iter().map(ToString::to_string).collect();
-                let mut annotations = json!({keys::REVISION: u.revision.to_string()});
-                if !history.is_empty() {
-                    annotations[keys::REVISION_HISTORY] = json!(history.join(","));
-                }
-                let body = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                    "metadata": {"name": u.name, "annotations": annotations}, "spec": {"minReadySeconds": u.min_ready_seconds}});
-                rss.patch(
-                    &u.name,
-                    &PatchParams::apply(&format!("{MANAGER}-revision")).force(),
-                    &Patch::Apply(&body),
-                )
-                .await
-                .map_err(|e| Error::WriteReplicaSet { name: u.name.clone(), source: e })?;
-                count(ctx, "UpdateReplicaSetRevision");
-            }
-            Action::DeleteReplicaSet { name } => {
-                may_write(ctx)?;
-                match rss.delete(name, &DeleteParams::background()).await {
-                    Ok(_) => {}
-                    Err(kube::Error::Api(s)) if s.code == 404 => {}
-                    Err(e) => return Err(Error::DeleteReplicaSet { name: name.clone(), source: e }),
-                }
-                count(ctx, "DeleteReplicaSet");
-            }
-            Action::Event(_) => continue,
-        }
+    for w in plan.actions.iter().filter_map(|a| render::action(rollout, a)) {
+        write(ctx, rollout, &w).await?;
         wrote = true;
     }
-    if status_changed(rollout.status.as_ref(), &plan.status) {
-        may_write(ctx)?;
-        let api: Api<Rollout> = Api::namespaced(ctx.client.clone(), &ns);
-        let body = json!({"apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "status": plan.status});
-        api.patch_status(&rollout.name_any(), &PatchParams::apply(MANAGER).force(), &Patch::Apply(&body))
-            .await
-            .map_err(Error::WriteStatus)?;
-        count(ctx, "Status");
+    if render::status_changed(rollout.status.as_ref(), &plan.status) {
+        write(ctx, rollout, &render::status(rollout, &plan.status)).await?;
         wrote = true;
     }
     // Events after the writes they describe; a lost event is not worth failing the reconcile.
@@ -163,11 +98,6 @@ pub async fn act(plan: &Plan, rollout: &Rollout, ctx: &Context) -> Result<bool, 
         }
     }
     Ok(wrote)
-}
-
-/// Whether the status to write differs from the one observed.
-fn status_changed(observed: Option<&RolloutStatus>, desired: &RolloutStatus) -> bool {
-    observed != Some(desired)
 }
 
 /// At most `max` bytes, cut at a character boundary.

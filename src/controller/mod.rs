@@ -15,6 +15,7 @@ pub mod lease;
 pub mod metrics;
 pub mod observe;
 pub mod reconcile;
+pub mod render;
 pub mod serve;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};

@@ -56,6 +56,8 @@ impl Plan {
 
 /// Plans one pass for a rollout.
 pub fn plan(obs: &Observed) -> Plan {
+    // Order-free: the same objects listed in another order give the same plan.
+    let obs = &obs.clone().canonical();
     let spec = &obs.rollout.spec;
     let problems: Vec<String> = match validate(spec) {
         Err(invalid) => invalid.0.iter().map(ToString::to_string).collect(),

@@ -25,6 +25,16 @@ pub struct Observed {
     pub now: Timestamp,
 }
 
+impl Observed {
+    /// The same observation with ReplicaSets and budgets in name order (names are unique in a
+    /// namespace, so this is a total order): the planner's answer cannot depend on list order.
+    pub fn canonical(mut self) -> Self {
+        self.replica_sets.sort_by(|a, b| a.name.cmp(&b.name));
+        self.disruption_budgets.sort_by(|a, b| a.name.cmp(&b.name));
+        self
+    }
+}
+
 /// The Rollout's identity, spec and last written status.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RolloutView {

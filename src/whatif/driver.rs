@@ -1,26 +1,26 @@
-//! Runs the planner against a simulated cluster at compressed time: the planner decides, the
-//! simulated controllers carry it out, the clock jumps to the next thing that can change
-//! (a pod turning Ready or available, a requeue, a scheduled change). Used by `ramp plan`
-//! and by the property tests, which assert the strategy's invariants at every step.
+//! Runs the planner against the hollow cluster at compressed time: the planner decides, its
+//! writes reach the hollow API server as the controller's own requests, the hollow controllers,
+//! kubelets and disruption controller carry them out, and the virtual clock jumps to the next
+//! thing that can change (a pod turning Ready or available, a requeue, a scheduled change).
+//! Used by `ramp plan` and by the property tests, which assert the strategy's invariants at
+//! every step.
 
 use std::time::Duration;
 
+use hollow::{apiserver::selectors::object_selects, controllers, rng::Rng};
 use jiff::{SignedDuration, Timestamp};
-use k8s_openapi::api::{core::v1::PodTemplateSpec, policy::v1::PodDisruptionBudget};
+use k8s_openapi::api::{apps::v1::ReplicaSet, core::v1::PodTemplateSpec, policy::v1::PodDisruptionBudget};
+use serde_json::Value;
 
 pub use super::record::{BudgetCheck, Entry, PlanCheck, ReplicaSetRow, Run, SyncCheck};
-use hollow::rng::Rng;
-
 use super::{
-    cluster::{Cluster, PodBehaviour, SimPod, SimReplicaSet},
     record::{record, rows},
+    world::{World, WorldError},
 };
 use crate::{
-    api::{Rollout, RolloutStatus, StrategyRef, selector},
-    plan::{
-        Action, Observed, Plan, ReplicaSetView, RolloutView, observed::ObserveError, plan, replicas::Limits,
-        revision,
-    },
+    api::{Rollout, StrategyRef},
+    controller::{observe, render},
+    plan::{Action, Observed, Plan, RolloutView, observed::ObserveError, plan, replicas::Limits, revision},
 };
 
 /// Where the run starts.
@@ -76,12 +76,26 @@ pub struct Scenario {
     pub time_limit: Duration,
 }
 
+/// How pods behave.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodBehaviour {
+    /// Time from creation to Ready.
+    pub readiness_delay: Duration,
+    /// Extra delay per pod, uniform in `0..=jitter` (drawn from the seed and the pod's name).
+    pub jitter: Duration,
+    /// Pods of templates with these fingerprints never become Ready.
+    pub never_ready_templates: Vec<String>,
+}
+
 /// A scenario that cannot be run.
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
     /// The Rollout lacks metadata.
     #[error("cannot read the Rollout")]
     Observe(#[from] ObserveError),
+    /// The hollow cluster refused a request or holds an object that does not parse.
+    #[error("the hollow cluster")]
+    World(#[from] WorldError),
     /// The planner kept writing without time passing.
     #[error("the planner went back to ReplicaSets it had already written at {at:?} ({passes} passes)")]
     Livelock { at: Duration, passes: usize },
@@ -99,135 +113,181 @@ pub fn epoch() -> Timestamp {
     hollow::clock::epoch()
 }
 
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn signed(d: Duration) -> SignedDuration {
+    SignedDuration::try_from(d).unwrap_or_default()
+}
+
 /// Runs a scenario to the end.
 pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
     let start = epoch();
     let mut rng = Rng::new(sc.seed);
-    let mut rollout = RolloutView::from_rollout(&sc.rollout)?;
-    rollout.status = RolloutStatus::default();
-    let mut cluster = Cluster::new(sc.behaviour.clone(), sc.budgets.clone());
-    if sc.start == Start::FromPrevious {
-        seed_previous(&mut rollout, &mut cluster, start);
+    let origin = if sc.start == Start::FromPrevious { start - SignedDuration::from_hours(1) } else { start };
+    let world = World::new(origin)?;
+    world.faults(|f| {
+        f.readiness_delay_ms = Some(millis(sc.behaviour.readiness_delay));
+        f.readiness_jitter_ms = millis(sc.behaviour.jitter);
+        f.readiness_seed = sc.seed;
+    });
+    for b in &sc.budgets {
+        world.create_budget(b)?;
     }
+    let mut first = sc.rollout.clone();
+    first.status = None;
+    let name = RolloutView::from_rollout(&first)?.name;
+    let mut out = Run::new(sc.seed);
+    if sc.start == Start::FromPrevious {
+        // A previous revision, rolled out by the same planner an hour before the run starts.
+        if let Some(t) = first.spec.template.as_mut() {
+            *t = previous_template(t);
+        }
+        world.create_rollout(&first)?;
+        let seeding = Loop { origin, limit: start, lag_chance: 0.0, never_ready: &[] };
+        drive(&world, &name, &seeding, Vec::new(), &mut rng, &mut Run::new(sc.seed))?;
+        world.advance_to(start);
+        world.set_rollout_spec(&name, &spec_json(&sc.rollout)?)?;
+    } else {
+        world.create_rollout(&first)?;
+    }
+    let limit = start + signed(sc.time_limit);
+    let main = Loop { origin: start, limit, lag_chance: sc.lag_chance, never_ready: &sc.behaviour.never_ready_templates };
     let mut changes = sc.changes.clone();
     changes.sort_by_key(|c| c.at);
-    let mut changes = changes.into_iter().peekable();
+    out.settled = drive(&world, &name, &main, changes, &mut rng, &mut out)?;
+    let now = world.now();
+    let rollout = world.rollout(&name)?;
+    out.status = rollout.status.clone().unwrap_or_default();
+    out.replica_sets = rows(&world.replica_sets()?, &world.pods(), now);
+    out.final_fingerprint = rollout.spec.template.as_ref().map(revision::fingerprint).unwrap_or_default();
+    out.elapsed = Duration::try_from(now.duration_since(start)).unwrap_or_default();
+    Ok(out)
+}
 
-    let mut out = Run {
-        seed: sc.seed,
-        entries: Vec::new(),
-        plans: Vec::new(),
-        syncs: Vec::new(),
-        status: RolloutStatus::default(),
-        replica_sets: Vec::new(),
-        final_fingerprint: String::new(),
-        elapsed: Duration::ZERO,
-        settled: false,
-    };
-    let mut now = start;
+/// The fixed parts of one planning loop.
+struct Loop<'a> {
+    /// Time zero of the recorded offsets.
+    origin: Timestamp,
+    /// The loop stops when nothing can happen before this.
+    limit: Timestamp,
+    /// Chance of planning again on stale status (see [`Scenario::lag_chance`]).
+    lag_chance: f64,
+    /// Template fingerprints whose pods never turn Ready.
+    never_ready: &'a [String],
+}
+
+fn spec_json(rollout: &Rollout) -> Result<Value, DriverError> {
+    serde_json::to_value(&rollout.spec)
+        .map_err(|source| DriverError::World(WorldError::Decode { what: "the Rollout spec", source }))
+}
+
+/// Plans, writes and lets the hollow cluster act until nothing is left to happen (true) or
+/// the next thing would happen after the limit (false).
+fn drive(
+    world: &World,
+    name: &str,
+    lp: &Loop,
+    changes: Vec<ScheduledChange>,
+    rng: &mut Rng,
+    out: &mut Run,
+) -> Result<bool, DriverError> {
+    let mut changes = changes.into_iter().peekable();
     let mut passes = 0;
     // ReplicaSet sizes seen at this instant: coming back to one is oscillation.
     let mut seen_at_instant: std::collections::BTreeSet<Vec<WrittenState>> = Default::default();
     let mut lagged = false;
     let mut user_scaled_down = false;
     let mut allowed_before: Vec<(String, i32)> = Vec::new();
+    world.settle();
     loop {
-        let elapsed = Duration::try_from(now.duration_since(start)).unwrap_or_default();
+        let now = world.now();
+        let elapsed = Duration::try_from(now.duration_since(lp.origin)).unwrap_or_default();
         while let Some(c) = changes.next_if(|c| c.at <= elapsed) {
+            let mut rollout = world.rollout(name)?;
             user_scaled_down |= matches!(c.change, Change::Replicas(n) if n < rollout.spec.replicas);
             apply_change(&mut rollout, c.change);
+            world.set_rollout_spec(name, &spec_json(&rollout)?)?;
         }
-        let obs = Observed {
-            rollout: rollout.clone(),
-            replica_sets: cluster.replica_sets.values().map(|rs| rs.view.clone()).collect(),
-            disruption_budgets: cluster.budget_views(),
-            now,
-        };
+        let rollout = world.rollout(name)?;
+        let (rss, pdbs) = (world.replica_sets()?, world.budgets()?);
+        let obs = observe::assemble(&rollout, &rss, &pdbs, now)?;
         if !lagged {
-            // The budgets' real allowance before the plans whose deletions the next sync makes.
-            allowed_before = cluster
-                .budgets
-                .iter()
-                .map(|(b, _)| {
-                    (
-                        b.metadata.name.clone().unwrap_or_default(),
-                        cluster.budget_status(b, now).disruptions_allowed,
-                    )
-                })
-                .collect();
+            // The budgets' allowance before the plans whose deletions the next sync makes.
+            allowed_before = pdbs.iter().map(|b| (b.metadata.name.clone().unwrap_or_default(), allowed(b))).collect();
         }
         let p = plan(&obs);
-        let deterministic = plan(&obs) == p;
-        let total_before = total(&cluster);
-        let wrote = apply_plan(&p, &mut cluster, now);
-        let phase_changed = p.status.phase != rollout.status.phase;
-        rollout.status = p.status.clone();
+        let deterministic = plan(&obs) == p && plan(&shuffled(&obs, rng)) == p;
+        let wrote = apply_plan(world, &rollout, &p, lp.never_ready)?;
+        let rss_after = world.replica_sets()?;
+        let phase_changed = p.status.phase != obs.rollout.status.phase;
         out.plans.push(PlanCheck {
             at: elapsed,
-            limits: limits_of(&rollout),
-            total_before,
-            total_after: total(&cluster),
+            limits: limits_of(&obs.rollout),
+            total_before: total(&rss),
+            total_after: total(&rss_after),
             deterministic,
         });
 
-        if wrote && !lagged && rng.chance(sc.lag_chance) {
+        if wrote && !lagged && rng.chance(lp.lag_chance) {
             // The ReplicaSet controller has not caught up: plan again on stale status.
             lagged = true;
-            record(&mut out, elapsed, &p, &cluster, phase_changed, now);
+            record(out, elapsed, &p, rows(&rss_after, &world.pods(), now), phase_changed);
             continue;
         }
         lagged = false;
-        let pods_changed =
-            sync(&mut cluster, &mut out, &rollout, now, elapsed, &mut rng, user_scaled_down, &allowed_before);
+        let (pods_changed, wake) = sync(world, out, &obs.rollout, elapsed, user_scaled_down, &allowed_before)?;
         user_scaled_down = false;
-        record(&mut out, elapsed, &p, &cluster, phase_changed || wrote, now);
+        let rss_now = world.replica_sets()?;
+        record(out, elapsed, &p, rows(&rss_now, &world.pods(), now), phase_changed || wrote);
 
         // A write, or pods the ReplicaSet controller just made or removed, wakes the
         // controller again at the same instant (its watches see the change).
         if wrote || pods_changed {
             passes += 1;
-            let state: Vec<WrittenState> = cluster
-                .replica_sets
-                .values()
-                .map(|rs| {
-                    let v = &rs.view;
-                    (v.name.clone(), v.replicas, v.desired_replicas, v.max_replicas, v.revision)
-                })
-                .collect();
-            if (wrote && !seen_at_instant.insert(state)) || passes > MAX_PASSES_PER_INSTANT {
+            if (wrote && !seen_at_instant.insert(written_state(&rss_now))) || passes > MAX_PASSES_PER_INSTANT {
                 return Err(DriverError::Livelock { at: elapsed, passes });
             }
             continue;
         }
         passes = 0;
         seen_at_instant.clear();
-        let next_change = changes.peek().map(|c| start + SignedDuration::try_from(c.at).unwrap_or_default());
-        let requeue = p.requeue_after.map(|d| now + SignedDuration::try_from(d).unwrap_or_default());
-        let next = [cluster.next_pod_event(now), requeue, next_change].into_iter().flatten().min();
-        let limit = start + SignedDuration::try_from(sc.time_limit).unwrap_or_default();
-        match next {
-            Some(t) if t <= limit => {
-                now = t;
+        let next_change = changes.peek().map(|c| lp.origin + signed(c.at));
+        let requeue = p.requeue_after.map(|d| now + signed(d));
+        match [wake, requeue, next_change].into_iter().flatten().filter(|t| *t > now).min() {
+            Some(t) if t <= lp.limit => {
+                world.advance_to(t);
                 // Kubelets report readiness; the ReplicaSet and disruption controllers see it.
-                cluster.sync_status(now);
-                cluster.sync_budgets(now);
+                world.settle();
             }
-            Some(_) => break,
-            None => {
-                out.settled = true;
-                break;
-            }
+            Some(_) => return Ok(false),
+            None => return Ok(true),
         }
     }
-    out.status = rollout.status.clone();
-    out.replica_sets = rows(&cluster, now);
-    out.final_fingerprint = rollout.spec.template.as_ref().map(revision::fingerprint).unwrap_or_default();
-    out.elapsed = Duration::try_from(now.duration_since(start)).unwrap_or_default();
-    Ok(out)
 }
 
-/// The template of the simulated previous revision: the Rollout's template with a marker
-/// annotation, so it is a different revision running the same pods.
+/// `status.disruptionsAllowed` of a budget.
+fn allowed(b: &PodDisruptionBudget) -> i32 {
+    b.status.as_ref().map_or(0, |s| s.disruptions_allowed)
+}
+
+/// The observation with its lists in a random order.
+fn shuffled(obs: &Observed, rng: &mut Rng) -> Observed {
+    fn shuffle<T>(v: &mut [T], rng: &mut Rng) {
+        for i in (1..v.len()).rev() {
+            let j = usize::try_from(rng.below(u64::try_from(i + 1).unwrap_or(1))).unwrap_or(0);
+            v.swap(i, j);
+        }
+    }
+    let mut o = obs.clone();
+    shuffle(&mut o.replica_sets, rng);
+    shuffle(&mut o.disruption_budgets, rng);
+    o
+}
+
+/// The previous revision's template: the Rollout's template with a marker annotation, so it
+/// is a different revision running the same pods.
 pub fn previous_template(template: &PodTemplateSpec) -> PodTemplateSpec {
     let mut previous = template.clone();
     previous
@@ -239,173 +299,119 @@ pub fn previous_template(template: &PodTemplateSpec) -> PodTemplateSpec {
     previous
 }
 
-/// A previous revision at full size, Ready an hour ago, with the status a completed rollout
-/// of it would have left.
-fn seed_previous(rollout: &mut RolloutView, cluster: &mut Cluster, start: Timestamp) {
-    let Some(template) = rollout.spec.template.as_ref() else {
-        return;
-    };
-    let previous = previous_template(template);
-    let hash = revision::pod_template_hash(&previous, None);
-    let name = format!("{}-{hash}", rollout.name);
-    let (labelled, _) = revision::with_hash_label(&previous, &rollout.spec.selector, &hash);
-    let replicas = rollout.spec.replicas;
-    let limits = limits_of(rollout);
-    let long_ago = start - SignedDuration::from_hours(1);
-    let pods = (0..replicas)
-        .map(|i| SimPod { serial: u64::try_from(i).unwrap_or(0), ready_at: Some(long_ago) })
+fn written_state(rss: &[ReplicaSet]) -> Vec<WrittenState> {
+    let mut state: Vec<WrittenState> = rss
+        .iter()
+        .filter_map(|rs| crate::plan::ReplicaSetView::from_replica_set(rs).ok())
+        .map(|v| (v.name, v.replicas, v.desired_replicas, v.max_replicas, v.revision))
         .collect();
-    let view = ReplicaSetView {
-        name: name.clone(),
-        pod_template_hash: hash.clone(),
-        template_fingerprint: Some(revision::fingerprint(&previous)),
-        template_labels: labelled.metadata.and_then(|m| m.labels).unwrap_or_default(),
-        revision: 1,
-        revision_history: Vec::new(),
-        created: long_ago,
-        replicas,
-        min_ready_seconds: rollout.spec.min_ready_seconds,
-        status: Default::default(),
-        status_current: true,
-        desired_replicas: Some(replicas),
-        max_replicas: Some(limits.max_total()),
-        deleting: false,
-    };
-    cluster.replica_sets.insert(name, SimReplicaSet { view, pods });
-    cluster.sync_status(start);
-    cluster.sync_budgets(start);
-    // The status a finished rollout of the previous revision leaves behind.
-    let mut prev_view = rollout.clone();
-    prev_view.spec.template = Some(previous);
-    let obs = Observed {
-        rollout: prev_view,
-        replica_sets: cluster.replica_sets.values().map(|rs| rs.view.clone()).collect(),
-        disruption_budgets: cluster.budget_views(),
-        now: start,
-    };
-    rollout.status = plan(&obs).status;
-    rollout.generation += 1;
+    state.sort();
+    state
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sync(
-    cluster: &mut Cluster,
-    out: &mut Run,
-    rollout: &RolloutView,
-    now: Timestamp,
-    at: Duration,
-    rng: &mut Rng,
-    user_scaled_down: bool,
-    before: &[(String, i32)],
-) -> bool {
-    let pods_before: Vec<usize> = cluster.replica_sets.values().map(|rs| rs.pods.len()).collect();
-    let available_before = cluster.available_now(now);
-    let labels_of =
-        |cluster: &Cluster, rs: &str| cluster.replica_sets.get(rs).map(|r| r.view.template_labels.clone());
-    let labels: Vec<_> = cluster.replica_sets.keys().map(|k| (k.clone(), labels_of(cluster, k))).collect();
-    let deleted = cluster.sync_pods(now, rng);
-    cluster.sync_status(now);
-    cluster.sync_budgets(now);
-    let pods_after: Vec<usize> = cluster.replica_sets.values().map(|rs| rs.pods.len()).collect();
-    if deleted.is_empty() {
-        return pods_before != pods_after;
-    }
-    let budgets = cluster
-        .budgets
-        .iter()
-        .zip(before)
-        .map(|((b, _), (name, allowed_before))| {
-            let (name, allowed_before) = (name.clone(), *allowed_before);
-            let sel = b.spec.as_ref().and_then(|s| s.selector.clone());
-            let ready_removed = deleted
+/// One pod as the invariants see it.
+struct PodFact {
+    name: String,
+    ready: bool,
+    available: bool,
+    pod: std::sync::Arc<Value>,
+}
+
+fn pod_facts(world: &World, rss: &[ReplicaSet]) -> Vec<PodFact> {
+    let now = world.now();
+    world
+        .pods()
+        .into_iter()
+        .map(|pod| {
+            let owner = controllers::controller_of(&pod).map(|(_, n, _)| n.to_string()).unwrap_or_default();
+            let min_ready = rss
                 .iter()
-                .filter(|(rs, ready)| {
-                    *ready
-                        && labels.iter().any(|(n, l)| {
-                            n == rs
-                                && sel
-                                    .as_ref()
-                                    .zip(l.as_ref())
-                                    .is_some_and(|(s, l)| selector::matches(s, l).unwrap_or(false))
-                        })
-                })
-                .count();
-            BudgetCheck {
-                name,
-                allowed_before,
-                ready_removed: i32::try_from(ready_removed).unwrap_or(i32::MAX),
+                .find(|r| r.metadata.name.as_deref() == Some(owner.as_str()))
+                .and_then(|r| r.spec.as_ref()?.min_ready_seconds)
+                .unwrap_or(0);
+            PodFact {
+                name: pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                ready: controllers::pod_ready(&pod).0,
+                available: controllers::pod_available(&pod, i64::from(min_ready), now),
+                pod,
             }
         })
+        .collect()
+}
+
+/// Lets the hollow cluster act on the writes at this instant; records pods the ReplicaSet
+/// controller removed. Returns whether pods came or went, and the controllers' next wake-up.
+fn sync(
+    world: &World,
+    out: &mut Run,
+    rollout: &RolloutView,
+    at: Duration,
+    user_scaled_down: bool,
+    before_allowed: &[(String, i32)],
+) -> Result<(bool, Option<Timestamp>), DriverError> {
+    let before = pod_facts(world, &world.replica_sets()?);
+    let next = world.settle();
+    let after = pod_facts(world, &world.replica_sets()?);
+    let names = |f: &[PodFact]| f.iter().map(|p| p.name.clone()).collect::<std::collections::BTreeSet<_>>();
+    let (names_before, names_after) = (names(&before), names(&after));
+    let deleted: Vec<&PodFact> = before.iter().filter(|p| !names_after.contains(&p.name)).collect();
+    if deleted.is_empty() {
+        return Ok((names_before != names_after, next));
+    }
+    let budgets = world
+        .budgets()?
+        .iter()
+        .map(|b| {
+            let name = b.metadata.name.clone().unwrap_or_default();
+            let allowed_before = before_allowed.iter().find(|(n, _)| *n == name).map_or(0, |(_, a)| *a);
+            let selector = serde_json::to_value(b.spec.as_ref().and_then(|s| s.selector.as_ref())).unwrap_or_default();
+            let ready_removed =
+                deleted.iter().filter(|p| p.ready && !selector.is_null() && object_selects(&selector, &p.pod)).count();
+            BudgetCheck { name, allowed_before, ready_removed: count(ready_removed) }
+        })
         .collect();
+    let available = |f: &[PodFact]| count(f.iter().filter(|p| p.available).count());
     out.syncs.push(SyncCheck {
         at,
         min_available: limits_of(rollout).min_available(),
-        available_before,
-        available_after: cluster.available_now(now),
+        available_before: available(&before),
+        available_after: available(&after),
         user_scaled_down,
         budgets,
     });
-    true
+    Ok((true, next))
 }
 
-/// Applies a plan's writes to the cluster; returns whether anything was written.
-fn apply_plan(p: &Plan, cluster: &mut Cluster, now: Timestamp) -> bool {
+/// Sends a plan's writes (and its status, when it changed) as the controller would; returns
+/// whether any object other than the status was written.
+fn apply_plan(world: &World, rollout: &Rollout, p: &Plan, never_ready: &[String]) -> Result<bool, DriverError> {
     let mut wrote = false;
     for action in p.writes() {
-        wrote = true;
-        match action {
-            Action::CreateReplicaSet(n) => {
-                let view = ReplicaSetView {
-                    name: n.name.clone(),
-                    pod_template_hash: n.pod_template_hash.clone(),
-                    template_fingerprint: Some(n.template_fingerprint.clone()),
-                    template_labels: n
-                        .template
-                        .metadata
-                        .as_ref()
-                        .and_then(|m| m.labels.clone())
-                        .unwrap_or_default(),
-                    revision: n.revision,
-                    revision_history: Vec::new(),
-                    created: now,
-                    replicas: n.replicas,
-                    min_ready_seconds: n.min_ready_seconds,
-                    status: Default::default(),
-                    status_current: false,
-                    desired_replicas: Some(n.desired_replicas),
-                    max_replicas: Some(n.max_replicas),
-                    deleting: false,
-                };
-                cluster
-                    .replica_sets
-                    .entry(n.name.clone())
-                    .or_insert(SimReplicaSet { view, pods: Vec::new() });
+        if let Action::CreateReplicaSet(n) = action
+            && never_ready.contains(&n.template_fingerprint)
+        {
+            let hash = n.pod_template_hash.clone();
+            world.faults(|f| {
+                f.unready_versions.insert(hash);
+            });
+        }
+        if let Some(w) = render::action(rollout, action) {
+            match world.send(&w) {
+                Ok(_) => {}
+                // Deleting what is already gone is done, as in `act`.
+                Err(WorldError::Refused { code: 404, .. }) if w.kind == render::WriteKind::DeleteReplicaSet => {}
+                Err(e) => return Err(e.into()),
             }
-            Action::ScaleReplicaSet(s) => {
-                if let Some(rs) = cluster.replica_sets.get_mut(&s.name) {
-                    rs.view.replicas = s.to;
-                    rs.view.desired_replicas = Some(s.desired_replicas);
-                    rs.view.max_replicas = Some(s.max_replicas);
-                    rs.view.status_current = false;
-                }
-            }
-            Action::UpdateReplicaSetRevision(u) => {
-                if let Some(rs) = cluster.replica_sets.get_mut(&u.name) {
-                    rs.view.revision = u.revision;
-                    rs.view.revision_history = u.revision_history.clone();
-                    rs.view.min_ready_seconds = u.min_ready_seconds;
-                }
-            }
-            Action::DeleteReplicaSet { name } => {
-                cluster.replica_sets.remove(name);
-            }
-            Action::Event(_) => {}
+            wrote = true;
         }
     }
-    wrote
+    if render::status_changed(rollout.status.as_ref(), &p.status) {
+        world.send(&render::status(rollout, &p.status))?;
+    }
+    Ok(wrote)
 }
 
-fn apply_change(rollout: &mut RolloutView, change: Change) {
+fn apply_change(rollout: &mut Rollout, change: Change) {
     let spec = &mut rollout.spec;
     match change {
         Change::Replicas(n) => spec.replicas = n,
@@ -419,11 +425,14 @@ fn apply_change(rollout: &mut RolloutView, change: Change) {
             }
         }
     }
-    rollout.generation += 1;
 }
 
-fn total(cluster: &Cluster) -> i32 {
-    cluster.replica_sets.values().map(|rs| rs.view.replicas).sum()
+fn total(rss: &[ReplicaSet]) -> i32 {
+    rss.iter().filter_map(|rs| rs.spec.as_ref()?.replicas).sum()
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// The rolling limits of a rollout's current spec (canary limits for canary; zero otherwise).

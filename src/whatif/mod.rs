@@ -1,6 +1,8 @@
-//! What-if runs: the real planner against a simulated cluster at compressed time, used by
-//! `ramp plan` and the planner's property tests.
+//! What-if runs: the real planner against the hollow cluster at compressed time, used by
+//! `ramp plan` and the planner's property tests. There is one model of Kubernetes: these runs
+//! drive the same hollow controllers, kubelets and disruption controller as the end-to-end
+//! tests, and the planner's writes reach them as the controller's own requests.
 
-pub mod cluster;
 pub mod driver;
 pub mod record;
+pub mod world;

@@ -1,15 +1,17 @@
 //! What a simulated run records: timeline rows for people and, per step, the measurements
 //! the property tests assert invariants on.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
+use hollow::controllers::{controller_of, pod_available, pod_ready};
 use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use serde::Serialize;
+use serde_json::Value;
 
-use super::cluster::Cluster;
 use crate::{
     api::{RolloutPhase, RolloutStatus},
-    plan::{Action, Plan, replicas::Limits},
+    plan::{Action, Plan, ReplicaSetView, replicas::Limits},
 };
 
 /// One ReplicaSet in a timeline row.
@@ -112,39 +114,61 @@ pub struct Run {
     pub settled: bool,
 }
 
+impl Run {
+    /// An empty record of a run with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            entries: Vec::new(),
+            plans: Vec::new(),
+            syncs: Vec::new(),
+            status: RolloutStatus::default(),
+            replica_sets: Vec::new(),
+            final_fingerprint: String::new(),
+            elapsed: Duration::ZERO,
+            settled: false,
+        }
+    }
+}
+
 /// Adds a timeline row when the plan did or changed something.
-pub fn record(out: &mut Run, at: Duration, p: &Plan, cluster: &Cluster, changed: bool, now: Timestamp) {
+pub fn record(out: &mut Run, at: Duration, p: &Plan, replica_sets: Vec<ReplicaSetRow>, changed: bool) {
     if !changed && p.actions.is_empty() {
         return;
     }
     out.entries.push(Entry {
         at_seconds: at.as_secs_f64(),
         actions: p.actions.clone(),
-        replica_sets: rows(cluster, now),
+        replica_sets,
         phase: p.status.phase,
         message: p.status.message.clone().unwrap_or_default(),
     });
 }
 
-/// The ReplicaSets as timeline cells, oldest first.
-pub fn rows(cluster: &Cluster, now: Timestamp) -> Vec<ReplicaSetRow> {
-    let mut rows: Vec<(Timestamp, ReplicaSetRow)> = cluster
-        .replica_sets
-        .values()
-        .map(|rs| {
-            let min_ready = rs.view.min_ready_seconds;
-            (
-                rs.view.created,
-                ReplicaSetRow {
-                    name: rs.view.name.clone(),
-                    revision: rs.view.revision,
-                    desired: rs.view.replicas,
-                    current: i32::try_from(rs.pods.len()).unwrap_or(i32::MAX),
-                    ready: i32::try_from(rs.pods.iter().filter(|p| p.ready(now)).count()).unwrap_or(i32::MAX),
-                    available: i32::try_from(rs.pods.iter().filter(|p| p.available(now, min_ready)).count())
-                        .unwrap_or(i32::MAX),
-                },
-            )
+/// The ReplicaSets as timeline cells, oldest first, with their pods counted at `now`.
+pub fn rows(rss: &[ReplicaSet], pods: &[Arc<Value>], now: Timestamp) -> Vec<ReplicaSetRow> {
+    let mut rows: Vec<(Timestamp, ReplicaSetRow)> = rss
+        .iter()
+        .filter_map(|rs| ReplicaSetView::from_replica_set(rs).ok())
+        .map(|v| {
+            let uid = rss
+                .iter()
+                .find(|r| r.metadata.name.as_deref() == Some(v.name.as_str()))
+                .and_then(|r| r.metadata.uid.clone())
+                .unwrap_or_default();
+            let mine: Vec<&Arc<Value>> =
+                pods.iter().filter(|p| controller_of(p).is_some_and(|(_, _, u)| u == uid)).collect();
+            let n = |k: usize| i32::try_from(k).unwrap_or(i32::MAX);
+            let min_ready = i64::from(v.min_ready_seconds);
+            let row = ReplicaSetRow {
+                name: v.name.clone(),
+                revision: v.revision,
+                desired: v.replicas,
+                current: n(mine.len()),
+                ready: n(mine.iter().filter(|p| pod_ready(p).0).count()),
+                available: n(mine.iter().filter(|p| pod_available(p, min_ready, now)).count()),
+            };
+            (v.created, row)
         })
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));

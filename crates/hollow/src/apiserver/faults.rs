@@ -34,6 +34,13 @@ pub struct FaultSettings {
     pub unready_versions: BTreeSet<String>,
     /// Added to every pod's readiness delay.
     pub kubelet_delay_ms: u64,
+    /// When set, every pod's time from creation to Ready, instead of its annotation or probe.
+    pub readiness_delay_ms: Option<u64>,
+    /// Up to this much more readiness delay per pod, drawn from the pod's name and
+    /// `readiness_seed` (so a pod keeps its delay, and a seed gives the same run again).
+    pub readiness_jitter_ms: u64,
+    /// Seed of the readiness jitter.
+    pub readiness_seed: u64,
 }
 
 struct State {
@@ -185,5 +192,23 @@ impl Faults {
     /// Extra readiness delay of every pod.
     pub fn kubelet_delay(&self) -> Duration {
         Duration::from_millis(self.lock().settings.kubelet_delay_ms)
+    }
+
+    /// The readiness delay that replaces each pod's own, if one is set.
+    pub fn readiness_delay(&self) -> Option<Duration> {
+        self.lock().settings.readiness_delay_ms.map(Duration::from_millis)
+    }
+
+    /// The extra readiness delay of the pod named `pod`: the same for the same pod and seed.
+    pub fn readiness_jitter(&self, pod: &str) -> Duration {
+        let st = self.lock();
+        let max = st.settings.readiness_jitter_ms;
+        if max == 0 {
+            return Duration::ZERO;
+        }
+        let mixed = pod.bytes().fold(st.settings.readiness_seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Duration::from_millis(Rng::new(mixed).below(max.saturating_add(1)))
     }
 }

@@ -20,6 +20,7 @@ pub mod errors;
 pub mod eviction;
 pub mod faults;
 pub mod gc;
+pub mod inproc;
 pub mod list_type;
 pub mod objects;
 pub mod openapi;
@@ -295,7 +296,7 @@ fn drop_nulls(v: &mut Value) {
     }
 }
 
-fn handle(
+pub(crate) fn handle(
     server: &Arc<ApiServer>,
     method: &Method,
     path: &str,

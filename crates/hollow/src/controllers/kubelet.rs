@@ -49,16 +49,20 @@ fn behaviour(pod: &Value, faults: &crate::apiserver::faults::Faults) -> Behaviou
     if faults.fails_readiness(hash, &all) {
         return Behaviour::NeverReady;
     }
-    match behaviour_of(pod) {
+    let signed = |d| SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO);
+    let name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    match behaviour_of(pod, faults.readiness_delay().map(signed)) {
         // A slow kubelet delays pods that have not reported Ready yet, not those that have.
-        Behaviour::ReadyAt(t) if !super::pod_ready(pod).0 => Behaviour::ReadyAt(
-            t + SignedDuration::try_from(faults.kubelet_delay()).unwrap_or(SignedDuration::ZERO),
-        ),
+        Behaviour::ReadyAt(t) if !super::pod_ready(pod).0 => {
+            Behaviour::ReadyAt(t + signed(faults.kubelet_delay()) + signed(faults.readiness_jitter(name)))
+        }
+        Behaviour::ReadyAt(t) => Behaviour::ReadyAt(t + signed(faults.readiness_jitter(name))),
         other => other,
     }
 }
 
-fn behaviour_of(pod: &Value) -> Behaviour {
+/// A pod's own behaviour; `delay` (when set) replaces its readiness delay.
+fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
     let tag_has =
         |s: &str| images(pod).any(|i| i.rsplit(':').next().is_some_and(|t| t.contains(s) && i.contains(':')));
     if annotation(pod, "sim.ramp.dev/never-ready") == Some("true") || tag_has("-unready") {
@@ -72,7 +76,8 @@ fn behaviour_of(pod: &Value) -> Behaviour {
         .and_then(Value::as_str)
         .and_then(|t| t.parse().ok())
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let delay = annotation(pod, "sim.ramp.dev/readiness-delay")
+    let delay = delay.or_else(|| {
+        annotation(pod, "sim.ramp.dev/readiness-delay")
         .and_then(|d| humantime::parse_duration(d).ok())
         .map(|d| SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO))
         .or_else(|| {
@@ -80,7 +85,8 @@ fn behaviour_of(pod: &Value) -> Behaviour {
                 .and_then(Value::as_i64)
                 .map(SignedDuration::from_secs)
         })
-        .unwrap_or(SignedDuration::ZERO);
+    });
+    let delay = delay.unwrap_or(SignedDuration::ZERO);
     Behaviour::ReadyAt(created + delay)
 }
 

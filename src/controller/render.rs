@@ -1,0 +1,228 @@
+//! The requests a plan's writes become, built purely: method, path, query, content type and
+//! body. `act` sends them with the kube client; what-if runs send the same requests into the
+//! hollow cluster. Tested without a server.
+//!
+//! ReplicaSets are created with POST (never taking over an object of the same name Ramp does
+//! not own); later changes are server-side applies of exactly the fields each action owns, with
+//! the field manager `ramp` suffixed per field set (so one set's apply never drops another's
+//! fields); status goes through the status subresource.
+
+use std::collections::BTreeMap;
+
+use http::Method;
+use kube::{Resource, ResourceExt};
+use serde_json::{Value, json};
+
+use crate::{
+    api::{Rollout, RolloutStatus, condition::keys},
+    plan::{Action, NewReplicaSet, RevisionUpdate, ScaleReplicaSet},
+};
+
+/// Field manager of everything Ramp writes.
+pub const MANAGER: &str = "ramp";
+/// Label on every ReplicaSet Ramp creates: the Rollout's name (scopes the watch).
+pub const ROLLOUT_LABEL: &str = "ramp.dev/rollout";
+
+/// Content type of server-side apply.
+const APPLY: &str = "application/apply-patch+yaml";
+/// Content type of a JSON body.
+const JSON: &str = "application/json";
+
+/// What a write does, for counting and error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteKind {
+    /// POST a ReplicaSet.
+    CreateReplicaSet,
+    /// Apply `spec.replicas` and the scaling annotations.
+    ScaleReplicaSet,
+    /// Apply the revision annotations and `minReadySeconds`.
+    UpdateReplicaSetRevision,
+    /// DELETE a ReplicaSet.
+    DeleteReplicaSet,
+    /// Apply the Rollout's status.
+    Status,
+}
+
+impl WriteKind {
+    /// The name used as metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteKind::CreateReplicaSet => "CreateReplicaSet",
+            WriteKind::ScaleReplicaSet => "ScaleReplicaSet",
+            WriteKind::UpdateReplicaSetRevision => "UpdateReplicaSetRevision",
+            WriteKind::DeleteReplicaSet => "DeleteReplicaSet",
+            WriteKind::Status => "Status",
+        }
+    }
+}
+
+/// One write request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Write {
+    /// What it does.
+    pub kind: WriteKind,
+    /// The object it writes (ReplicaSet or Rollout name).
+    pub name: String,
+    /// HTTP method.
+    pub method: Method,
+    /// Path, without query.
+    pub path: String,
+    /// Query parameters, in order.
+    pub query: Vec<(&'static str, String)>,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: Value,
+}
+
+/// A request that could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The body could not be encoded.
+    #[error("failed to encode the request body")]
+    Encode(#[source] serde_json::Error),
+    /// The parts do not form an HTTP request.
+    #[error("failed to build the request")]
+    Http(#[source] http::Error),
+}
+
+impl Write {
+    /// `path?query`.
+    pub fn uri(&self) -> String {
+        if self.query.is_empty() {
+            return self.path.clone();
+        }
+        let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{}?{}", self.path, q.join("&"))
+    }
+
+    /// The request as HTTP.
+    pub fn to_http(&self) -> Result<http::Request<Vec<u8>>, RenderError> {
+        let body = serde_json::to_vec(&self.body).map_err(RenderError::Encode)?;
+        http::Request::builder()
+            .method(self.method.clone())
+            .uri(self.uri())
+            .header(http::header::CONTENT_TYPE, self.content_type)
+            .header(http::header::ACCEPT, JSON)
+            .body(body)
+            .map_err(RenderError::Http)
+    }
+}
+
+fn replica_sets_path(namespace: &str) -> String {
+    format!("/apis/apps/v1/namespaces/{namespace}/replicasets")
+}
+
+fn apply_query(manager: String) -> Vec<(&'static str, String)> {
+    vec![("fieldManager", manager), ("force", "true".into())]
+}
+
+/// The ReplicaSet object a create action posts.
+pub fn new_replica_set(rollout: &Rollout, n: &NewReplicaSet) -> Value {
+    let mut labels: BTreeMap<String, String> =
+        n.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+    labels.insert(ROLLOUT_LABEL.into(), rollout.name_any());
+    let owner = rollout.controller_owner_ref(&()).map(|o| vec![o]);
+    json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {
+            "name": n.name, "namespace": rollout.namespace(), "labels": labels, "ownerReferences": owner,
+            "annotations": {
+                keys::REVISION: n.revision.to_string(),
+                keys::TEMPLATE_FINGERPRINT: n.template_fingerprint,
+                keys::DESIRED_REPLICAS: n.desired_replicas.to_string(),
+                keys::MAX_REPLICAS: n.max_replicas.to_string(),
+            },
+        },
+        "spec": {"replicas": n.replicas, "minReadySeconds": n.min_ready_seconds, "selector": n.selector, "template": n.template},
+    })
+}
+
+fn create(ns: &str, rollout: &Rollout, n: &NewReplicaSet) -> Write {
+    Write {
+        kind: WriteKind::CreateReplicaSet,
+        name: n.name.clone(),
+        method: Method::POST,
+        path: replica_sets_path(ns),
+        query: vec![("fieldManager", MANAGER.into())],
+        content_type: JSON,
+        body: new_replica_set(rollout, n),
+    }
+}
+
+fn scale(ns: &str, s: &ScaleReplicaSet) -> Write {
+    Write {
+        kind: WriteKind::ScaleReplicaSet,
+        name: s.name.clone(),
+        method: Method::PATCH,
+        path: format!("{}/{}", replica_sets_path(ns), s.name),
+        query: apply_query(format!("{MANAGER}-scale")),
+        content_type: APPLY,
+        body: json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": s.name, "annotations": {
+                keys::DESIRED_REPLICAS: s.desired_replicas.to_string(), keys::MAX_REPLICAS: s.max_replicas.to_string()}},
+            "spec": {"replicas": s.to}}),
+    }
+}
+
+fn revision(ns: &str, u: &RevisionUpdate) -> Write {
+    let history: Vec<String> = u.revision_history.iter().map(ToString::to_string).collect();
+    let mut annotations = json!({keys::REVISION: u.revision.to_string()});
+    if !history.is_empty() {
+        annotations[keys::REVISION_HISTORY] = json!(history.join(","));
+    }
+    Write {
+        kind: WriteKind::UpdateReplicaSetRevision,
+        name: u.name.clone(),
+        method: Method::PATCH,
+        path: format!("{}/{}", replica_sets_path(ns), u.name),
+        query: apply_query(format!("{MANAGER}-revision")),
+        content_type: APPLY,
+        body: json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": u.name, "annotations": annotations}, "spec": {"minReadySeconds": u.min_ready_seconds}}),
+    }
+}
+
+fn delete(ns: &str, name: &str) -> Write {
+    Write {
+        kind: WriteKind::DeleteReplicaSet,
+        name: name.to_string(),
+        method: Method::DELETE,
+        path: format!("{}/{name}", replica_sets_path(ns)),
+        query: Vec::new(),
+        content_type: JSON,
+        body: json!({"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}),
+    }
+}
+
+/// The request of one action; `None` for actions that are not object writes (events).
+pub fn action(rollout: &Rollout, action: &Action) -> Option<Write> {
+    let ns = rollout.namespace().unwrap_or_default();
+    match action {
+        Action::CreateReplicaSet(n) => Some(create(&ns, rollout, n)),
+        Action::ScaleReplicaSet(s) => Some(scale(&ns, s)),
+        Action::UpdateReplicaSetRevision(u) => Some(revision(&ns, u)),
+        Action::DeleteReplicaSet { name } => Some(delete(&ns, name)),
+        Action::Event(_) => None,
+    }
+}
+
+/// The status write: an apply of the whole status through the status subresource.
+pub fn status(rollout: &Rollout, status: &RolloutStatus) -> Write {
+    let ns = rollout.namespace().unwrap_or_default();
+    let name = rollout.name_any();
+    Write {
+        kind: WriteKind::Status,
+        name: name.clone(),
+        method: Method::PATCH,
+        path: format!("/apis/ramp.dev/v1alpha1/namespaces/{ns}/rollouts/{name}/status"),
+        query: apply_query(MANAGER.into()),
+        content_type: APPLY,
+        body: json!({"apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "status": status}),
+    }
+}
+
+/// Whether the status to write differs from the one observed.
+pub fn status_changed(observed: Option<&RolloutStatus>, desired: &RolloutStatus) -> bool {
+    observed != Some(desired)
+}

@@ -1,0 +1,200 @@
+//! The world a what-if run plays in: the hollow cluster's API server and its hollow
+//! controllers, kubelets and disruption controller, in process, on a virtual clock. The
+//! planner's writes reach it as the exact requests the controller's `act` sends
+//! ([`render`]); what the planner sees is read back from it, as the controller would.
+
+use std::{sync::Arc, time::Duration};
+
+use hollow::{
+    apiserver::{ApiServer, faults::FaultSettings, store::ResourceId},
+    clock::Clock,
+    controllers::{self, Controllers},
+};
+use jiff::Timestamp;
+use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::{
+    api::{Rollout, crd},
+    controller::render::Write,
+};
+
+/// Namespace of every what-if run.
+pub const NAMESPACE: &str = "default";
+
+/// A request the hollow cluster refused, or an object it holds that does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    /// The Rollout CRD could not be built.
+    #[error("cannot build the Rollout CRD")]
+    Crd(#[source] crd::CrdError),
+    /// A request could not be built.
+    #[error("cannot build the request")]
+    Render(#[source] crate::controller::render::RenderError),
+    /// The API server answered with an error.
+    #[error("{method} {path} was refused with {code}: {message}")]
+    Refused {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// HTTP status.
+        code: u16,
+        /// `Status.message`.
+        message: String,
+    },
+    /// An object read back does not parse as its type.
+    #[error("cannot read {what} from the hollow cluster")]
+    Decode {
+        /// What.
+        what: &'static str,
+        /// Cause.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The hollow cluster of one run.
+pub struct World {
+    server: Arc<ApiServer>,
+    controllers: Controllers,
+}
+
+fn decode<T: DeserializeOwned>(what: &'static str, v: Value) -> Result<T, WorldError> {
+    serde_json::from_value(v).map_err(|source| WorldError::Decode { what, source })
+}
+
+impl World {
+    /// An empty cluster at `start` with the Rollout CRD installed.
+    pub fn new(start: Timestamp) -> Result<Self, WorldError> {
+        let server = ApiServer::new(Clock::virtual_at(start));
+        let controllers = Controllers::new(server.clone());
+        let world = Self { server, controllers };
+        let crd = serde_json::to_value(crd::rollout_crd().map_err(WorldError::Crd)?)
+            .map_err(|source| WorldError::Decode { what: "the Rollout CRD", source })?;
+        world.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", &crd)?;
+        Ok(world)
+    }
+
+    /// The virtual time now.
+    pub fn now(&self) -> Timestamp {
+        self.server.clock.now()
+    }
+
+    /// Moves the clock to `t` (never backwards).
+    pub fn advance_to(&self, t: Timestamp) {
+        let by = Duration::try_from(t.duration_since(self.now())).unwrap_or(Duration::ZERO);
+        self.server.clock.advance(by);
+    }
+
+    /// Changes the fault settings (readiness delays, unready versions).
+    pub fn faults(&self, f: impl FnOnce(&mut FaultSettings)) {
+        self.server.faults.update(f);
+    }
+
+    /// Sends a rendered write; returns the answer's body.
+    pub fn send(&self, w: &Write) -> Result<Value, WorldError> {
+        self.call(&w.to_http().map_err(WorldError::Render)?)
+    }
+
+    fn call(&self, req: &http::Request<Vec<u8>>) -> Result<Value, WorldError> {
+        let answer = self.server.call(req);
+        if answer.code.is_success() {
+            return Ok(answer.body);
+        }
+        Err(WorldError::Refused {
+            method: req.method().to_string(),
+            path: req.uri().path().to_string(),
+            code: answer.code.as_u16(),
+            message: answer.body["message"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+
+    fn request(&self, method: http::Method, path: &str, content_type: &str, body: &Value) -> Result<Value, WorldError> {
+        let bytes = serde_json::to_vec(body).map_err(|source| WorldError::Decode { what: "a request body", source })?;
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .map_err(|e| WorldError::Render(crate::controller::render::RenderError::Http(e)))?;
+        self.call(&req)
+    }
+
+    /// POSTs an object to a collection path.
+    pub fn post(&self, path: &str, obj: &Value) -> Result<Value, WorldError> {
+        self.request(http::Method::POST, path, "application/json", obj)
+    }
+
+    /// Creates the Rollout (metadata other than name, namespace, labels and annotations and
+    /// any status are dropped, as `kubectl apply` of a manifest would).
+    pub fn create_rollout(&self, rollout: &Rollout) -> Result<Rollout, WorldError> {
+        let mut obj = serde_json::to_value(rollout)
+            .map_err(|source| WorldError::Decode { what: "the Rollout", source })?;
+        let meta = &rollout.metadata;
+        obj["metadata"] = json!({"name": meta.name, "namespace": NAMESPACE, "labels": meta.labels, "annotations": meta.annotations});
+        if let Some(m) = obj.as_object_mut() {
+            m.remove("status");
+        }
+        let created = self.post(&format!("/apis/ramp.dev/v1alpha1/namespaces/{NAMESPACE}/rollouts"), &obj)?;
+        decode("the Rollout", created)
+    }
+
+    /// Replaces the Rollout's spec (a user's edit: the server bumps the generation).
+    pub fn set_rollout_spec(&self, name: &str, spec: &Value) -> Result<(), WorldError> {
+        let patch = json!([{"op": "replace", "path": "/spec", "value": spec}]);
+        let path = format!("/apis/ramp.dev/v1alpha1/namespaces/{NAMESPACE}/rollouts/{name}");
+        self.request(http::Method::PATCH, &path, "application/json-patch+json", &patch).map(|_| ())
+    }
+
+    /// Creates a PodDisruptionBudget in the run's namespace.
+    pub fn create_budget(&self, pdb: &PodDisruptionBudget) -> Result<(), WorldError> {
+        let mut obj =
+            serde_json::to_value(pdb).map_err(|source| WorldError::Decode { what: "a budget", source })?;
+        obj["apiVersion"] = json!("policy/v1");
+        obj["kind"] = json!("PodDisruptionBudget");
+        obj["metadata"]["namespace"] = json!(NAMESPACE);
+        if let Some(m) = obj.as_object_mut() {
+            m.remove("status");
+        }
+        self.post(&format!("/apis/policy/v1/namespaces/{NAMESPACE}/poddisruptionbudgets"), &obj).map(|_| ())
+    }
+
+    fn list(&self, group: &str, plural: &str) -> Vec<Arc<Value>> {
+        self.server.store.list(&ResourceId::new(group, plural), Some(NAMESPACE)).0
+    }
+
+    /// The Rollout as stored.
+    pub fn rollout(&self, name: &str) -> Result<Rollout, WorldError> {
+        let found = self
+            .list("ramp.dev", "rollouts")
+            .into_iter()
+            .find(|r| r.pointer("/metadata/name").and_then(Value::as_str) == Some(name));
+        decode("the Rollout", found.map(|r| (*r).clone()).unwrap_or(Value::Null))
+    }
+
+    /// Every ReplicaSet.
+    pub fn replica_sets(&self) -> Result<Vec<ReplicaSet>, WorldError> {
+        self.list("apps", "replicasets").into_iter().map(|r| decode("a ReplicaSet", (*r).clone())).collect()
+    }
+
+    /// Every PodDisruptionBudget.
+    pub fn budgets(&self) -> Result<Vec<PodDisruptionBudget>, WorldError> {
+        self.list("policy", "poddisruptionbudgets")
+            .into_iter()
+            .map(|p| decode("a budget", (*p).clone()))
+            .collect()
+    }
+
+    /// Every pod that is not being deleted, as stored.
+    pub fn pods(&self) -> Vec<Arc<Value>> {
+        self.list("", "pods").into_iter().filter(|p| !controllers::deleting(p)).collect()
+    }
+
+    /// Runs the hollow controllers, kubelets and garbage collector to quiescence at the current
+    /// time; returns when one of them next needs to run.
+    pub fn settle(&self) -> Option<Timestamp> {
+        self.controllers.settle()
+    }
+}
