@@ -61,6 +61,7 @@ impl Env {
             timing: fast_timing(),
             listen: None,
             concurrency: 4,
+            clock: ramp::controller::clock::Clock::system(),
         };
         let client = client_as(&self.running.url(), identity);
         tokio::spawn(async move {

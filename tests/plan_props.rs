@@ -16,9 +16,7 @@ use k8s_openapi::{
 use proptest::prelude::*;
 use ramp::{
     api::{Rollout, RolloutPhase},
-    whatif::{
-        driver::{self, Change, PodBehaviour, Run, Scenario, ScheduledChange, Start},
-    },
+    whatif::driver::{self, Change, PodBehaviour, Run, Scenario, ScheduledChange, Start},
 };
 
 #[derive(Clone, Debug)]

@@ -110,6 +110,7 @@ pub fn run(args: &ControllerArgs) -> Result<(), CliError> {
             },
             listen: Some(args.listen),
             concurrency: args.concurrency,
+            clock: crate::controller::clock::Clock::system(),
         };
         tracing::info!(identity = %identity, listen = %args.listen, "starting the Ramp controller");
         controller::run(client, settings, shutdown_signal()).await.map_err(|e| match e {

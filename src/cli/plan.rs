@@ -9,9 +9,7 @@ use super::{CliError, Output, manifest, timeline};
 use crate::{
     api::{DurationString, StrategyRef, validate},
     plan::revision,
-    whatif::{
-        driver::{self, Change, PodBehaviour, Scenario, ScheduledChange, Start},
-    },
+    whatif::driver::{self, Change, PodBehaviour, Scenario, ScheduledChange, Start},
 };
 
 /// Readiness delay when the template has no readiness probe delay.

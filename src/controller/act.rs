@@ -15,7 +15,10 @@ use super::{
     metrics::WriteLabel,
     render::{self, Write, WriteKind},
 };
-use crate::{api::Rollout, plan::{EventKind, Plan}};
+use crate::{
+    api::Rollout,
+    plan::{EventKind, Plan},
+};
 
 pub use super::render::{MANAGER, ROLLOUT_LABEL};
 

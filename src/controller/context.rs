@@ -16,6 +16,8 @@ use super::{error::RolloutRef, lease::Leadership, metrics::Metrics};
 pub struct Context {
     /// API client.
     pub client: Client,
+    /// The only clock reconciles read (handed to the planner as `Observed.now`).
+    pub clock: super::clock::Clock,
     /// Event recorder (one, so repeats fold into series).
     pub recorder: Recorder,
     /// Metrics.

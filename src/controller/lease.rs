@@ -12,7 +12,9 @@
 //! lease duration could still write late; Ramp's writes are idempotent server-side applies, so
 //! a late write converges.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use k8s_openapi::{
     api::coordination::v1::{Lease, LeaseSpec},

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod act;
+pub mod clock;
 pub mod context;
 pub mod error;
 pub mod lease;
@@ -60,6 +61,9 @@ pub struct Settings {
     pub listen: Option<SocketAddr>,
     /// Rollouts reconciled at once.
     pub concurrency: u16,
+    /// Where time comes from: [`Clock::system`](clock::Clock::system) in production, a clock at
+    /// a fixed start under tokio's paused time in tests.
+    pub clock: clock::Clock,
 }
 
 /// Why the controller could not run.
@@ -180,6 +184,7 @@ pub async fn run(
             .with_config(ControllerConfig::default().concurrency(s.concurrency));
         let ctx = Arc::new(Context {
             client: client.clone(),
+            clock: s.clock,
             recorder: recorder.clone(),
             metrics: metrics.clone(),
             leadership: leadership.clone(),

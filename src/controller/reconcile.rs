@@ -15,11 +15,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// Re-check of a healthy rollout even without events (a safety net for lost watch events).
 const RESYNC: Duration = Duration::from_secs(300);
 
-#[allow(clippy::disallowed_methods)] // the shell reads the clock and hands it to the planner
-fn now() -> jiff::Timestamp {
-    jiff::Timestamp::now()
-}
-
 /// Reconciles one Rollout.
 #[instrument(skip(rollout, ctx), fields(rollout = %rollout.metadata.name.as_deref().unwrap_or(""), namespace = %rollout.metadata.namespace.as_deref().unwrap_or("")))]
 pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Requeue, Error> {
@@ -28,7 +23,7 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
         // Standbys keep caches warm and look again when leadership may have changed.
         return Ok(Requeue::requeue(Duration::from_secs(2)));
     }
-    let observed = observe(&rollout, &ctx, now())?;
+    let observed = observe(&rollout, &ctx, ctx.clock.now())?;
     let p = plan(&observed);
     let wrote = act(&p, &rollout, &ctx).await?;
     count_phases(&ctx, &rollout, &p);

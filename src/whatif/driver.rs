@@ -123,6 +123,11 @@ fn signed(d: Duration) -> SignedDuration {
 
 /// Runs a scenario to the end.
 pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
+    run_in_world(sc).map(|(run, _)| run)
+}
+
+/// Runs a scenario to the end; also returns the hollow cluster it ran in.
+pub fn run_in_world(sc: &Scenario) -> Result<(Run, World), DriverError> {
     let start = epoch();
     let mut rng = Rng::new(sc.seed);
     let origin = if sc.start == Start::FromPrevious { start - SignedDuration::from_hours(1) } else { start };
@@ -153,7 +158,12 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
         world.create_rollout(&first)?;
     }
     let limit = start + signed(sc.time_limit);
-    let main = Loop { origin: start, limit, lag_chance: sc.lag_chance, never_ready: &sc.behaviour.never_ready_templates };
+    let main = Loop {
+        origin: start,
+        limit,
+        lag_chance: sc.lag_chance,
+        never_ready: &sc.behaviour.never_ready_templates,
+    };
     let mut changes = sc.changes.clone();
     changes.sort_by_key(|c| c.at);
     out.settled = drive(&world, &name, &main, changes, &mut rng, &mut out)?;
@@ -163,7 +173,7 @@ pub fn run(sc: &Scenario) -> Result<Run, DriverError> {
     out.replica_sets = rows(&world.replica_sets()?, &world.pods(), now);
     out.final_fingerprint = rollout.spec.template.as_ref().map(revision::fingerprint).unwrap_or_default();
     out.elapsed = Duration::try_from(now.duration_since(start)).unwrap_or_default();
-    Ok(out)
+    Ok((out, world))
 }
 
 /// The fixed parts of one planning loop.
@@ -215,7 +225,8 @@ fn drive(
         let obs = observe::assemble(&rollout, &rss, &pdbs, now)?;
         if !lagged {
             // The budgets' allowance before the plans whose deletions the next sync makes.
-            allowed_before = pdbs.iter().map(|b| (b.metadata.name.clone().unwrap_or_default(), allowed(b))).collect();
+            allowed_before =
+                pdbs.iter().map(|b| (b.metadata.name.clone().unwrap_or_default(), allowed(b))).collect();
         }
         let p = plan(&obs);
         let deterministic = plan(&obs) == p && plan(&shuffled(&obs, rng)) == p;
@@ -237,7 +248,8 @@ fn drive(
             continue;
         }
         lagged = false;
-        let (pods_changed, wake) = sync(world, out, &obs.rollout, elapsed, user_scaled_down, &allowed_before)?;
+        let (pods_changed, wake) =
+            sync(world, out, &obs.rollout, elapsed, user_scaled_down, &allowed_before)?;
         user_scaled_down = false;
         let rss_now = world.replica_sets()?;
         record(out, elapsed, &p, rows(&rss_now, &world.pods(), now), phase_changed || wrote);
@@ -246,7 +258,8 @@ fn drive(
         // controller again at the same instant (its watches see the change).
         if wrote || pods_changed {
             passes += 1;
-            if (wrote && !seen_at_instant.insert(written_state(&rss_now))) || passes > MAX_PASSES_PER_INSTANT {
+            if (wrote && !seen_at_instant.insert(written_state(&rss_now))) || passes > MAX_PASSES_PER_INSTANT
+            {
                 return Err(DriverError::Livelock { at: elapsed, passes });
             }
             continue;
@@ -364,9 +377,12 @@ fn sync(
         .map(|b| {
             let name = b.metadata.name.clone().unwrap_or_default();
             let allowed_before = before_allowed.iter().find(|(n, _)| *n == name).map_or(0, |(_, a)| *a);
-            let selector = serde_json::to_value(b.spec.as_ref().and_then(|s| s.selector.as_ref())).unwrap_or_default();
-            let ready_removed =
-                deleted.iter().filter(|p| p.ready && !selector.is_null() && object_selects(&selector, &p.pod)).count();
+            let selector =
+                serde_json::to_value(b.spec.as_ref().and_then(|s| s.selector.as_ref())).unwrap_or_default();
+            let ready_removed = deleted
+                .iter()
+                .filter(|p| p.ready && !selector.is_null() && object_selects(&selector, &p.pod))
+                .count();
             BudgetCheck { name, allowed_before, ready_removed: count(ready_removed) }
         })
         .collect();
@@ -384,7 +400,12 @@ fn sync(
 
 /// Sends a plan's writes (and its status, when it changed) as the controller would; returns
 /// whether any object other than the status was written.
-fn apply_plan(world: &World, rollout: &Rollout, p: &Plan, never_ready: &[String]) -> Result<bool, DriverError> {
+fn apply_plan(
+    world: &World,
+    rollout: &Rollout,
+    p: &Plan,
+    never_ready: &[String],
+) -> Result<bool, DriverError> {
     let mut wrote = false;
     for action in p.writes() {
         if let Action::CreateReplicaSet(n) = action
@@ -399,7 +420,8 @@ fn apply_plan(world: &World, rollout: &Rollout, p: &Plan, never_ready: &[String]
             match world.send(&w) {
                 Ok(_) => {}
                 // Deleting what is already gone is done, as in `act`.
-                Err(WorldError::Refused { code: 404, .. }) if w.kind == render::WriteKind::DeleteReplicaSet => {}
+                Err(WorldError::Refused { code: 404, .. })
+                    if w.kind == render::WriteKind::DeleteReplicaSet => {}
                 Err(e) => return Err(e.into()),
             }
             wrote = true;

@@ -4,5 +4,6 @@
 //! tests, and the planner's writes reach them as the controller's own requests.
 
 pub mod driver;
+pub mod history;
 pub mod record;
 pub mod world;

@@ -3,7 +3,10 @@
 //! planner's writes reach it as the exact requests the controller's `act` sends
 //! ([`render`]); what the planner sees is read back from it, as the controller would.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use hollow::{
     apiserver::{ApiServer, faults::FaultSettings, store::ResourceId},
@@ -27,8 +30,8 @@ pub const NAMESPACE: &str = "default";
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
     /// The Rollout CRD could not be built.
-    #[error("cannot build the Rollout CRD")]
-    Crd(#[source] crd::CrdError),
+    #[error("cannot build the Rollout CRD: {0}")]
+    Crd(String),
     /// A request could not be built.
     #[error("cannot build the request")]
     Render(#[source] crate::controller::render::RenderError),
@@ -61,6 +64,18 @@ pub struct World {
     controllers: Controllers,
 }
 
+/// The Rollout CRD as JSON, generated once per process (generating it costs more than a
+/// short what-if run).
+fn rollout_crd() -> Result<&'static Value, WorldError> {
+    static CRD: OnceLock<Result<Value, String>> = OnceLock::new();
+    let generated = CRD.get_or_init(|| {
+        crd::rollout_crd()
+            .map_err(|e| e.to_string())
+            .and_then(|c| serde_json::to_value(c).map_err(|e| e.to_string()))
+    });
+    generated.as_ref().map_err(|e| WorldError::Crd(e.clone()))
+}
+
 fn decode<T: DeserializeOwned>(what: &'static str, v: Value) -> Result<T, WorldError> {
     serde_json::from_value(v).map_err(|source| WorldError::Decode { what, source })
 }
@@ -71,10 +86,13 @@ impl World {
         let server = ApiServer::new(Clock::virtual_at(start));
         let controllers = Controllers::new(server.clone());
         let world = Self { server, controllers };
-        let crd = serde_json::to_value(crd::rollout_crd().map_err(WorldError::Crd)?)
-            .map_err(|source| WorldError::Decode { what: "the Rollout CRD", source })?;
-        world.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", &crd)?;
+        world.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", rollout_crd()?)?;
         Ok(world)
+    }
+
+    /// The hollow API server.
+    pub fn server(&self) -> &Arc<ApiServer> {
+        &self.server
     }
 
     /// The virtual time now.
@@ -111,8 +129,15 @@ impl World {
         })
     }
 
-    fn request(&self, method: http::Method, path: &str, content_type: &str, body: &Value) -> Result<Value, WorldError> {
-        let bytes = serde_json::to_vec(body).map_err(|source| WorldError::Decode { what: "a request body", source })?;
+    fn request(
+        &self,
+        method: http::Method,
+        path: &str,
+        content_type: &str,
+        body: &Value,
+    ) -> Result<Value, WorldError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|source| WorldError::Decode { what: "a request body", source })?;
         let req = http::Request::builder()
             .method(method)
             .uri(path)

@@ -58,6 +58,7 @@ impl Instance {
             },
             listen: None,
             concurrency: 4,
+            clock: ramp::controller::clock::Clock::system(),
         };
         let mut settings = settings;
         tweak(&mut settings);

@@ -8,40 +8,65 @@ use std::{
 
 use jiff::{SignedDuration, Timestamp};
 
+/// What a clock reads.
+#[derive(Debug)]
+enum Source {
+    /// The system clock.
+    System,
+    /// A virtual time moved only by [`Clock::advance`].
+    Manual(Timestamp),
+    /// `start` plus the time tokio's clock has moved since `base`: virtual under
+    /// `tokio::time::pause` (it jumps whenever every task waits), real otherwise.
+    Tokio { start: Timestamp, base: tokio::time::Instant },
+}
+
 /// A shared clock.
 #[derive(Clone, Debug)]
-pub struct Clock(Arc<Mutex<Option<Timestamp>>>);
+pub struct Clock(Arc<Mutex<Source>>);
 
 impl Clock {
     /// The system clock.
     pub fn system() -> Self {
-        Self(Arc::new(Mutex::new(None)))
+        Self(Arc::new(Mutex::new(Source::System)))
     }
 
     /// A virtual clock starting at `start`; it moves only with [`advance`](Self::advance).
     pub fn virtual_at(start: Timestamp) -> Self {
-        Self(Arc::new(Mutex::new(Some(start))))
+        Self(Arc::new(Mutex::new(Source::Manual(start))))
+    }
+
+    /// A clock that reads `start` now and then follows tokio's clock (call inside a runtime).
+    /// Under `tokio::time::pause` it is virtual and moves with the runtime's timers, so a
+    /// controller on the same runtime and clock sees the same time as the cluster.
+    pub fn tokio_at(start: Timestamp) -> Self {
+        Self(Arc::new(Mutex::new(Source::Tokio { start, base: tokio::time::Instant::now() })))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Source> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The time now.
     pub fn now(&self) -> Timestamp {
-        match *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
-            Some(t) => t,
+        match *self.lock() {
+            Source::Manual(t) => t,
+            Source::Tokio { start, base } => {
+                start + SignedDuration::try_from(base.elapsed()).unwrap_or(SignedDuration::ZERO)
+            }
             // The one place the hollow cluster reads the system clock.
             #[allow(clippy::disallowed_methods)]
-            None => Timestamp::now(),
+            Source::System => Timestamp::now(),
         }
     }
 
-    /// Whether the clock is virtual.
+    /// Whether the clock is moved by hand.
     pub fn is_virtual(&self) -> bool {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some()
+        matches!(*self.lock(), Source::Manual(_))
     }
 
-    /// Moves a virtual clock forward (no effect on the system clock).
+    /// Moves a manual clock forward (no effect on the others).
     pub fn advance(&self, by: Duration) {
-        let mut t = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(now) = t.as_mut() {
+        if let Source::Manual(now) = &mut *self.lock() {
             *now += SignedDuration::try_from(by).unwrap_or(SignedDuration::ZERO);
         }
     }

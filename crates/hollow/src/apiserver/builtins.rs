@@ -263,6 +263,7 @@ pub fn all() -> Vec<ResourceDef> {
                 label_selector: Some(".status.selector".into()),
             }),
             eviction: d.plural == "pods",
+            rules: None,
             builtin: true,
             generation: d.generation,
             schema: None,

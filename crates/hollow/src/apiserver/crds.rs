@@ -72,6 +72,10 @@ pub fn resource_def(crd: &Value) -> Option<ResourceDef> {
         builtin: false,
         generation: true,
         schema: version.pointer("/schema/openAPIV3Schema").cloned(),
+        rules: version
+            .pointer("/schema/openAPIV3Schema")
+            .filter(|s| super::schema::has_rules(s))
+            .map(|s| std::sync::Arc::new(kube_cel::compile_schema(s))),
         columns,
         selectable_fields: version
             .get("selectableFields")

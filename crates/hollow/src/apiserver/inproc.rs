@@ -24,7 +24,8 @@ impl ApiServer {
     pub fn call(self: &Arc<Self>, req: &http::Request<Vec<u8>>) -> Answer {
         let uri = req.uri();
         let query = Query::<HashMap<String, String>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
-        let response = match handle(self, req.method(), uri.path(), &Params(query), req.headers(), req.body()) {
+        let response = match handle(self, req.method(), uri.path(), &Params(query), req.headers(), req.body())
+        {
             Ok(r) => r,
             Err(e) => e.into_response(),
         };

@@ -163,7 +163,7 @@ impl ApiServer {
                 let fields: Vec<String> = pruned.iter().map(|p| format!("unknown field \"{p}\"")).collect();
                 return Err(ApiError::bad_request(format!("strict decoding error: {}", fields.join(", "))));
             }
-            let causes = schema::validate(schema, &new, old);
+            let causes = schema::validate_compiled(schema, def.rules.as_deref(), &new, old);
             if !causes.is_empty() {
                 let message = schema::invalid_message(&def.kind, &def.group, name, &causes);
                 let causes = causes.iter().map(schema::FieldCause::to_json).collect();

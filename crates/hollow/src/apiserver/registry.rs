@@ -76,6 +76,8 @@ pub struct ResourceDef {
     pub generation: bool,
     /// Structural schema (CRDs).
     pub schema: Option<Value>,
+    /// The schema's CEL rules, compiled once when the CRD is served (None: no rules).
+    pub rules: Option<std::sync::Arc<kube_cel::CompiledSchema>>,
     /// Printer columns (NAME is implicit, AGE appended for built-ins).
     pub columns: Vec<Column>,
     /// Field selectors accepted besides metadata.name and metadata.namespace.

@@ -78,13 +78,13 @@ fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let delay = delay.or_else(|| {
         annotation(pod, "sim.ramp.dev/readiness-delay")
-        .and_then(|d| humantime::parse_duration(d).ok())
-        .map(|d| SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO))
-        .or_else(|| {
-            pod.pointer("/spec/containers/0/readinessProbe/initialDelaySeconds")
-                .and_then(Value::as_i64)
-                .map(SignedDuration::from_secs)
-        })
+            .and_then(|d| humantime::parse_duration(d).ok())
+            .map(|d| SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO))
+            .or_else(|| {
+                pod.pointer("/spec/containers/0/readinessProbe/initialDelaySeconds")
+                    .and_then(Value::as_i64)
+                    .map(SignedDuration::from_secs)
+            })
     });
     let delay = delay.unwrap_or(SignedDuration::ZERO);
     Behaviour::ReadyAt(created + delay)

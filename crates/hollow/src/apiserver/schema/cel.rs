@@ -23,10 +23,15 @@ pub(crate) fn has_rules(s: &Value) -> bool {
     }
 }
 
-pub(crate) fn validate(schema: &Value, obj: &Value, old: Option<&Value>) -> Vec<FieldCause> {
+pub(crate) fn validate(
+    schema: &Value,
+    rules: &kube_cel::CompiledSchema,
+    obj: &Value,
+    old: Option<&Value>,
+) -> Vec<FieldCause> {
     let new = without_nulls(schema, obj);
     let old = old.map(|o| without_nulls(schema, o));
-    let Err(errors) = kube_cel::validate(schema, &new, old.as_ref()) else { return Vec::new() };
+    let Err(errors) = kube_cel::validate_compiled(rules, &new, old.as_ref()) else { return Vec::new() };
     errors.iter().filter_map(|e| cause(schema, &new, old.as_ref(), e)).collect()
 }
 

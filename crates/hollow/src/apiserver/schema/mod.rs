@@ -92,13 +92,29 @@ pub fn prune(schema: &Value, obj: &mut Value) -> Vec<String> {
 /// `<nil>: Invalid value: null: some validation rules were not checked ...` cause says so.
 /// Call after [`prune`] and [`apply_defaults`]. `metadata` is not validated here.
 pub fn validate(schema: &Value, obj: &Value, old: Option<&Value>) -> Vec<FieldCause> {
+    let rules = cel::has_rules(schema).then(|| kube_cel::compile_schema(schema));
+    validate_compiled(schema, rules.as_ref(), obj, old)
+}
+
+/// Whether any node of the schema has CEL rules.
+pub fn has_rules(schema: &Value) -> bool {
+    cel::has_rules(schema)
+}
+
+/// [`validate`] with the schema's CEL rules compiled beforehand (`None`: it has none).
+pub fn validate_compiled(
+    schema: &Value,
+    rules: Option<&kube_cel::CompiledSchema>,
+    obj: &Value,
+    old: Option<&Value>,
+) -> Vec<FieldCause> {
     let mut causes = validate::openapi(schema, obj, old);
     causes.extend(structural::embedded(schema, obj));
     let old_lists_valid = old.is_none_or(|o| structural::lists(schema, o).is_empty());
     if old_lists_valid {
         causes.extend(structural::lists(schema, obj));
     }
-    if cel::has_rules(schema) {
+    if let Some(rules) = rules {
         if causes.iter().any(FieldCause::blocks_cel) {
             causes.push(FieldCause::invalid(
                 "<nil>",
@@ -107,7 +123,7 @@ pub fn validate(schema: &Value, obj: &Value, old: Option<&Value>) -> Vec<FieldCa
                  correct the existing errors to complete validation",
             ));
         } else {
-            causes.extend(cel::validate(schema, obj, old));
+            causes.extend(cel::validate(schema, rules, obj, old));
         }
     }
     causes
