@@ -218,7 +218,9 @@ async fn dispatch(
 
 /// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces
 /// them; `POST /sim/traffic` sets the traffic targets (`[{namespace, service, ratePerSecond}]`); `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
-/// `{"namespace": .., "selector": ..}` deletes the matching pods at once.
+/// `{"namespace": .., "selector": ..}` deletes the matching pods at once; `POST /sim/compact`
+/// drops the change log up to now (etcd compaction: a watch from an older resourceVersion gets
+/// 410 Gone), for clients outside the process.
 fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> Response {
     let result = match (method, path) {
         (&Method::GET, "/sim/faults") => {
@@ -250,6 +252,11 @@ fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> R
         (&Method::POST, "/sim/faults/drop-watches") => {
             server.faults.drop_watches();
             Ok(json!({"dropped": true}))
+        }
+        (&Method::POST, "/sim/compact") => {
+            let rv = server.store.current_rv();
+            server.store.compact(rv);
+            Ok(json!({"compacted": rv.to_string()}))
         }
         (&Method::POST, "/sim/kill-pods") => serde_json::from_slice::<Value>(body)
             .map_err(|e| ApiError::bad_request(e.to_string()))
