@@ -290,6 +290,25 @@ impl ApiServer {
     }
 }
 
+/// PatchOptions as the real server validates them before any defaulting: an apply names its
+/// field manager (the user agent stands in only for other writes), `force` is for applies only.
+fn check_patch_options(p: &Params, content_type: &str) -> Result<(), ApiError> {
+    let apply = content_type.starts_with("application/apply-patch");
+    let (field, reason, message) = if apply && p.get("fieldManager").is_none_or(str::is_empty) {
+        ("fieldManager", "FieldValueRequired", "Required value: is required for apply patch")
+    } else if !apply && p.get("force").is_some() {
+        ("force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch")
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::invalid(
+        "PatchOptions.meta.k8s.io",
+        "",
+        format!("PatchOptions.meta.k8s.io \"\" is invalid: {field}: {message}"),
+        vec![json!({"reason": reason, "message": message, "field": field})],
+    ))
+}
+
 /// Go writes unset pointers as `null`; in Kubernetes semantics null is the same as absent.
 fn drop_nulls(v: &mut Value) {
     match v {
@@ -392,6 +411,7 @@ fn handle(
         }
         (Method::PUT, Some(n), _) => ok(&*server.update(&t, &n, &writer, body, part)?),
         (Method::PATCH, Some(n), _) => {
+            check_patch_options(p, content_type)?;
             let (was_created, obj) = server.patch(&t, &n, &writer, p.flag("force"), &patch_body, part)?;
             if was_created { created(&obj) } else { ok(&obj) }
         }
