@@ -117,9 +117,14 @@ impl ApiServer {
                 keep_server_metadata(&mut new, old);
                 match part {
                     Part::Status => {
-                        // A status write changes status only.
+                        // A status write changes status only (and, for an apply, the
+                        // managedFields it computed).
                         let status = new.get("status").cloned();
+                        let applied = new.pointer("/metadata/managedFields").cloned().filter(|_| !track);
                         new = old.clone();
+                        if let Some(m) = applied {
+                            new["metadata"]["managedFields"] = m;
+                        }
                         match status {
                             Some(s) => new["status"] = s,
                             None => {
