@@ -216,7 +216,9 @@ impl ApiServer {
             crds::on_write(self, &stored);
         }
         if finalizers_done {
-            return self.finish_delete(def, &k);
+            // The collector may have removed it first (it saw the same write): still this
+            // write's success, not a 404.
+            return self.finish_delete(def, &k).or_else(|e| if e.code == 404 { Ok(stored) } else { Err(e) });
         }
         Ok(stored)
     }
