@@ -405,7 +405,7 @@ fn handle(
         (Method::PATCH, Some(n), Some("scale")) => {
             ok(&server.write_scale(&t, &n, &writer, &patch_body, true)?)
         }
-        (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer)?),
+        (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer, body)?),
         (Method::GET, Some(n), _) => {
             ok(&server.get_object(&t, &n, wants_table(headers) && t.sub.is_none())?)
         }
