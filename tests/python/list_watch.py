@@ -3,7 +3,7 @@ resourceVersion, and 410 Gone for a resourceVersion older than the server keeps.
 
 from kubernetes import client, watch
 
-from common import NS, CheckFailed, check, equal, main
+from common import NS, CheckFailed, check, equal, gap, main, refused
 
 
 def cm(name, labels=None, data=None):
@@ -102,6 +102,26 @@ def bookmarks_carry_a_resource_version(api):
     check(seen and seen[0] == "ADDED", f"events with bookmarks allowed: {seen}")
 
 
+def a_streaming_list_sends_initial_events_then_a_bookmark(api):
+    core = client.CoreV1Api(api)
+    want = sorted(c.metadata.name for c in core.list_namespaced_config_map(NS, label_selector="i").items)
+    got, end = [], None
+    w = watch.Watch()
+    for event in w.stream(
+        core.list_namespaced_config_map, NS, label_selector="i", send_initial_events=True,
+        resource_version_match="NotOlderThan", allow_watch_bookmarks=True, timeout_seconds=30,
+    ):
+        if event["type"] == "BOOKMARK":
+            end = event["raw_object"]["metadata"]
+            w.stop()
+        else:
+            equal(event["type"], "ADDED", "initial events are ADDED")
+            got.append(event["object"].metadata.name)
+    equal(sorted(got), want, "initial events: every object once")
+    check(end is not None and end.get("annotations", {}).get("k8s.io/initial-events-end") == "true",
+          f"the closing bookmark carries k8s.io/initial-events-end: {end}")
+
+
 def a_too_old_resource_version_is_gone(api):
     core = client.CoreV1Api(api)
     old = core.list_namespaced_config_map(NS).metadata.resource_version
@@ -122,6 +142,9 @@ def a_too_old_resource_version_is_gone(api):
         raise CheckFailed("a retried watch from a compacted resourceVersion should fail with 410")
     except client.rest.ApiException as e:
         equal(e.status, 410, "retried watch from a compacted resourceVersion")
+    # A list at exactly a compacted resourceVersion is gone too.
+    gap("list with resourceVersionMatch=Exact at a compacted resourceVersion is 410", lambda: refused(
+        410, "Expired", core.list_namespaced_config_map, NS, resource_version=old, resource_version_match="Exact"))
     # The recovery operators write: list again, watch from the new list's resourceVersion.
     fresh = core.list_namespaced_config_map(NS)
     check("g1" in [c.metadata.name for c in fresh.items], "the relist holds the change the watch missed")
@@ -139,5 +162,6 @@ if __name__ == "__main__":
         watches_from_a_list_and_resumes,
         a_selector_watch_sees_objects_leave_and_enter,
         bookmarks_carry_a_resource_version,
+        a_streaming_list_sends_initial_events_then_a_bookmark,
         a_too_old_resource_version_is_gone,
     ])
