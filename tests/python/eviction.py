@@ -93,7 +93,8 @@ def a_budget_allows_then_refuses(api):
     equal(code, 201, "first eviction")
     after = policy.read_namespaced_pod_disruption_budget("web", NS)
     equal(after.status.disruptions_allowed, 0, "allowance spent at once")
-    check(pods[0] in (after.status.disrupted_pods or {}), f"disruptedPods names {pods[0]}: {after.status.disrupted_pods}")
+    # (disruptedPods is not checked: it names the pod only until the pod is gone, which in the
+    # hollow cluster is at once, so whether a read sees it is a race.)
     status = refused(429, "TooManyRequests", core.create_namespaced_pod_eviction, pods[1], NS, eviction(pods[1]))
     equal(status["message"], "Cannot evict pod as it would violate the pod's disruption budget.", "429 message")
     causes = status.get("details", {}).get("causes", [])

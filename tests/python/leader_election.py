@@ -12,6 +12,8 @@ from kubernetes.leaderelection.resourcelock.leaselock import LeaseLock
 from common import NS, check, equal, gap, main, refused, wait_until
 
 LOCK = "ramp-python-election"
+# Long enough that a loaded machine renews in time (renewals are every retry period, 1 s).
+LEASE_SECONDS = 10
 
 
 def raw(api, path):
@@ -66,7 +68,7 @@ class Candidate:
 
         # retry_period must be at least 1 s and renew_deadline above 1.2 retry periods.
         config = electionconfig.Config(
-            Lock(LOCK, NS, identity), lease_duration=3, renew_deadline=2, retry_period=1,
+            Lock(LOCK, NS, identity), lease_duration=LEASE_SECONDS, renew_deadline=6, retry_period=1,
             onstarted_leading=self.started.set, onstopped_leading=self.stopped_leading.set,
         )
         self.thread = threading.Thread(target=leaderelection.LeaderElection(config).run, daemon=True)
@@ -87,7 +89,7 @@ def one_leads_and_the_other_takes_over(api):
     leader, follower = (a, b) if a.started.is_set() else (b, a)
     lease = coord.read_namespaced_lease(LOCK, NS)
     equal(lease.spec.holder_identity, leader.identity, "holderIdentity of the lease")
-    equal(lease.spec.lease_duration_seconds, 3, "leaseDurationSeconds")
+    equal(lease.spec.lease_duration_seconds, LEASE_SECONDS, "leaseDurationSeconds")
     # The leader renews; the follower stays a follower while it does.
     first = lease.spec.renew_time
     wait_until("two renewals", lambda: (lambda r: r if r > first + datetime.timedelta(seconds=1.5) else None)(
