@@ -1,7 +1,7 @@
 """The Rollout custom resource through CustomObjectsApi: the status and scale subresources,
 patch types a custom resource accepts, schema validation, and watching it."""
 
-from kubernetes import client, watch
+from kubernetes import client, dynamic, watch
 
 from common import NS, check, equal, main, refused, rollout_body
 
@@ -101,6 +101,16 @@ def patch_types_of_a_custom_resource(api):
     equal(applied["spec"]["replicas"], 6, "server-side apply of a custom resource")
 
 
+def the_dynamic_client_discovers_rollouts(api):
+    rollouts = dynamic.DynamicClient(api).resources.get(api_version="ramp.dev/v1alpha1", kind="Rollout")
+    equal((rollouts.name, rollouts.namespaced), ("rollouts", True), "discovered resource")
+    equal(rollouts.short_names, ["rro"], "short names from discovery")
+    got = rollouts.get(name="web", namespace=NS)
+    equal(got.spec.replicas, 6, "Rollout through DynamicClient")
+    status = rollouts.status.get(name="web", namespace=NS)
+    equal(status.status.phase, "Healthy", "status subresource through DynamicClient")
+
+
 def watches_a_custom_resource(api):
     custom = client.CustomObjectsApi(api)
     rv = custom.list_namespaced_custom_object(*args())["metadata"]["resourceVersion"]
@@ -126,5 +136,6 @@ if __name__ == "__main__":
         the_scale_subresource,
         the_status_subresource,
         patch_types_of_a_custom_resource,
+        the_dynamic_client_discovers_rollouts,
         watches_a_custom_resource,
     ])

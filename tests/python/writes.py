@@ -3,7 +3,7 @@ apply with a field manager, through the typed API and through DynamicClient)."""
 
 import copy
 
-from kubernetes import client, dynamic
+from kubernetes import client, dynamic, utils
 
 from common import NS, check, equal, main, refused
 
@@ -152,10 +152,23 @@ def dynamic_client_applies(api):
     refused(404, "NotFound", client.AppsV1Api(api).read_namespaced_deployment, "dyn", NS)
 
 
+def creates_from_dicts_and_reads_the_version(api):
+    version = client.VersionApi(api).get_code()
+    check(version.major == "1" and version.git_version.startswith("v1."), f"/version: {version}")
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "from-dict"},
+           "spec": {"selector": {"app": "from-dict"}, "ports": [{"port": 80}]}}
+    made = utils.create_from_dict(api, {"apiVersion": "v1", "kind": "List",
+                                        "items": [deployment("from-dict", ["app"]), svc]}, namespace=NS)
+    equal(sorted(type(m).__name__ for m in made), ["V1Deployment", "V1Service"], "utils.create_from_dict")
+    got = client.CoreV1Api(api).read_namespaced_service("from-dict", NS)
+    equal((got.spec.type, got.spec.ports[0].target_port), ("ClusterIP", 80), "Service defaults")
+
+
 if __name__ == "__main__":
     main([
         creates_and_replaces,
         patches_of_each_type,
         server_side_apply_with_field_managers,
         dynamic_client_applies,
+        creates_from_dicts_and_reads_the_version,
     ])
