@@ -29,8 +29,11 @@ def with_pods(api, name, replicas=2):
     """A ReplicaSet and the pods its controller made for it."""
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     rs = apps.create_namespaced_replica_set(NS, replica_set(name, replicas))
-    pods = wait_until(f"{replicas} pods of {name}",
-                      lambda: (lambda p: p if len(p) == replicas else None)(pods_of(core, name)))
+    def all_made():
+        pods = pods_of(core, name)
+        return pods if len(pods) == replicas else None
+
+    pods = wait_until(f"{replicas} pods of {name}", all_made)
     for p in pods:
         refs = p.metadata.owner_references or []
         check(any(r.uid == rs.metadata.uid and r.controller for r in refs), f"pod {p.metadata.name} owned by {name}: {refs}")

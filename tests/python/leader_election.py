@@ -92,8 +92,8 @@ def one_leads_and_the_other_takes_over(api):
     equal(lease.spec.lease_duration_seconds, LEASE_SECONDS, "leaseDurationSeconds")
     # The leader renews; the follower stays a follower while it does.
     first = lease.spec.renew_time
-    wait_until("two renewals", lambda: (lambda r: r if r > first + datetime.timedelta(seconds=1.5) else None)(
-        coord.read_namespaced_lease(LOCK, NS).spec.renew_time))
+    wait_until("two renewals", lambda: coord.read_namespaced_lease(LOCK, NS).spec.renew_time
+               > first + datetime.timedelta(seconds=1.5))
     check(not follower.started.is_set(), f"{follower.identity} leads while {leader.identity} renews")
     equal(coord.read_namespaced_lease(LOCK, NS).spec.holder_identity, leader.identity, "holder while renewing")
     # The leader stops: it gives up once its renew deadline passes; the follower takes over

@@ -11,7 +11,7 @@ def cm(name, labels=None, data=None):
 
 
 def take(w, n, func, *args, **kwargs):
-    """The first n events of a watch, as (type, name) pairs, then stops it."""
+    """The first n events of a watch; stops it after them."""
     got = []
     for event in w.stream(func, *args, **kwargs):
         got.append(event)
