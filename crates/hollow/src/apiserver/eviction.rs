@@ -17,8 +17,14 @@ use super::{
 use crate::controllers::{disruption, pod_ready};
 
 impl ApiServer {
-    /// Evicts a pod.
-    pub fn evict(&self, t: &Target, name: &str, writer: &Writer) -> Result<Value, ApiError> {
+    /// Evicts a pod. `body` is the Eviction: its `deleteOptions.dryRun` counts as the query's.
+    pub fn evict(&self, t: &Target, name: &str, writer: &Writer, body: &[u8]) -> Result<Value, ApiError> {
+        let eviction: Value = serde_json::from_slice(body).unwrap_or_default();
+        let dry_run = eviction
+            .pointer("/deleteOptions/dryRun")
+            .and_then(Value::as_array)
+            .is_some_and(|d| d.iter().any(|x| x == "All"));
+        let writer = &Writer { dry_run: writer.dry_run || dry_run, ..writer.clone() };
         let key = object_key(&t.def, t.namespace.as_deref(), name);
         let pod = self.store.get(&key).ok_or_else(|| ApiError::not_found("pods", name))?;
         let success =

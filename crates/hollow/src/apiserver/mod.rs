@@ -219,7 +219,9 @@ async fn dispatch(
 
 /// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces
 /// them; `POST /sim/traffic` sets the traffic targets (`[{namespace, service, ratePerSecond}]`); `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
-/// `{"namespace": .., "selector": ..}` deletes the matching pods at once.
+/// `{"namespace": .., "selector": ..}` deletes the matching pods at once; `POST /sim/compact`
+/// drops the change log up to now (etcd compaction: a watch from an older resourceVersion gets
+/// 410 Gone), for clients outside the process.
 fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> Response {
     let result = match (method, path) {
         (&Method::GET, "/sim/faults") => {
@@ -252,6 +254,11 @@ fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> R
             server.faults.drop_watches();
             Ok(json!({"dropped": true}))
         }
+        (&Method::POST, "/sim/compact") => {
+            let rv = server.store.current_rv();
+            server.store.compact(rv);
+            Ok(json!({"compacted": rv.to_string()}))
+        }
         (&Method::POST, "/sim/kill-pods") => serde_json::from_slice::<Value>(body)
             .map_err(|e| ApiError::bad_request(e.to_string()))
             .and_then(|v| {
@@ -282,6 +289,25 @@ impl ApiServer {
         }
         Ok(killed)
     }
+}
+
+/// PatchOptions as the real server validates them before any defaulting: an apply names its
+/// field manager (the user agent stands in only for other writes), `force` is for applies only.
+fn check_patch_options(p: &Params, content_type: &str) -> Result<(), ApiError> {
+    let apply = content_type.starts_with("application/apply-patch");
+    let (field, reason, message) = if apply && p.get("fieldManager").is_none_or(str::is_empty) {
+        ("fieldManager", "FieldValueRequired", "Required value: is required for apply patch")
+    } else if !apply && p.get("force").is_some() {
+        ("force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch")
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::invalid(
+        "PatchOptions.meta.k8s.io",
+        "",
+        format!("PatchOptions.meta.k8s.io \"\" is invalid: {field}: {message}"),
+        vec![json!({"reason": reason, "message": message, "field": field})],
+    ))
 }
 
 /// Go writes unset pointers as `null`; in Kubernetes semantics null is the same as absent.
@@ -380,12 +406,13 @@ pub(crate) fn handle(
         (Method::PATCH, Some(n), Some("scale")) => {
             ok(&server.write_scale(&t, &n, &writer, &patch_body, true)?)
         }
-        (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer)?),
+        (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer, body)?),
         (Method::GET, Some(n), _) => {
             ok(&server.get_object(&t, &n, wants_table(headers) && t.sub.is_none())?)
         }
         (Method::PUT, Some(n), _) => ok(&*server.update(&t, &n, &writer, body, part)?),
         (Method::PATCH, Some(n), _) => {
+            check_patch_options(p, content_type)?;
             let (was_created, obj) = server.patch(&t, &n, &writer, p.flag("force"), &patch_body, part)?;
             if was_created { created(&obj) } else { ok(&obj) }
         }

@@ -117,9 +117,14 @@ impl ApiServer {
                 keep_server_metadata(&mut new, old);
                 match part {
                     Part::Status => {
-                        // A status write changes status only.
+                        // A status write changes status only (and, for an apply, the
+                        // managedFields it computed).
                         let status = new.get("status").cloned();
+                        let applied = new.pointer("/metadata/managedFields").cloned().filter(|_| !track);
                         new = old.clone();
+                        if let Some(m) = applied {
+                            new["metadata"]["managedFields"] = m;
+                        }
                         match status {
                             Some(s) => new["status"] = s,
                             None => {
@@ -211,7 +216,9 @@ impl ApiServer {
             crds::on_write(self, &stored);
         }
         if finalizers_done {
-            return self.finish_delete(def, &k);
+            // The collector may have removed it first (it saw the same write): still this
+            // write's success, not a 404.
+            return self.finish_delete(def, &k).or_else(|e| if e.code == 404 { Ok(stored) } else { Err(e) });
         }
         Ok(stored)
     }
