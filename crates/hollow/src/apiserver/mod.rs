@@ -197,8 +197,9 @@ async fn dispatch(
         return e.into_response();
     }
     let directive = validation::request::FieldValidation::parse(params.get("fieldValidation"));
-    let (result, warnings) =
-        validation::request::run(directive, || handle(&server, &method, uri.path(), &params, &headers, &body));
+    let (result, warnings) = validation::request::run(directive, || {
+        handle(&server, &method, uri.path(), &params, &headers, &body)
+    });
     let mut response = match result {
         Ok(r) => r,
         Err(e) => e.into_response(),

@@ -124,7 +124,8 @@ fn go_error<T: JsonSchema>(obj: &Value, path: &[Segment], serde_message: &str) -
             Segment::Enum { .. } | Segment::Unknown => {}
         }
     }
-    let is_type_error = serde_message.starts_with("invalid type") || serde_message.starts_with("invalid value");
+    let is_type_error =
+        serde_message.starts_with("invalid type") || serde_message.starts_with("invalid value");
     match value {
         Some(v) if is_type_error && !fields.is_empty() => {
             let go_type = go_type(root, node);
@@ -134,7 +135,10 @@ fn go_error<T: JsonSchema>(obj: &Value, path: &[Segment], serde_message: &str) -
                 }
                 other => json_kind(other).to_string(),
             };
-            format!("json: cannot unmarshal {what} into Go struct field {strukt}.{} of type {go_type}", fields.join("."))
+            format!(
+                "json: cannot unmarshal {what} into Go struct field {strukt}.{} of type {go_type}",
+                fields.join(".")
+            )
         }
         _ => {
             // Not a type mismatch (bad base64, bad time): serde's words, without its position.
@@ -179,7 +183,9 @@ fn go_type(root: &Value, node: &Value) -> String {
         (Some("boolean"), _) => "bool".to_string(),
         (Some("string"), Some("byte")) => "[]uint8".to_string(),
         (Some("string"), _) => "string".to_string(),
-        (Some("array"), _) => format!("[]{}", node.get("items").map_or("interface {}".into(), |i| go_type(root, i))),
+        (Some("array"), _) => {
+            format!("[]{}", node.get("items").map_or("interface {}".into(), |i| go_type(root, i)))
+        }
         (Some("object"), _) => match node.get("additionalProperties").filter(|a| a.is_object()) {
             Some(a) => format!("map[string]{}", go_type(root, a)),
             None => "map[string]interface {}".to_string(),

@@ -50,5 +50,8 @@ pub fn label_selector(sel: &Value) -> String {
             format!("[]v1.LabelSelectorRequirement{{{}}}", parts.join(", "))
         }
     };
-    format!("v1.LabelSelector{{MatchLabels:{}, MatchExpressions:{exprs}}}", string_map(sel.get("matchLabels")))
+    format!(
+        "v1.LabelSelector{{MatchLabels:{}, MatchExpressions:{exprs}}}",
+        string_map(sel.get("matchLabels"))
+    )
 }

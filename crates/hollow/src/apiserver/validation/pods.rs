@@ -22,11 +22,7 @@ pub fn spec(spec: Option<&Value>, path: &str, out: &mut Vec<FieldCause>) {
         && !RESTART_POLICIES.contains(&policy)
     {
         let supported: Vec<String> = RESTART_POLICIES.iter().map(|s| (*s).to_string()).collect();
-        out.push(FieldCause::not_supported(
-            &format!("{path}.restartPolicy"),
-            &Bad::str(policy),
-            &supported,
-        ));
+        out.push(FieldCause::not_supported(&format!("{path}.restartPolicy"), &Bad::str(policy), &supported));
     }
 }
 

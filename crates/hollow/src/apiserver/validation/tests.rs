@@ -22,7 +22,9 @@ fn name_formats_say_what_the_real_server_says() {
     assert!(names::dns1123_subdomain("a.b-c").is_empty());
     assert_eq!(
         names::dns1123_subdomain("Web_1"),
-        ["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]
+        [
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+        ]
     );
     assert_eq!(names::dns1123_subdomain(&"a".repeat(254))[0], "must be no more than 253 characters");
     assert_eq!(names::dns1123_label("a.b"), ["must not contain dots"]);
@@ -39,7 +41,9 @@ fn qualified_names_and_label_values() {
     assert_eq!(names::qualified_name("/x"), ["prefix part must be non-empty"]);
     assert_eq!(names::qualified_name(&"k".repeat(64)), ["name part must be no more than 63 characters"]);
     assert!(names::qualified_name("a/b/c")[0].starts_with("a qualified name must consist of"));
-    assert!(names::qualified_name("Bad_Prefix/x")[0].starts_with("prefix part a lowercase RFC 1123 subdomain"));
+    assert!(
+        names::qualified_name("Bad_Prefix/x")[0].starts_with("prefix part a lowercase RFC 1123 subdomain")
+    );
     assert!(names::label_value("").is_empty());
     assert!(names::label_value("-x")[0].contains("(e.g. 'MyValue',  or 'my_value',  or '12345', regex"));
     assert_eq!(names::label_value(&"v".repeat(64)), ["must be no more than 63 characters"]);
@@ -62,7 +66,10 @@ fn namespaces_are_labels_services_dns1035_rbac_path_segments() {
     let role = json!({"metadata": {"name": "system:Controller"}});
     assert!(causes("rbac.authorization.k8s.io", "roles", &role, None).is_empty());
     let bad = json!({"metadata": {"name": "a/b"}});
-    assert_eq!(causes("rbac.authorization.k8s.io", "roles", &bad, None)[0].1, "Invalid value: \"a/b\": may not contain '/'");
+    assert_eq!(
+        causes("rbac.authorization.k8s.io", "roles", &bad, None)[0].1,
+        "Invalid value: \"a/b\": may not contain '/'"
+    );
 }
 
 #[test]
@@ -80,7 +87,9 @@ fn labels_annotations_and_their_size() {
         "annotations": {"Example.com/Key": "fine", "big": "x".repeat(metadata::TOTAL_ANNOTATION_SIZE)}}});
     let got = causes("", "configmaps", &cm, None);
     assert_eq!(got.len(), 3, "{got:?}");
-    assert!(got[0].0 == "metadata.labels" && got[0].1.starts_with("Invalid value: \"a/b/c\": a qualified name"));
+    assert!(
+        got[0].0 == "metadata.labels" && got[0].1.starts_with("Invalid value: \"a/b/c\": a qualified name")
+    );
     assert!(got[1].0 == "metadata.labels" && got[1].1.starts_with("Invalid value: \"-bad\": a valid label"));
     assert_eq!(got[2], ("metadata.annotations".into(), "Too long: may not be more than 262144 bytes".into()));
 }
@@ -104,12 +113,18 @@ fn pods_need_named_containers_with_images() {
 
 #[test]
 fn selectors_must_select_the_template() {
-    let got = causes("apps", "deployments", &deployment(json!({"matchLabels": {"app": "a"}}), json!({"app": "b"})), None);
+    let got = causes(
+        "apps",
+        "deployments",
+        &deployment(json!({"matchLabels": {"app": "a"}}), json!({"app": "b"})),
+        None,
+    );
     assert_eq!(
         got,
         [(
             "spec.template.metadata.labels".into(),
-            "Invalid value: map[string]string{\"app\":\"b\"}: `selector` does not match template `labels`".into()
+            "Invalid value: map[string]string{\"app\":\"b\"}: `selector` does not match template `labels`"
+                .into()
         )]
     );
     let got = causes("apps", "replicasets", &deployment(json!({}), json!({"app": "b"})), None);
@@ -169,11 +184,22 @@ fn type_errors_decode_as_go_reports_them() {
     let p = def("", "pods");
     let mut obj = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p", "labels": {"a": 1}}});
     let err = decode_builtin(&p, &mut obj, false).unwrap_err();
-    assert!(err.message.ends_with("json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string"), "{}", err.message);
+    assert!(
+        err.message.ends_with(
+            "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string"
+        ),
+        "{}",
+        err.message
+    );
     let mut obj = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p"},
         "spec": {"containers": [{"name": "c", "image": "x", "ports": [{"containerPort": "80"}]}]}});
     let err = decode_builtin(&p, &mut obj, false).unwrap_err();
-    assert!(err.message.ends_with("Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"), "{}", err.message);
+    assert!(
+        err.message
+            .ends_with("Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -182,7 +208,9 @@ fn unknown_fields_are_dropped_or_refused() {
     let body = json!({"metadata": {"name": "web", "labels": null}, "spec": {"foo": 1, "template": {"spec": {"containers": [{"name": "c", "bar": true}]}}}});
     let mut obj = body.clone();
     assert_eq!(decode::typed(&d, &mut obj).unwrap(), ["spec.foo", "spec.template.spec.containers[0].bar"]);
-    assert!(obj.pointer("/spec/foo").is_none() && obj.pointer("/spec/template/spec/containers/0/bar").is_none());
+    assert!(
+        obj.pointer("/spec/foo").is_none() && obj.pointer("/spec/template/spec/containers/0/bar").is_none()
+    );
     let mut obj = body;
     let err = decode_builtin(&d, &mut obj, true).unwrap_err();
     assert_eq!(
@@ -197,7 +225,10 @@ fn unknown_fields_are_dropped_or_refused() {
         decode_builtin(&d, &mut json!({"metadata": {"name": "w"}, "spec": {"foo": 1}}), false)
     });
     assert!(warnings.is_empty());
-    assert_eq!(request::header_value("unknown field \"spec.foo\""), "299 - \"unknown field \\\"spec.foo\\\"\"");
+    assert_eq!(
+        request::header_value("unknown field \"spec.foo\""),
+        "299 - \"unknown field \\\"spec.foo\\\"\""
+    );
 }
 
 #[test]
@@ -210,7 +241,10 @@ fn quantities_may_be_numbers() {
 
 #[test]
 fn resource_version_on_create_and_sizes() {
-    assert_eq!(resource_version_on_create(&json!({"metadata": {"resourceVersion": "12"}})).unwrap_err().code, 500);
+    assert_eq!(
+        resource_version_on_create(&json!({"metadata": {"resourceVersion": "12"}})).unwrap_err().code,
+        500
+    );
     assert!(resource_version_on_create(&json!({"metadata": {"resourceVersion": "0"}})).is_ok());
     assert_eq!(limits::request_body(&vec![b' '; limits::MAX_REQUEST_BODY_BYTES + 1]).unwrap_err().code, 413);
     let big = json!({"data": {"k": "x".repeat(limits::ETCD_MAX_REQUEST_BYTES)}});

@@ -114,7 +114,11 @@ fn normalized(v: Option<&Value>) -> Value {
 pub fn immutable_selector(new: &Value, old: &Value, out: &mut Vec<FieldCause>) {
     let (n, o) = (normalized(new.pointer("/spec/selector")), normalized(old.pointer("/spec/selector")));
     if n != o {
-        out.push(FieldCause::invalid("spec.selector", &Bad::Raw(gofmt::label_selector(&n)), "field is immutable"));
+        out.push(FieldCause::invalid(
+            "spec.selector",
+            &Bad::Raw(gofmt::label_selector(&n)),
+            "field is immutable",
+        ));
     }
 }
 
