@@ -4,8 +4,7 @@ use super::{names, *};
 use crate::apiserver::registry::Registry;
 
 fn def(group: &str, plural: &str) -> std::sync::Arc<ResourceDef> {
-    let version = if group.is_empty() { "v1" } else { "v1" };
-    Registry::new().lookup(group, version, plural).unwrap()
+    Registry::new().lookup(group, "v1", plural).unwrap()
 }
 
 fn causes(group: &str, plural: &str, obj: &Value, old: Option<&Value>) -> Vec<(String, String)> {
