@@ -69,14 +69,14 @@ fn template(spec: &Value, out: &mut Vec<FieldCause>) {
     let raw = spec.get("selector").filter(|s| !s.is_null());
     let selector = raw.map(LabelSelector::from_object);
     match selector {
-        Some(Ok(sel)) if raw.is_some_and(|r| !metadata::selector_is_empty(r)) => {
-            if !sel.matches(&labels_of(t)) {
-                out.push(FieldCause::invalid(
-                    "spec.template.metadata.labels",
-                    &Bad::Raw(gofmt::string_map(t.pointer("/metadata/labels"))),
-                    "`selector` does not match template `labels`",
-                ));
-            }
+        Some(Ok(sel))
+            if raw.is_some_and(|r| !metadata::selector_is_empty(r)) && !sel.matches(&labels_of(t)) =>
+        {
+            out.push(FieldCause::invalid(
+                "spec.template.metadata.labels",
+                &Bad::Raw(gofmt::string_map(t.pointer("/metadata/labels"))),
+                "`selector` does not match template `labels`",
+            ));
         }
         Some(Err(_)) => {
             if let Some(sel) = raw {
