@@ -296,13 +296,19 @@ async fn server_side_apply_conflicts_name_the_fields_and_force_takes_them() {
     let owners: Vec<String> =
         forced.metadata.managed_fields.unwrap().into_iter().filter_map(|m| m.manager).collect();
     assert_eq!(owners, vec!["ramp".to_string(), "hpa".to_string()]);
-    // Re-applying without the field gives it up: the owner of record now is "hpa" alone.
+    // Re-applying without the selector and template would remove them (ramp is their only
+    // owner): the result is invalid, as on a real server.
+    let bare = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web", "labels": {"team": "a"}}});
+    let err = api.patch("web", &mine, &Patch::Apply(bare)).await.unwrap_err();
+    assert!(matches!(&err, kube::Error::Api(s) if s.code == 422), "{err:?}");
+    // Re-applying without replicas gives it up: the owner of record now is "hpa" alone.
     let again = api
         .patch(
             "web",
             &mine,
             &Patch::Apply(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web",
-        "labels": {"team": "a"}}})),
+        "labels": {"team": "a"}}, "spec": {"selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}})),
         )
         .await
         .unwrap();

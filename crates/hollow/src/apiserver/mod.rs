@@ -34,6 +34,7 @@ pub mod schema;
 pub mod selectors;
 pub mod store;
 pub mod table;
+pub mod validation;
 pub mod watch;
 pub mod write;
 
@@ -120,7 +121,11 @@ impl ApiServer {
 
     /// The HTTP router.
     pub fn router(self: &Arc<Self>) -> Router {
-        Router::new().fallback(dispatch).with_state(self.clone())
+        // The body limit is the real server's, answered with its Status (see `validation::limits`).
+        Router::new()
+            .fallback(dispatch)
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .with_state(self.clone())
     }
 
     /// Serves on `addr` until the future resolves; returns the bound address through `bound`.
@@ -192,10 +197,19 @@ async fn dispatch(
     if resource_request && let Some(e) = server.faults.injected(is_write) {
         return e.into_response();
     }
-    let response = match handle(&server, &method, uri.path(), &params, &headers, &body) {
+    let directive = validation::request::FieldValidation::parse(params.get("fieldValidation"));
+    let (result, warnings) = validation::request::run(directive, || {
+        handle(&server, &method, uri.path(), &params, &headers, &body)
+    });
+    let mut response = match result {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
+    for w in warnings {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&validation::request::header_value(&w)) {
+            response.headers_mut().append("warning", v);
+        }
+    }
     if is_write && resource_request && response.status().is_success() && !uri.path().contains("/leases") {
         server.faults.count_write(&user_agent);
     }
@@ -369,6 +383,7 @@ pub(crate) fn handle(
     }
     let Some(target) = route::resolve(&server.registry, path) else { return Err(ApiError::no_route(path)) };
     let t = target?;
+    validation::limits::request_body(body)?;
     let writer = p.writer(headers);
     let content_type =
         headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");

@@ -13,6 +13,7 @@ use super::{
     registry::ResourceDef,
     schema,
     store::{ObjectKey, StoreError, object_rv},
+    validation,
 };
 
 /// Who writes, and how.
@@ -103,6 +104,9 @@ impl ApiServer {
         track: bool,
     ) -> Result<Arc<Value>, ApiError> {
         let now = self.clock.rfc3339();
+        if def.builtin {
+            validation::decode_builtin(def, &mut new, writer.strict)?;
+        }
         new["apiVersion"] = json!(def.api_version());
         new["kind"] = json!(def.kind);
         if !new.get("metadata").is_some_and(Value::is_object) {
@@ -111,6 +115,9 @@ impl ApiServer {
         new["metadata"]["name"] = json!(name);
         if def.namespaced {
             new["metadata"]["namespace"] = json!(namespace.unwrap_or_default());
+        } else if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+            // A cluster-scoped object has no namespace, whatever the body said.
+            m.remove("namespace");
         }
         match old {
             Some(old) => {
@@ -160,19 +167,19 @@ impl ApiServer {
         }
         if def.builtin {
             defaults::apply(&def.kind, &mut new, || self.next_cluster_ip());
+            let causes = validation::builtin(def, &new, old);
+            if !causes.is_empty() {
+                return Err(validation::invalid(def, name, &causes));
+            }
         }
         if let Some(schema) = &def.schema {
             schema::apply_defaults(schema, &mut new);
             let pruned = schema::prune(schema, &mut new);
-            if writer.strict && !pruned.is_empty() {
-                let fields: Vec<String> = pruned.iter().map(|p| format!("unknown field \"{p}\"")).collect();
-                return Err(ApiError::bad_request(format!("strict decoding error: {}", fields.join(", "))));
-            }
-            let causes = schema::validate_compiled(schema, def.rules.as_deref(), &new, old);
+validation::unknown_fields(&pruned, writer.strict)?;
+            let mut causes = validation::custom_metadata(&new);
+            causes.extend(schema::validate_compiled(schema, def.rules.as_deref(), &new, old));
             if !causes.is_empty() {
-                let message = schema::invalid_message(&def.kind, &def.group, name, &causes);
-                let causes = causes.iter().map(schema::FieldCause::to_json).collect();
-                return Err(ApiError::invalid(&def.qualified_kind(), name, message, causes));
+                return Err(validation::invalid(def, name, &causes));
             }
         }
         if def.generation {
@@ -209,6 +216,11 @@ impl ApiServer {
         if writer.dry_run {
             return Ok(Arc::new(new));
         }
+        // What the storage refuses (a dry run does not reach it).
+        if old.is_none() && track {
+            validation::resource_version_on_create(&new)?;
+        }
+        validation::limits::stored_object(&new)?;
         let k = key(def, namespace, name);
         let expect = Some(old.map_or(0, object_rv));
         let stored = self.store.write(&k, expect, |_, _| Ok(new)).map_err(|e| store_error(def, name, e))?;

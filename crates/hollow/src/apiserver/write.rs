@@ -48,7 +48,7 @@ impl ApiServer {
     }
 
     fn generated_name(&self, prefix: &str) -> String {
-        format!("{prefix}{}", crate::controllers::name_suffix(self.next_serial()))
+        super::validation::generated_name(prefix, &crate::controllers::name_suffix(self.next_serial()))
     }
 
     /// POST to a collection.

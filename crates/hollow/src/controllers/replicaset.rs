@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::{Controller, Ctx, controller_of, deleting, namespace, pod_available, pod_ready, uid};
-use crate::apiserver::{objects::Part, selectors::LabelSelector};
+use crate::apiserver::objects::Part;
 
 /// The hollow ReplicaSet controller.
 pub struct ReplicaSetController {
@@ -115,13 +115,11 @@ impl Controller for ReplicaSetController {
                     })
                 })
                 .count();
-            let mut status = json!({
+            // ReplicaSetStatus has no selector (the scale subresource derives it from the spec).
+            let status = json!({
                 "replicas": owned.len(), "fullyLabeledReplicas": fully_labeled, "readyReplicas": ready,
                 "availableReplicas": available, "observedGeneration": rs.pointer("/metadata/generation").cloned().unwrap_or(json!(1)),
             });
-            if let Some(sel) = rs.pointer("/spec/selector").and_then(|s| LabelSelector::from_object(s).ok()) {
-                status["selector"] = json!(sel.to_query());
-            }
             let mut desired = (*rs).clone();
             desired["status"] = status;
             if rs.get("status") != desired.get("status") {

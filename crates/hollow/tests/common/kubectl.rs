@@ -34,7 +34,7 @@ impl Kubectl {
             .arg(self.dir.join("kubeconfig"))
             .arg("--cache-dir")
             .arg(self.dir.join("cache"));
-        cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+        cmd.args(args).current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         tokio::task::spawn_blocking(move || cmd.output())
             .await
             .unwrap()

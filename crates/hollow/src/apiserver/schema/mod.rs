@@ -21,7 +21,7 @@ mod cel;
 mod defaults;
 mod formats;
 mod prune;
-mod render;
+pub(crate) mod render;
 mod structural;
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,8 @@ pub(crate) enum Bad {
     Null,
     /// A map or a slice, printed by `json.Marshal`.
     Json(Value),
+    /// A typed Go value already printed (`%#v` of a struct, as built-in validation prints).
+    Raw(String),
 }
 
 impl Bad {
@@ -49,6 +51,7 @@ impl Bad {
             Self::Bool(b) => b.to_string(),
             Self::Null => "null".to_string(),
             Self::Json(v) => go_json(v),
+            Self::Raw(s) => s.clone(),
         }
     }
 }
