@@ -34,7 +34,7 @@ async fn get_shows_printer_columns_categories_and_defaults() {
     assert!(yaml.contains("kind: Rollout") && yaml.contains("replicas: 10"), "{yaml}");
     // Schema defaults are applied by the server: a Rollout without replicas gets 1.
     let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rolling.yaml")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/rolling.yaml")).unwrap();
     let minimal =
         text.split("---").next().unwrap().replace("name: web", "name: small").replace("  replicas: 10\n", "");
     let file = k.dir.join("small.yaml");
@@ -104,7 +104,7 @@ async fn server_side_apply_tracks_owners_and_reports_conflicts() {
     k.ok(&["apply", "--server-side", "-f", "examples/rolling.yaml"]).await;
     k.ok(&["scale", "rollout", "web", "--replicas=7"]).await;
     let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rolling.yaml")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/rolling.yaml")).unwrap();
     let file = k.dir.join("three.yaml");
     std::fs::write(&file, text.replace("replicas: 10", "replicas: 3")).unwrap();
     let err =

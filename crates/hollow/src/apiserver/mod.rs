@@ -12,11 +12,13 @@
 
 pub mod apply;
 pub mod builtins;
+pub mod continue_token;
 pub mod crds;
 pub mod defaults;
 pub mod delete;
 pub mod discovery;
 pub mod errors;
+pub mod events;
 pub mod eviction;
 pub mod faults;
 pub mod gc;
@@ -25,6 +27,7 @@ pub mod objects;
 pub mod openapi;
 pub mod params;
 pub mod patch;
+pub mod printers;
 pub mod protobuf;
 pub mod read;
 pub mod registry;
@@ -33,6 +36,7 @@ pub mod schema;
 pub mod selectors;
 pub mod store;
 pub mod table;
+pub mod timestamps;
 pub mod watch;
 pub mod write;
 
@@ -343,6 +347,10 @@ fn handle(
     let Some(target) = route::resolve(&server.registry, path) else { return Err(ApiError::no_route(path)) };
     let t = target?;
     let writer = p.writer(headers);
+    // events.k8s.io/v1 Events are the v1 Events, converted.
+    if t.def.group == "events.k8s.io" && t.def.plural == "events" {
+        return events::handle(server, method, &t, p, headers, body, &writer);
+    }
     let content_type =
         headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");
     // kubectl's generators (`kubectl create deployment ...`) send built-in kinds as protobuf.
@@ -381,14 +389,18 @@ fn handle(
         }
         (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer)?),
         (Method::GET, Some(n), _) => {
-            ok(&server.get_object(&t, &n, wants_table(headers) && t.sub.is_none())?)
+            ok(&server.get_with(&t, &n, p, wants_table(headers) && t.sub.is_none())?)
         }
         (Method::PUT, Some(n), _) => ok(&*server.update(&t, &n, &writer, body, part)?),
         (Method::PATCH, Some(n), _) => {
             let (was_created, obj) = server.patch(&t, &n, &writer, p.flag("force"), &patch_body, part)?;
             if was_created { created(&obj) } else { ok(&obj) }
         }
-        (Method::DELETE, Some(n), None) => ok(&*server.delete(&t, &n, p, &writer, body)?),
+        (Method::DELETE, Some(n), None) => {
+            let (code, v) = server.delete(&t, &n, p, &writer, body)?;
+            Ok(json_response(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &v))
+        }
+        (Method::DELETE, None, None) => ok(&server.delete_collection(&t, p, &writer, body)?),
         _ => Err(ApiError::method_not_allowed(format!("{method} is not supported on {path}"))),
     }
 }

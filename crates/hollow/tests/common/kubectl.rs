@@ -34,7 +34,8 @@ impl Kubectl {
             .arg(self.dir.join("kubeconfig"))
             .arg("--cache-dir")
             .arg(self.dir.join("cache"));
-        cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+        // Paths in tests are relative to the workspace root (crds/, examples/).
+        cmd.args(args).current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         tokio::task::spawn_blocking(move || cmd.output())
             .await
             .unwrap()
