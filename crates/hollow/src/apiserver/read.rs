@@ -33,6 +33,7 @@ impl ApiServer {
     /// GET of one object honouring `resourceVersion` (a version not yet reached is the real
     /// 504) and the Table parameters.
     pub fn get_with(&self, t: &Target, name: &str, p: &Params, as_table: bool) -> Result<Value, ApiError> {
+        self.expire_if_events(t);
         if let Some(rv) = parse_rv(p.get("resourceVersion"))?
             && rv > self.store.current_rv()
         {
@@ -46,6 +47,13 @@ impl ApiServer {
         Ok((*obj).clone())
     }
 
+    /// Events past their TTL go before anyone reads Events.
+    fn expire_if_events(&self, t: &Target) {
+        if t.def.group.is_empty() && t.def.plural == "events" {
+            self.expire_events();
+        }
+    }
+
     /// Parses the selectors of a list or watch; a malformed one is the real 400.
     pub fn selectors(t: &Target, p: &Params) -> Result<(LabelSelector, FieldSelector), ApiError> {
         let labels = LabelSelector::parse(p.get("labelSelector").unwrap_or_default())
@@ -57,6 +65,7 @@ impl ApiServer {
 
     /// GET of a collection.
     pub fn list(&self, t: &Target, p: &Params, as_table: bool) -> Result<Value, ApiError> {
+        self.expire_if_events(t);
         let opts = ListOptions::parse(p)?;
         let (labels, fields) = Self::selectors(t, p)?;
         let current = self.store.current_rv();
