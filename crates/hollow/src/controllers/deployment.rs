@@ -128,6 +128,17 @@ impl Controller for DeploymentController {
     }
 }
 
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
 /// The `pod-template-hash` label of a template: FNV-1a 32 of its JSON, printed in decimal and
 /// mapped onto the alphabet Kubernetes uses for generated names (as `rand.SafeEncodeString`).
 pub fn pod_template_hash(template: &Value) -> String {
@@ -136,6 +147,8 @@ pub fn pod_template_hash(template: &Value) -> String {
     if let Some(l) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         l.remove("pod-template-hash");
     }
+    // Null is unset (Go writes `creationTimestamp: null` into templates it sends back).
+    drop_nulls(&mut t);
     let h = t.to_string().bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
     h.to_string().bytes().map(|b| SAFE[usize::from(b) % SAFE.len()] as char).collect()
 }
