@@ -203,3 +203,27 @@ async fn kubectl_get_events_and_describe_show_them() {
     let events = described.split("Events:").nth(1).unwrap_or_default();
     assert!(events.contains("Scaled") && events.contains("scaled web to 3"), "{described}");
 }
+
+#[tokio::test]
+async fn watches_through_events_k8s_io_see_the_converted_objects() {
+    use futures::StreamExt;
+    use tower::ServiceExt;
+    let s = server();
+    assert_eq!(post(&s, NEW, &new_style("scaled")).await.code, 201);
+    let req = http::Request::builder()
+        .uri(format!("{NEW}?watch=true&resourceVersion=0"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = s.router().oneshot(req).await.unwrap();
+    let mut stream = resp.into_body().into_data_stream();
+    let mut buf = Vec::new();
+    while !buf.contains(&b'\n') {
+        buf.extend_from_slice(&stream.next().await.unwrap().unwrap());
+    }
+    let line = buf.split(|b| *b == b'\n').next().unwrap();
+    let ev: Value = serde_json::from_slice(line).unwrap();
+    assert_eq!(ev["type"], "ADDED");
+    assert_eq!(ev["object"]["apiVersion"], "events.k8s.io/v1");
+    assert_eq!(ev["object"]["note"], "scaled web to 3");
+    assert_eq!(ev["object"]["regarding"]["name"], "web");
+}
