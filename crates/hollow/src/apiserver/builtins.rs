@@ -1,9 +1,10 @@
-//! The built-in kinds the hollow API server serves, with the printer columns `kubectl get`
-//! shows for them.
+//! The built-in kinds the hollow API server serves, with their field selectors (the fields
+//! their real registries convert) and printer columns ([`super::printers`]).
 
-use serde_json::{Value, json};
-
-use super::registry::{CellSource, Column, ResourceDef, ScalePaths};
+use super::{
+    printers,
+    registry::{ResourceDef, ScalePaths},
+};
 
 struct Def {
     group: &'static str,
@@ -16,55 +17,7 @@ struct Def {
     status: bool,
     scale: bool,
     generation: bool,
-    columns: Vec<Column>,
     fields: &'static [&'static str],
-}
-
-fn col(name: &str, type_: &str, f: fn(&Value, jiff::Timestamp) -> Value) -> Column {
-    Column {
-        name: name.into(),
-        type_: type_.into(),
-        priority: 0,
-        description: String::new(),
-        source: CellSource::Computed(f),
-    }
-}
-
-fn int_at(obj: &Value, ptr: &str) -> i64 {
-    obj.pointer(ptr).and_then(Value::as_i64).unwrap_or(0)
-}
-
-fn str_at(obj: &Value, ptr: &str, default: &str) -> Value {
-    Value::String(obj.pointer(ptr).and_then(Value::as_str).unwrap_or(default).to_string())
-}
-
-fn pod_ready(p: &Value, _: jiff::Timestamp) -> Value {
-    let statuses = p.pointer("/status/containerStatuses").and_then(Value::as_array);
-    let total = p.pointer("/spec/containers").and_then(Value::as_array).map_or(0, Vec::len);
-    let ready = statuses.map_or(0, |s| s.iter().filter(|c| c["ready"] == true).count());
-    json!(format!("{ready}/{total}"))
-}
-
-fn pod_status(p: &Value, _: jiff::Timestamp) -> Value {
-    if p.pointer("/metadata/deletionTimestamp").is_some() {
-        return json!("Terminating");
-    }
-    let waiting = p
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .and_then(|s| s.iter().find_map(|c| c.pointer("/state/waiting/reason").and_then(Value::as_str)));
-    match waiting {
-        Some(reason) => json!(reason),
-        None => str_at(p, "/status/phase", "Pending"),
-    }
-}
-
-fn pod_restarts(p: &Value, _: jiff::Timestamp) -> Value {
-    let n: i64 = p
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .map_or(0, |s| s.iter().map(|c| c["restartCount"].as_i64().unwrap_or(0)).sum());
-    json!(n)
 }
 
 fn builtins() -> Vec<Def> {
@@ -79,23 +32,17 @@ fn builtins() -> Vec<Def> {
         status: false,
         scale: false,
         generation: false,
-        columns: Vec::new(),
         fields: &[],
     };
     vec![
         Def {
             status: true,
-            columns: vec![col("Status", "string", |o, _| str_at(o, "/status/phase", "Active"))],
+            fields: &["status.phase"],
             ..d("", "v1", "namespaces", "Namespace", false, &["ns"])
         },
         Def {
             all: true,
             status: true,
-            columns: vec![
-                col("Ready", "string", pod_ready),
-                col("Status", "string", pod_status),
-                col("Restarts", "integer", pod_restarts),
-            ],
             fields: &[
                 "status.phase",
                 "spec.nodeName",
@@ -103,28 +50,16 @@ fn builtins() -> Vec<Def> {
                 "spec.schedulerName",
                 "spec.serviceAccountName",
                 "status.podIP",
+                "status.podIPs",
+                "status.nominatedNodeName",
+                "spec.hostNetwork",
             ],
             ..d("", "v1", "pods", "Pod", true, &["po"])
         },
         Def {
             all: true,
             status: true,
-            columns: vec![
-                col("Type", "string", |o, _| str_at(o, "/spec/type", "ClusterIP")),
-                col("Cluster-IP", "string", |o, _| str_at(o, "/spec/clusterIP", "<none>")),
-                col("Ports", "string", |o, _| {
-                    let ports: Vec<String> = o
-                        .pointer("/spec/ports")
-                        .and_then(Value::as_array)
-                        .map(|ps| {
-                            ps.iter()
-                                .map(|p| format!("{}/{}", p["port"], p["protocol"].as_str().unwrap_or("TCP")))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    json!(if ports.is_empty() { "<none>".to_string() } else { ports.join(",") })
-                }),
-            ],
+            fields: &["spec.clusterIP", "spec.type"],
             ..d("", "v1", "services", "Service", true, &["svc"])
         },
         d("", "v1", "endpoints", "Endpoints", true, &["ep"]),
@@ -142,35 +77,18 @@ fn builtins() -> Vec<Def> {
                 "source",
                 "type",
             ],
-            columns: vec![
-                col("Type", "string", |o, _| str_at(o, "/type", "")),
-                col("Reason", "string", |o, _| str_at(o, "/reason", "")),
-                col("Message", "string", |o, _| str_at(o, "/message", "")),
-            ],
             ..d("", "v1", "events", "Event", true, &["ev"])
         },
-        Def {
-            columns: vec![col("Data", "integer", |o, _| {
-                json!(o.get("data").and_then(Value::as_object).map_or(0, |m| m.len()))
-            })],
-            ..d("", "v1", "configmaps", "ConfigMap", true, &["cm"])
-        },
-        Def {
-            columns: vec![col("Type", "string", |o, _| str_at(o, "/type", "Opaque"))],
-            ..d("", "v1", "secrets", "Secret", true, &[])
-        },
+        d("", "v1", "configmaps", "ConfigMap", true, &["cm"]),
+        Def { fields: &["type"], ..d("", "v1", "secrets", "Secret", true, &[]) },
         d("", "v1", "serviceaccounts", "ServiceAccount", true, &["sa"]),
-        Def { status: true, ..d("", "v1", "nodes", "Node", false, &["no"]) },
+        Def { status: true, fields: &["spec.unschedulable"], ..d("", "v1", "nodes", "Node", false, &["no"]) },
         Def {
             all: true,
             status: true,
             scale: true,
             generation: true,
-            columns: vec![
-                col("Desired", "integer", |o, _| json!(int_at(o, "/spec/replicas"))),
-                col("Current", "integer", |o, _| json!(int_at(o, "/status/replicas"))),
-                col("Ready", "integer", |o, _| json!(int_at(o, "/status/readyReplicas"))),
-            ],
+            fields: &["status.replicas"],
             ..d("apps", "v1", "replicasets", "ReplicaSet", true, &["rs"])
         },
         Def {
@@ -178,39 +96,15 @@ fn builtins() -> Vec<Def> {
             status: true,
             scale: true,
             generation: true,
-            columns: vec![
-                col("Ready", "string", |o, _| {
-                    json!(format!("{}/{}", int_at(o, "/status/readyReplicas"), int_at(o, "/spec/replicas")))
-                }),
-                col("Up-to-date", "integer", |o, _| json!(int_at(o, "/status/updatedReplicas"))),
-                col("Available", "integer", |o, _| json!(int_at(o, "/status/availableReplicas"))),
-            ],
             ..d("apps", "v1", "deployments", "Deployment", true, &["deploy"])
         },
         Def {
             status: true,
             generation: true,
-            columns: vec![
-                col("Min Available", "string", |o, _| {
-                    o.pointer("/spec/minAvailable").cloned().unwrap_or(json!("N/A"))
-                }),
-                col("Max Unavailable", "string", |o, _| {
-                    o.pointer("/spec/maxUnavailable").cloned().unwrap_or(json!("N/A"))
-                }),
-                col("Allowed Disruptions", "integer", |o, _| json!(int_at(o, "/status/disruptionsAllowed"))),
-            ],
             ..d("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, &["pdb"])
         },
+        d("coordination.k8s.io", "v1", "leases", "Lease", true, &[]),
         Def {
-            columns: vec![col("Holder", "string", |o, _| str_at(o, "/spec/holderIdentity", ""))],
-            ..d("coordination.k8s.io", "v1", "leases", "Lease", true, &[])
-        },
-        Def {
-            columns: vec![
-                col("Type", "string", |o, _| str_at(o, "/type", "")),
-                col("Reason", "string", |o, _| str_at(o, "/reason", "")),
-                col("Note", "string", |o, _| str_at(o, "/note", "")),
-            ],
             fields: &[
                 "regarding.kind",
                 "regarding.namespace",
@@ -230,7 +124,6 @@ fn builtins() -> Vec<Def> {
         Def {
             status: true,
             generation: true,
-            columns: vec![col("Created At", "date", |o, _| str_at(o, "/metadata/creationTimestamp", ""))],
             ..d(
                 "apiextensions.k8s.io",
                 "v1",
@@ -267,7 +160,7 @@ pub fn all() -> Vec<ResourceDef> {
             builtin: true,
             generation: d.generation,
             schema: None,
-            columns: d.columns,
+            columns: printers::columns(d.group, d.kind),
             selectable_fields: d.fields.iter().map(|s| (*s).to_string()).collect(),
         })
         .collect()

@@ -12,11 +12,13 @@
 
 pub mod apply;
 pub mod builtins;
+pub mod continue_token;
 pub mod crds;
 pub mod defaults;
 pub mod delete;
 pub mod discovery;
 pub mod errors;
+pub mod events;
 pub mod eviction;
 pub mod faults;
 pub mod gc;
@@ -26,6 +28,7 @@ pub mod objects;
 pub mod openapi;
 pub mod params;
 pub mod patch;
+pub mod printers;
 pub mod protobuf;
 pub mod read;
 pub mod registry;
@@ -34,6 +37,7 @@ pub mod schema;
 pub mod selectors;
 pub mod store;
 pub mod table;
+pub mod timestamps;
 pub mod validation;
 pub mod watch;
 pub mod write;
@@ -385,6 +389,10 @@ pub(crate) fn handle(
     let t = target?;
     validation::limits::request_body(body)?;
     let writer = p.writer(headers);
+    // events.k8s.io/v1 Events are the v1 Events, converted.
+    if t.def.group == "events.k8s.io" && t.def.plural == "events" {
+        return events::handle(server, method, &t, p, headers, body, &writer);
+    }
     let content_type =
         headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");
     // kubectl's generators (`kubectl create deployment ...`) send built-in kinds as protobuf.
@@ -423,7 +431,7 @@ pub(crate) fn handle(
         }
         (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer, body)?),
         (Method::GET, Some(n), _) => {
-            ok(&server.get_object(&t, &n, wants_table(headers) && t.sub.is_none())?)
+            ok(&server.get_with(&t, &n, p, wants_table(headers) && t.sub.is_none())?)
         }
         (Method::PUT, Some(n), _) => ok(&*server.update(&t, &n, &writer, body, part)?),
         (Method::PATCH, Some(n), _) => {
@@ -431,7 +439,11 @@ pub(crate) fn handle(
             let (was_created, obj) = server.patch(&t, &n, &writer, p.flag("force"), &patch_body, part)?;
             if was_created { created(&obj) } else { ok(&obj) }
         }
-        (Method::DELETE, Some(n), None) => ok(&*server.delete(&t, &n, p, &writer, body)?),
+        (Method::DELETE, Some(n), None) => {
+            let (code, v) = server.delete(&t, &n, p, &writer, body)?;
+            Ok(json_response(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &v))
+        }
+        (Method::DELETE, None, None) => ok(&server.delete_collection(&t, p, &writer, body)?),
         _ => Err(ApiError::method_not_allowed(format!("{method} is not supported on {path}"))),
     }
 }

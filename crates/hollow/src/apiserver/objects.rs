@@ -167,6 +167,15 @@ impl ApiServer {
         }
         if def.builtin {
             defaults::apply(&def.kind, &mut new, || self.next_cluster_ip());
+super::timestamps::normalize(&def.kind, &mut new).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "{} in version {:?} cannot be handled as a {}: {e}",
+                    def.kind, def.version, def.kind
+                ))
+            })?;
+            if def.kind == "Event" && def.group.is_empty() {
+                self.check_event(def, name, &new, false)?;
+            }
             let causes = validation::builtin(def, &new, old);
             if !causes.is_empty() {
                 return Err(validation::invalid(def, name, &causes));

@@ -206,7 +206,13 @@ impl ApiServer {
         };
         match media {
             "application/merge-patch+json" | "application/json" => Ok(patch::merge(old, &p)),
-            "application/json-patch+json" => patch::json(old, &p).map_err(map),
+            "application/json-patch+json" => patch::json(old, &p).map_err(|e| match e {
+                patch::PatchError::BadRequest(m) => ApiError::bad_request(m),
+                patch::PatchError::Invalid(m) => {
+                    tracing::debug!(%m, "json patch does not apply");
+                    patch::json_patch_error()
+                }
+            }),
             "application/strategic-merge-patch+json" if t.def.builtin => {
                 let lt = list_types(&t.def);
                 patch::strategic(old, &p, &lt).map_err(map)

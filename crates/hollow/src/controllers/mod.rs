@@ -11,6 +11,7 @@ pub mod disruption;
 pub mod endpoints;
 pub mod kubelet;
 pub mod replicaset;
+pub mod revisions;
 pub mod traffic;
 
 use std::{sync::Arc, time::Duration};

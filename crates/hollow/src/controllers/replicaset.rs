@@ -38,6 +38,7 @@ impl ReplicaSetController {
         let suffix = super::name_suffix(self.ctx.server.next_serial());
         let mut meta = template.get("metadata").cloned().unwrap_or(json!({}));
         meta["name"] = json!(format!("{name}-{suffix}"));
+        meta["generateName"] = json!(format!("{name}-"));
         meta["namespace"] = json!(namespace(rs));
         meta["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": name, "uid": uid(rs),
                                           "controller": true, "blockOwnerDeletion": true}]);

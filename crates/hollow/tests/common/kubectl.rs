@@ -34,7 +34,8 @@ impl Kubectl {
             .arg(self.dir.join("kubeconfig"))
             .arg("--cache-dir")
             .arg(self.dir.join("cache"));
-        cmd.args(args).current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        // Paths in tests are relative to the workspace root (crds/, examples/).
+        cmd.args(args).current_dir(workspace_root());
         tokio::task::spawn_blocking(move || cmd.output())
             .await
             .unwrap()
@@ -58,4 +59,16 @@ impl Kubectl {
         );
         String::from_utf8_lossy(&o.stderr).into_owned()
     }
+}
+
+/// The workspace root: the nearest directory above this package holding `crds/` (this file
+/// serves the tests of both packages).
+pub fn workspace_root() -> PathBuf {
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    while !dir.join("crds").is_dir() {
+        if !dir.pop() {
+            return PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        }
+    }
+    dir
 }

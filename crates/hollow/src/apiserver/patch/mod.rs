@@ -36,6 +36,18 @@ pub enum PatchError {
 
 /// Removes `key` from `map`, keeping the order of the other members whether or not serde_json
 /// runs with `preserve_order` (whose `remove` would swap the last member into the hole).
+/// The answer the real server gives when a JSON Patch does not apply: a bare 422 (its
+/// `NewGenericServerResponse`), the library's message going only to its log.
+pub fn json_patch_error() -> crate::apiserver::errors::ApiError {
+    crate::apiserver::errors::ApiError {
+        code: 422,
+        reason: "Invalid",
+        message: "the server rejected our request due to an error in our request".into(),
+        details: Some(serde_json::json!({})),
+        retry_after: None,
+    }
+}
+
 fn remove_key(map: &mut serde_json::Map<String, serde_json::Value>, key: &str) -> Option<serde_json::Value> {
     let value = map.get(key).cloned()?;
     map.retain(|k, _| k != key);

@@ -1,6 +1,6 @@
 //! JSON Pointer (RFC 6901) access for JSON Patch, with evanphx/json-patch v4's rules: array
-//! indices as Go's `strconv.Atoi` reads them, negative ones counting from the end for `add`
-//! and `remove`, `-` appending for `add`. Errors are the library's messages.
+//! indices as Go's `strconv.Atoi` reads them, negative ones counting from the end (also in
+//! the middle of a path), `-` appending for `add`. Errors are the library's messages.
 
 use serde_json::Value;
 
@@ -15,7 +15,7 @@ pub(super) fn locate<'a>(doc: &'a mut Value, pointer: &str) -> Option<(&'a mut V
         node = match node {
             Value::Object(map) => map.get_mut(token)?,
             Value::Array(items) => {
-                let index = usize::try_from(token.parse::<i64>().ok()?).ok()?;
+                let index = resolve(token.parse::<i64>().ok()?, items.len())?;
                 items.get_mut(index)?
             }
             _ => return None,
@@ -98,15 +98,37 @@ pub(super) fn remove_at(parent: &mut Value, key: &str) -> Result<Value, String> 
 }
 
 /// The member or item at `key`: `Ok(None)` for a missing object member, an error for a bad
-/// array index, negative ones too (on which the library panics).
+/// array index (negative ones count from the end; the error names the index after that).
 pub(super) fn get_mut<'a>(parent: &'a mut Value, key: &str) -> Result<Option<&'a mut Value>, String> {
     match parent {
         Value::Object(map) => Ok(map.get_mut(key)),
         Value::Array(items) => {
             let index = parse_index(key)?;
+            let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+            if index < -len {
+                return Err(bad_index(index));
+            }
+            let index = if index < 0 { index + len } else { index };
             let at =
                 usize::try_from(index).ok().filter(|at| *at < items.len()).ok_or_else(|| bad_index(index))?;
             Ok(items.get_mut(at))
+        }
+        _ => Err("invalid state detected".to_string()),
+    }
+}
+
+/// Sets the member or item at `key` (an item must exist; negative indices count from the end).
+pub(super) fn set_at(parent: &mut Value, key: &str, value: Value) -> Result<(), String> {
+    match parent {
+        Value::Object(map) => {
+            map.insert(key.to_string(), value);
+            Ok(())
+        }
+        Value::Array(items) => {
+            let index = parse_index(key)?;
+            let at = resolve(index, items.len()).ok_or_else(|| bad_index(index))?;
+            items[at] = value;
+            Ok(())
         }
         _ => Err("invalid state detected".to_string()),
     }
@@ -135,7 +157,8 @@ mod tests {
             ("/a/b~1c/-", Some((json!([{"d": 1}, 2]), "-"))),
             ("/a/x/y", None),
             ("/a/b~1c/1/y", None),
-            ("/a/b~1c/-1/d", None),
+            ("/a/b~1c/-2/d", Some((json!({"d": 1}), "d"))),
+            ("/a/b~1c/-3/d", None),
             ("a/b", None),
             ("", None),
         ];
@@ -159,9 +182,14 @@ mod tests {
         let mut list = json!([0, 1, 2]);
         assert_eq!(remove_at(&mut list, "-1"), Ok(json!(2)));
         assert_eq!(remove_at(&mut list, "-"), Err("strconv.Atoi: parsing \"-\": invalid syntax".to_string()));
+        assert_eq!(get_mut(&mut list, "-1"), Ok(Some(&mut json!(1))));
         assert_eq!(
-            get_mut(&mut list, "-1"),
-            Err("Unable to access invalid index: -1: invalid index referenced".to_string())
+            get_mut(&mut list, "-3"),
+            Err("Unable to access invalid index: -3: invalid index referenced".to_string())
+        );
+        assert_eq!(
+            get_mut(&mut list, "2"),
+            Err("Unable to access invalid index: 2: invalid index referenced".to_string())
         );
     }
 }
