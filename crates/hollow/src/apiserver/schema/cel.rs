@@ -193,19 +193,19 @@ mod tests {
     fn paths_values_and_reasons() {
         let obj = json!({"spec": {"a": -1, "labels": {"app.kubernetes.io/name": "bad"}, "items": [{"name": "x", "v": 11}]}});
         assert_eq!(
-            strings(&validate(&schema(), &obj, None)),
+            strings(&validate(&schema(), &kube_cel::compile_schema(&schema()), &obj, None)),
             [
                 r#"spec.a: Invalid value: "integer": must be positive"#,
                 "spec.items[0]: Invalid value: \"object\": failed rule: self.v < 10",
                 "spec.labels[app.kubernetes.io/name]: Forbidden: no bad",
             ]
         );
-        assert_eq!(validate(&schema(), &obj, None)[2].reason, "FieldValueForbidden");
+        assert_eq!(validate(&schema(), &kube_cel::compile_schema(&schema()), &obj, None)[2].reason, "FieldValueForbidden");
     }
 
     #[test]
     fn nulls_are_absent() {
-        assert!(validate(&schema(), &json!({"spec": {"a": null}}), None).is_empty());
+        assert!(validate(&schema(), &kube_cel::compile_schema(&schema()), &json!({"spec": {"a": null}}), None).is_empty());
     }
 
     #[test]
@@ -213,7 +213,7 @@ mod tests {
         let old = json!({"spec": {"a": -1, "items": [{"name": "x", "v": 11}, {"name": "y", "v": 1}], "frozen": "a"}});
         let new = json!({"spec": {"a": -1, "items": [{"name": "y", "v": 12}, {"name": "x", "v": 11}], "frozen": "b"}});
         assert_eq!(
-            strings(&validate(&schema(), &new, Some(&old))),
+            strings(&validate(&schema(), &kube_cel::compile_schema(&schema()), &new, Some(&old))),
             [
                 r#"spec.frozen: Invalid value: "string": is immutable"#,
                 "spec.items[0]: Invalid value: \"object\": failed rule: self.v < 10",
