@@ -66,7 +66,7 @@ async fn weighted_route_splits_traffic_and_versions_keep_their_error_rates() {
     let controllers = Controllers::new(running.server.clone());
     let crd_yaml = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/examples/gateway-api/httproute-crd.yaml"
+        "/../../examples/gateway-api/httproute-crd.yaml"
     ))
     .unwrap();
     let crd: CustomResourceDefinition = serde_saphyr::from_str(&crd_yaml).unwrap();

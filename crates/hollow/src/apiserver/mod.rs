@@ -21,6 +21,7 @@ pub mod errors;
 pub mod eviction;
 pub mod faults;
 pub mod gc;
+pub mod limits;
 pub mod list_type;
 pub mod objects;
 pub mod openapi;
@@ -157,8 +158,12 @@ async fn dispatch(
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
+    let body: Bytes = match limits::read_body(&headers, body).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     let params = Params(query);
     if uri.path().starts_with("/sim/") {
         return admin(&server, &method, uri.path(), &body);
@@ -323,6 +328,11 @@ fn handle(
     let writer = p.writer(headers);
     let content_type =
         headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    if content_type.contains("json")
+        && let Some(bracket) = limits::nesting_exceeded(body)
+    {
+        return Err(limits::too_deep(&t.def.kind, body, bracket));
+    }
     // kubectl's generators (`kubectl create deployment ...`) send built-in kinds as protobuf.
     let decoded;
     let (body, content_type) = if !body.is_empty() && content_type.contains("protobuf") {
