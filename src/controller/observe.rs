@@ -18,11 +18,12 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
     let uid = rollout.metadata.uid.clone().unwrap_or_default();
     let ns = view.namespace.clone();
     let replica_sets = ctx
-        .replica_sets
-        .state()
+        .owners
+        .owned_by(&uid)
         .iter()
+        .filter_map(|r| ctx.replica_sets.get(r))
         .filter(|rs| rs.metadata.namespace.as_deref() == Some(ns.as_str()) && controlled_by(rs, &uid))
-        .filter_map(|rs| ReplicaSetView::from_replica_set(rs).ok())
+        .filter_map(|rs| ReplicaSetView::from_replica_set(&rs).ok())
         .collect();
     let disruption_budgets = ctx
         .budgets

@@ -177,6 +177,8 @@ impl ApiServer {
             if let Err(tokio::sync::broadcast::error::RecvError::Closed) = rx.recv().await {
                 return;
             }
+            // One pass covers every change queued so far.
+            while rx.try_recv().is_ok() {}
             while self.collect_garbage() > 0 {}
         }
     }

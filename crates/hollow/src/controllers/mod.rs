@@ -258,6 +258,8 @@ impl Controllers {
                     if let Err(tokio::sync::broadcast::error::RecvError::Closed) = got {
                         return;
                     }
+                    // One pass covers every change queued so far.
+                    while rx.try_recv().is_ok() {}
                 }
                 _ = settings.changed() => {}
                 () = sleep => {}
