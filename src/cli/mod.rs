@@ -1,5 +1,7 @@
 //! The command line: `ramp` and the `kubectl ramp` plugin share this tree.
 
+#[cfg(feature = "hollow")]
+pub mod bench;
 pub mod controller;
 pub mod crd;
 pub mod manifest;
@@ -26,6 +28,9 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Measure the hollow cluster and the controller at scale (`ramp bench scale`).
+    #[cfg(feature = "hollow")]
+    Bench(bench::BenchArgs),
     /// Reconcile Rollouts on a cluster (kubeconfig or in-cluster), with leader election.
     Controller(Box<controller::ControllerArgs>),
     /// Print the CustomResourceDefinitions as YAML.
@@ -72,6 +77,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
+        #[cfg(feature = "hollow")]
+        Command::Bench(args) => bench::run(&args, &mut stdout),
         Command::Controller(args) => controller::run(&args),
         Command::Crd(args) => crd::run(&args, &mut stdout),
         #[cfg(feature = "hollow")]

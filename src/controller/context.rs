@@ -1,7 +1,10 @@
 //! What every reconcile shares: the client, caches, recorder, metrics, leadership and the
 //! per-object failure counts behind backoff.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
 use kube::{
@@ -28,6 +31,8 @@ pub struct Context {
     pub rollouts: Store<crate::api::Rollout>,
     /// ReplicaSets carrying the `ramp.dev/rollout` label.
     pub replica_sets: Store<ReplicaSet>,
+    /// The cached ReplicaSets by controller uid.
+    pub owners: Arc<super::owners::OwnerIndex>,
     /// PodDisruptionBudgets in the watched namespaces.
     pub budgets: Store<PodDisruptionBudget>,
     /// Consecutive failures per Rollout (exponential backoff; reset on success).

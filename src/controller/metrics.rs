@@ -1,13 +1,21 @@
 //! Controller metrics, served on `/metrics` in the Prometheus text format. Labels are bounded:
 //! error categories, strategies, phases and write kinds, never object names.
 
-use std::time::Instant;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use kube::runtime::reflector::ObjectRef;
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
     metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
+
+use crate::api::Rollout;
 
 /// Reconcile duration buckets, in seconds (up to 10 s).
 const DURATION_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -52,7 +60,20 @@ pub struct Metrics {
     pub writes: Family<WriteLabel, Counter>,
     /// Writes withheld because this instance was not surely the leader.
     pub withheld: Counter,
+    /// What each Rollout counts as in `rollouts`, so a reconcile moves one count instead of
+    /// recounting them all.
+    phases: Arc<Mutex<Phases>>,
 }
+
+/// Labels per Rollout, and when Rollouts gone from the cache were last dropped.
+#[derive(Default)]
+struct Phases {
+    of: HashMap<ObjectRef<Rollout>, PhaseLabels>,
+    pruned: Option<Instant>,
+}
+
+/// How often Rollouts deleted since are dropped from the counts.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Metrics {
     /// Registers the metrics under the `ramp` prefix.
@@ -65,6 +86,7 @@ impl Metrics {
             leader: Gauge::default(),
             writes: Family::default(),
             withheld: Counter::default(),
+            phases: Arc::default(),
         };
         let r = registry.sub_registry_with_prefix("ramp");
         r.register("reconciles", "Reconciles run", m.reconciles.clone());
@@ -75,6 +97,34 @@ impl Metrics {
         r.register("writes", "Writes made, by kind", m.writes.clone());
         r.register("writes_withheld", "Writes withheld while not surely the leader", m.withheld.clone());
         m
+    }
+
+    /// Counts `rollout` under `labels` (moving it from what it counted as before), and, at
+    /// most every [`PRUNE_EVERY`], drops the Rollouts `exists` says are gone.
+    pub fn count_rollout(
+        &self,
+        rollout: ObjectRef<Rollout>,
+        labels: PhaseLabels,
+        exists: impl Fn(&ObjectRef<Rollout>) -> bool,
+    ) {
+        let mut phases = self.phases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = phases.of.insert(rollout, labels.clone());
+        if before.as_ref() != Some(&labels) {
+            if let Some(old) = before {
+                self.rollouts.get_or_create(&old).dec();
+            }
+            self.rollouts.get_or_create(&labels).inc();
+        }
+        let now = now();
+        if phases.pruned.is_none_or(|t| now.duration_since(t) >= PRUNE_EVERY) {
+            phases.pruned = Some(now);
+            let gone: Vec<ObjectRef<Rollout>> = phases.of.keys().filter(|r| !exists(r)).cloned().collect();
+            for r in gone {
+                if let Some(old) = phases.of.remove(&r) {
+                    self.rollouts.get_or_create(&old).dec();
+                }
+            }
+        }
     }
 
     /// Starts timing a reconcile; the duration is recorded when the guard drops.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod lease;
 pub mod metrics;
 pub mod observe;
+pub mod owners;
 pub mod reconcile;
 pub mod render;
 pub mod serve;
@@ -156,8 +157,15 @@ pub async fn run(
         let (rollouts, rss, pdbs) = api(&client);
         let (rs_reader, rs_writer) = reflector::store();
         let (pdb_reader, pdb_writer) = reflector::store();
+        let owners = Arc::new(owners::OwnerIndex::default());
+        let index = owners.clone();
         let rs_stream = watcher(rss, watcher::Config::default().labels(act::ROLLOUT_LABEL))
             .default_backoff()
+            .inspect(move |e| {
+                if let Ok(e) = e {
+                    index.apply(e);
+                }
+            })
             .reflect(rs_writer)
             .touched_objects();
         let pdb_stream =
@@ -190,6 +198,7 @@ pub async fn run(
             leadership: leadership.clone(),
             rollouts: rollout_store.clone(),
             replica_sets: rs_reader.clone(),
+            owners,
             budgets: pdb_reader.clone(),
             failures: Default::default(),
         });

@@ -14,7 +14,9 @@ fn controlled_by(rs: &ReplicaSet, uid: &str) -> bool {
 
 /// The observation for one Rollout at `now`, from the controller's caches.
 pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result<Observed, Error> {
-    let rss = ctx.replica_sets.state();
+    // Only the ReplicaSets the owner index lists for this Rollout, not every cached one.
+    let uid = rollout.metadata.uid.clone().unwrap_or_default();
+    let rss: Vec<_> = ctx.owners.owned_by(&uid).iter().filter_map(|r| ctx.replica_sets.get(r)).collect();
     let pdbs = ctx.budgets.state();
     assemble(rollout, rss.iter().map(|r| &**r), pdbs.iter().map(|p| &**p), now).map_err(Error::Observe)
 }

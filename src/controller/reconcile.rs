@@ -62,22 +62,10 @@ pub fn error_policy(rollout: Arc<Rollout>, error: &Error, ctx: Arc<Context>) -> 
     Requeue::requeue(delay)
 }
 
-/// Recounts the Rollouts per strategy and phase: the cached ones as last written, this one as
-/// just planned.
+/// Counts this Rollout under its strategy and phase as just planned.
 fn count_phases(ctx: &Context, current: &Rollout, planned: &crate::plan::Plan) {
-    let mut counts: std::collections::BTreeMap<(String, String), i64> = Default::default();
-    let me = ObjectRef::from(current);
-    for r in ctx.rollouts.state() {
-        let phase = if ObjectRef::from(r.as_ref()) == me {
-            planned.status.phase
-        } else {
-            r.status.as_ref().and_then(|s| s.phase)
-        };
-        let strategy = r.spec.strategy.selected().map_or("none", |s| s.name());
-        *counts.entry((strategy.into(), phase.map_or("Unknown", |p| p.as_str()).into())).or_default() += 1;
-    }
-    ctx.metrics.rollouts.clear();
-    for ((strategy, phase), n) in counts {
-        ctx.metrics.rollouts.get_or_create(&PhaseLabels { strategy, phase }).set(n);
-    }
+    let strategy = current.spec.strategy.selected().map_or("none", |s| s.name());
+    let phase = planned.status.phase.map_or("Unknown", |p| p.as_str());
+    let labels = PhaseLabels { strategy: strategy.into(), phase: phase.into() };
+    ctx.metrics.count_rollout(ObjectRef::from(current), labels, |r| ctx.rollouts.get(r).is_some());
 }

@@ -228,7 +228,7 @@ impl ApiServer {
     /// Whether any object names `owner` in its ownerReferences.
     pub fn has_dependents(&self, owner: &Value) -> bool {
         let Some(uid) = owner.pointer("/metadata/uid").and_then(Value::as_str) else { return false };
-        self.store.all().iter().any(|(_, o)| owner_uids(o).any(|u| u == uid))
+        self.store.has_dependents(uid)
     }
 }
 

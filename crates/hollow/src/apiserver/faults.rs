@@ -56,6 +56,8 @@ struct State {
 pub struct Faults {
     state: Mutex<State>,
     drop_watches: watch::Sender<u64>,
+    /// Bumped whenever the settings (or the traffic targets) change, to wake the controllers.
+    changed: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Faults {
@@ -81,6 +83,7 @@ impl Faults {
                 dead: Vec::new(),
             }),
             drop_watches: watch::channel(0).0,
+            changed: watch::channel(0).0,
         }
     }
 
@@ -96,11 +99,23 @@ impl Faults {
     /// Replaces the settings.
     pub fn set(&self, settings: FaultSettings) {
         self.lock().settings = settings;
+        self.touch();
     }
 
     /// Changes the settings in place.
     pub fn update(&self, f: impl FnOnce(&mut FaultSettings)) {
         f(&mut self.lock().settings);
+        self.touch();
+    }
+
+    /// Tells the controllers that something they act on, outside the store, changed.
+    pub fn touch(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that changes with [`touch`](Self::touch).
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     /// Closes every open watch connection now (clients resume from their last resourceVersion).

@@ -1,77 +1,140 @@
 //! The garbage collector: deletes objects whose owners are gone (background deletion), deletes
 //! dependents of owners being deleted in the foreground and then releases them, orphans
 //! dependents when asked, and empties terminating namespaces.
+//!
+//! It is driven by the store's change log: each pass looks only at the objects the changes
+//! since the last pass can affect (the changed object, the owners and dependents of a removed
+//! one, its namespace), found through the store's indexes, so its work is proportional to
+//! what changed, not to how many objects there are. When the log no longer reaches back to
+//! the last pass it looks at every object once.
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{
+    collections::BTreeSet,
+    sync::{Arc, Mutex},
+};
 
 use serde_json::{Value, json};
 
 use super::{
     ApiServer,
-    delete::{FOREGROUND, ORPHAN, owner_uids},
-    store::{ObjectKey, object_rv},
+    delete::{FOREGROUND, ORPHAN},
+    store::{Change, ChangeKind, ObjectKey, ResourceId, object_rv, owner_uids},
 };
 
-/// How often the collector sweeps (it also runs on every change).
-const SWEEP: Duration = Duration::from_millis(200);
+/// Where the collector is in the change log.
+#[derive(Debug, Default)]
+pub struct Collector {
+    /// resourceVersion seen up to, None before the first pass.
+    cursor: Mutex<Option<u64>>,
+}
+
+fn namespace_key(name: &str) -> ObjectKey {
+    ObjectKey {
+        resource: ResourceId::new("", "namespaces"),
+        namespace: String::new(),
+        name: name.to_string(),
+    }
+}
 
 impl ApiServer {
-    /// One pass of the collector. Returns how many objects it changed.
-    pub fn collect_garbage(&self) -> usize {
-        let all = self.store.all();
-        let uids: BTreeSet<&str> =
-            all.iter().filter_map(|(_, o)| o.pointer("/metadata/uid").and_then(Value::as_str)).collect();
-        let mut changed = 0;
-        for (key, obj) in &all {
-            let owners: Vec<&str> = owner_uids(obj).collect();
-            // Background: every owner is gone.
-            if !owners.is_empty()
-                && owners.iter().all(|u| !uids.contains(u))
-                && obj.pointer("/metadata/deletionTimestamp").is_none()
-            {
-                changed += usize::from(self.gc_delete(key));
-                continue;
+    /// The objects the changes can make work for.
+    fn gc_candidates(&self, changes: &[Change]) -> BTreeSet<ObjectKey> {
+        let mut out = BTreeSet::new();
+        for c in changes {
+            let before: BTreeSet<&str> =
+                c.previous.as_deref().map(|p| owner_uids(p).collect()).unwrap_or_default();
+            if c.kind == ChangeKind::Deleted {
+                let uid = c.object.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
+                out.extend(self.store.dependents(uid).into_iter().map(|(k, _)| k));
+                if !c.key.namespace.is_empty() {
+                    out.insert(namespace_key(&c.key.namespace));
+                }
+            } else {
+                out.insert(c.key.clone());
             }
-            let deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
-            let finalizers: Vec<&str> = obj
-                .pointer("/metadata/finalizers")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
-            let dependents: Vec<&(ObjectKey, Arc<Value>)> =
-                all.iter().filter(|(_, o)| owner_uids(o).any(|u| u == uid)).collect();
-            if deleting && finalizers.contains(&FOREGROUND) {
-                if dependents.is_empty() {
-                    changed += usize::from(self.drop_finalizer(key, obj, FOREGROUND));
-                } else {
-                    for (dk, _) in dependents.iter().copied() {
-                        changed += usize::from(self.gc_delete(dk));
-                    }
+            // An owner waiting for its dependents to go (or be orphaned) may be done now.
+            let after: BTreeSet<&str> =
+                if c.kind == ChangeKind::Deleted { BTreeSet::new() } else { owner_uids(&c.object).collect() };
+            if before != after {
+                for u in before.difference(&after) {
+                    out.extend(self.store.get_by_uid(u).map(|(k, _)| k));
                 }
-            } else if deleting && finalizers.contains(&ORPHAN) {
-                for (dk, d) in dependents.iter().copied() {
-                    let mut orphaned = (**d).clone();
-                    if let Some(refs) =
-                        orphaned.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut)
-                    {
-                        refs.retain(|r| r["uid"].as_str() != Some(uid));
-                    }
-                    changed +=
-                        usize::from(self.store.write(dk, Some(object_rv(d)), |_, _| Ok(orphaned)).is_ok());
+            }
+        }
+        out
+    }
+
+    /// One pass of the collector over what changed since the last. Returns how many objects
+    /// it changed.
+    pub fn collect_garbage(&self) -> usize {
+        let mut cursor = self.gc.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let changes = cursor.and_then(|rv| self.store.changes_since(rv));
+        let candidates: Vec<ObjectKey> = match changes {
+            Some(changes) => {
+                if let Some(last) = changes.last() {
+                    *cursor = Some(last.rv);
                 }
-                changed += usize::from(self.drop_finalizer(key, obj, ORPHAN));
-            } else if deleting && key.resource.plural == "namespaces" && key.resource.group.is_empty() {
-                let contents: Vec<&ObjectKey> =
-                    all.iter().map(|(k, _)| k).filter(|k| k.namespace == key.name).collect();
-                if contents.is_empty() {
-                    changed += usize::from(self.store.remove(key, None).is_ok());
-                } else {
-                    for k in contents {
-                        changed += usize::from(self.gc_delete(k));
-                    }
+                self.gc_candidates(&changes).into_iter().collect()
+            }
+            None => {
+                // Changes after this rv are looked at again next pass: nothing is missed.
+                *cursor = Some(self.store.current_rv());
+                self.store.all().into_iter().map(|(k, _)| k).collect()
+            }
+        };
+        drop(cursor);
+        candidates.iter().map(|k| self.gc_check(k)).sum()
+    }
+
+    /// Does what the collector must for one object. Returns how many objects it changed.
+    fn gc_check(&self, key: &ObjectKey) -> usize {
+        let Some(obj) = self.store.get(key) else { return 0 };
+        let owners: Vec<&str> = owner_uids(&obj).collect();
+        let deleting = obj.pointer("/metadata/deletionTimestamp").is_some();
+        // Background: every owner is gone.
+        if !owners.is_empty() && !deleting && owners.iter().all(|u| self.store.get_by_uid(u).is_none()) {
+            return usize::from(self.gc_delete(key));
+        }
+        if !deleting {
+            return 0;
+        }
+        let finalizers: Vec<&str> = obj
+            .pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
+        let mut changed = 0;
+        if finalizers.contains(&FOREGROUND) {
+            let dependents = self.store.dependents(uid);
+            if dependents.is_empty() {
+                changed += usize::from(self.drop_finalizer(key, &obj, FOREGROUND));
+            } else {
+                for (dk, _) in &dependents {
+                    changed += usize::from(self.gc_delete(dk));
+                }
+            }
+        } else if finalizers.contains(&ORPHAN) {
+            for (dk, d) in self.store.dependents(uid) {
+                let mut orphaned = (*d).clone();
+                if let Some(refs) =
+                    orphaned.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut)
+                {
+                    refs.retain(|r| r["uid"].as_str() != Some(uid));
+                }
+                changed +=
+                    usize::from(self.store.write(&dk, Some(object_rv(&d)), |_, _| Ok(orphaned)).is_ok());
+            }
+            changed += usize::from(self.drop_finalizer(key, &obj, ORPHAN));
+        } else if key.resource.plural == "namespaces" && key.resource.group.is_empty() {
+            let contents = self.store.keys_in_namespace(&key.name);
+            if contents.is_empty() {
+                changed += usize::from(self.store.remove(key, None).is_ok());
+            } else {
+                for k in &contents {
+                    changed += usize::from(self.gc_delete(k));
                 }
             }
         }
@@ -106,14 +169,16 @@ impl ApiServer {
         self.store.write(key, Some(object_rv(obj)), |_, _| Ok(next)).is_ok()
     }
 
-    /// Runs the collector until the server stops: after every change, and every sweep period.
+    /// Runs the collector until the server stops: after every change (nothing else can give
+    /// it work, so it sleeps while nothing changes).
     pub async fn run_garbage_collector(self: Arc<Self>) {
         let Ok((_, mut rx)) = self.store.watch_from(self.store.current_rv()) else { return };
         loop {
-            tokio::select! {
-                _ = rx.recv() => {}
-                _ = tokio::time::sleep(SWEEP) => {}
+            if let Err(tokio::sync::broadcast::error::RecvError::Closed) = rx.recv().await {
+                return;
             }
+            // One pass covers every change queued so far.
+            while rx.try_recv().is_ok() {}
             while self.collect_garbage() > 0 {}
         }
     }

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod apply;
+pub mod audit;
 pub mod builtins;
 pub mod continue_token;
 pub mod crds;
@@ -23,6 +24,7 @@ pub mod eviction;
 pub mod faults;
 pub mod gc;
 pub mod inproc;
+pub mod limits;
 pub mod list_type;
 pub mod objects;
 pub mod openapi;
@@ -83,8 +85,11 @@ pub struct ApiServer {
     pub clock: Clock,
     /// Injected faults.
     pub faults: faults::Faults,
-    /// Every write request: who (User-Agent), what, and the answer (for tests of who wrote).
-    pub audit: std::sync::Mutex<Vec<AuditEntry>>,
+    /// Every write request: who (User-Agent), what, and the answer (for tests of who wrote);
+    /// the newest [`audit::AUDIT_CAP`] are kept.
+    pub audit: std::sync::Mutex<std::collections::VecDeque<AuditEntry>>,
+    /// The garbage collector's place in the change log.
+    pub gc: gc::Collector,
     /// Synthetic traffic and its SLI metrics (served on `/metrics`).
     pub traffic: std::sync::Mutex<crate::traffic::Traffic>,
     serial: AtomicU64,
@@ -99,7 +104,8 @@ impl ApiServer {
             clock,
             faults: faults::Faults::default(),
             traffic: std::sync::Mutex::new(crate::traffic::Traffic::new(1, Vec::new())),
-            audit: std::sync::Mutex::new(Vec::new()),
+            audit: std::sync::Mutex::new(std::collections::VecDeque::new()),
+            gc: gc::Collector::default(),
             serial: AtomicU64::new(0),
         });
         if let Some(ns) = server.registry.lookup("", "v1", "namespaces") {
@@ -145,23 +151,7 @@ impl ApiServer {
     }
 }
 
-/// One audited write request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditEntry {
-    /// Local time it was answered.
-    pub at: std::time::SystemTime,
-    /// `User-Agent` header.
-    pub user_agent: String,
-    /// HTTP method.
-    pub method: String,
-    /// Request path.
-    pub path: String,
-    /// Response status.
-    pub code: u16,
-}
-
-/// Audit log cap: older entries are dropped beyond it.
-const AUDIT_CAP: usize = 100_000;
+pub use self::audit::AuditEntry;
 
 /// Binds a listener on `addr` (port 0 picks a free one).
 pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
@@ -178,8 +168,12 @@ async fn dispatch(
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
+    let body: Bytes = match limits::read_body(&headers, body).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     let params = Params(query);
     if uri.path().starts_with("/sim/") {
         return admin(&server, &method, uri.path(), &body);
@@ -218,19 +212,7 @@ async fn dispatch(
         server.faults.count_write(&user_agent);
     }
     if is_write && resource_request {
-        let entry = AuditEntry {
-            #[allow(clippy::disallowed_methods)] // audit timestamps are wall-clock by nature
-            at: std::time::SystemTime::now(),
-            user_agent: user_agent.clone(),
-            method: method.to_string(),
-            path: uri.path().to_string(),
-            code: response.status().as_u16(),
-        };
-        let mut log = server.audit.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if log.len() >= AUDIT_CAP {
-            log.remove(0);
-        }
-        log.push(entry);
+        server.record_audit(user_agent, &method, uri.path(), response.status().as_u16());
     }
     response
 }
@@ -266,6 +248,7 @@ fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> R
                     .collect();
                 let n = targets.len();
                 server.traffic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).set_targets(targets);
+                server.faults.touch();
                 json!({"targets": n})
             }),
         (&Method::POST, "/sim/faults/drop-watches") => {
@@ -395,6 +378,11 @@ pub(crate) fn handle(
     }
     let content_type =
         headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    if content_type.contains("json")
+        && let Some(bracket) = limits::nesting_exceeded(body)
+    {
+        return Err(limits::too_deep(&t.def.kind, body, bracket));
+    }
     // kubectl's generators (`kubectl create deployment ...`) send built-in kinds as protobuf.
     let decoded;
     let (body, content_type) = if !body.is_empty() && content_type.contains("protobuf") {

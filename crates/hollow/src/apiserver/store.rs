@@ -7,6 +7,8 @@
 //! resumes from `rv` sees every change after `rv` exactly once, in order, or is told it is too
 //! old; a write conditioned on a resourceVersion fails with a conflict if the object moved.
 
+mod index;
+
 use std::{
     collections::{BTreeMap, VecDeque},
     sync::{Arc, Mutex, MutexGuard},
@@ -15,8 +17,13 @@ use std::{
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+pub use self::index::{approx_size, owner_uids};
+
 /// How many changes the log keeps for watch resumption (etcd compaction, in effect).
 pub const LOG_CAPACITY: usize = 20_000;
+/// Bytes (estimated, see [`approx_size`]) the log keeps at most: large objects compact it
+/// sooner, so its memory is bounded whatever the objects weigh.
+pub const LOG_MAX_BYTES: usize = 64 << 20;
 /// Buffer of the live broadcast; a watcher that falls this far behind is dropped and must
 /// resume from its last resourceVersion (as a real watch cache does).
 pub const BROADCAST_CAPACITY: usize = 8_192;
@@ -111,10 +118,13 @@ pub enum StoreError {
 struct Inner {
     rv: u64,
     objects: BTreeMap<ObjectKey, Arc<Value>>,
-    log: VecDeque<Change>,
+    /// Recent changes with their estimated sizes.
+    log: VecDeque<(Change, usize)>,
+    log_bytes: usize,
     /// resourceVersion of the newest change dropped from the log.
     compacted: u64,
     uid: u64,
+    index: index::Index,
 }
 
 /// The store. Cheap to clone (shared).
@@ -165,13 +175,57 @@ impl Store {
     /// namespace then name, with the resourceVersion the list is consistent at.
     pub fn list(&self, resource: &ResourceId, namespace: Option<&str>) -> (Vec<Arc<Value>>, u64) {
         let inner = self.lock();
+        // Keys sort by resource, then namespace, then name: one range holds them.
+        let start = ObjectKey {
+            resource: resource.clone(),
+            namespace: namespace.unwrap_or_default().to_string(),
+            name: String::new(),
+        };
         let items = inner
             .objects
-            .iter()
-            .filter(|(k, _)| &k.resource == resource && namespace.is_none_or(|ns| k.namespace == ns))
+            .range(start..)
+            .take_while(|(k, _)| &k.resource == resource && namespace.is_none_or(|ns| k.namespace == ns))
             .map(|(_, v)| v.clone())
             .collect();
         (items, inner.rv)
+    }
+
+    /// The object with this uid, if stored.
+    pub fn get_by_uid(&self, uid: &str) -> Option<(ObjectKey, Arc<Value>)> {
+        let inner = self.lock();
+        let key = inner.index.key_of_uid(uid)?;
+        inner.objects.get(key).map(|v| (key.clone(), v.clone()))
+    }
+
+    /// The objects naming `uid` in their `ownerReferences`.
+    pub fn dependents(&self, uid: &str) -> Vec<(ObjectKey, Arc<Value>)> {
+        let inner = self.lock();
+        inner
+            .index
+            .dependents_of(uid)
+            .filter_map(|k| inner.objects.get(k).map(|v| (k.clone(), v.clone())))
+            .collect()
+    }
+
+    /// Whether any object names `uid` in its `ownerReferences`.
+    pub fn has_dependents(&self, uid: &str) -> bool {
+        self.lock().index.dependents_of(uid).next().is_some()
+    }
+
+    /// The keys of every object in a namespace.
+    pub fn keys_in_namespace(&self, namespace: &str) -> Vec<ObjectKey> {
+        self.lock().index.in_namespace(namespace).cloned().collect()
+    }
+
+    /// The changes after `rv`, oldest first, or None when the log no longer reaches back
+    /// that far (the caller must look at everything again).
+    pub fn changes_since(&self, rv: u64) -> Option<Vec<Change>> {
+        let inner = self.lock();
+        if rv < inner.compacted {
+            return None;
+        }
+        let from = inner.log.partition_point(|(c, _)| c.rv <= rv);
+        Some(inner.log.range(from..).map(|(c, _)| c.clone()).collect())
     }
 
     /// Every object of every resource (for garbage collection and controllers).
@@ -203,6 +257,7 @@ impl Store {
         let obj = Arc::new(obj);
         inner.rv = rv;
         inner.objects.insert(key.clone(), obj.clone());
+        inner.index.update(key, current.as_deref(), &obj);
         let kind = if current.is_some() { ChangeKind::Modified } else { ChangeKind::Added };
         self.record(
             &mut inner,
@@ -221,6 +276,7 @@ impl Store {
         let rv = inner.rv + 1;
         inner.rv = rv;
         inner.objects.remove(key);
+        inner.index.remove(key, &current);
         let mut last = (*current).clone();
         set_rv(&mut last, rv);
         let last = Arc::new(last);
@@ -236,12 +292,14 @@ impl Store {
     }
 
     fn record(&self, inner: &mut Inner, change: Change) {
-        if inner.log.len() >= LOG_CAPACITY
-            && let Some(dropped) = inner.log.pop_front()
-        {
+        let size = approx_size(&change.object);
+        inner.log_bytes += size;
+        while inner.log.len() >= LOG_CAPACITY || (inner.log_bytes > LOG_MAX_BYTES && !inner.log.is_empty()) {
+            let Some((dropped, bytes)) = inner.log.pop_front() else { break };
             inner.compacted = dropped.rv;
+            inner.log_bytes -= bytes;
         }
-        inner.log.push_back(change.clone());
+        inner.log.push_back((change.clone(), size));
         // No receivers is fine: nobody is watching.
         let _ = self.tx.send(change);
     }
@@ -254,16 +312,30 @@ impl Store {
         if from_rv < inner.compacted {
             return Err(StoreError::Gone { requested: from_rv, oldest: inner.compacted });
         }
-        let backlog = inner.log.iter().filter(|c| c.rv > from_rv).cloned().collect();
+        let from = inner.log.partition_point(|(c, _)| c.rv <= from_rv);
+        let backlog = inner.log.range(from..).map(|(c, _)| c.clone()).collect();
         Ok((backlog, self.tx.subscribe()))
+    }
+
+    /// How many live receivers the broadcast has: one per open watch, plus the garbage
+    /// collector's and the controllers'.
+    pub fn receivers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
+    /// How many changes the log holds, and their estimated bytes.
+    pub fn log_usage(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.log.len(), inner.log_bytes)
     }
 
     /// Drops every logged change up to `rv` (for tests of 410 handling).
     pub fn compact(&self, rv: u64) {
         let mut inner = self.lock();
-        while inner.log.front().is_some_and(|c| c.rv <= rv) {
-            if let Some(c) = inner.log.pop_front() {
+        while inner.log.front().is_some_and(|(c, _)| c.rv <= rv) {
+            if let Some((c, bytes)) = inner.log.pop_front() {
                 inner.compacted = c.rv;
+                inner.log_bytes -= bytes;
             }
         }
         inner.compacted = inner.compacted.max(rv.min(inner.rv));

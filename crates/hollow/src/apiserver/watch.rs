@@ -14,9 +14,9 @@ use axum::{
     http::{StatusCode, header},
     response::Response,
 };
-use futures::{SinkExt, StreamExt, channel::mpsc};
+use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast::error::RecvError, mpsc};
 
 use super::{
     ApiServer,
@@ -43,8 +43,8 @@ impl Filter {
         self.labels.matches(&labels_of(obj)) && self.fields.matches(obj)
     }
 
-    /// The event this watcher sees for a change, if any.
-    fn event(&self, c: &Change) -> Option<Value> {
+    /// The event type this watcher sees for a change, if any.
+    fn event(&self, c: &Change) -> Option<&'static str> {
         if c.key.resource != self.target.def.id() {
             return None;
         }
@@ -63,8 +63,22 @@ impl Filter {
             (ChangeKind::Modified, true, false) => "DELETED",
             _ => return None,
         };
-        Some(json!({"type": kind, "object": &*c.object}))
+        Some(kind)
     }
+}
+
+/// One watch event, serialised without copying the object.
+#[derive(serde::Serialize)]
+struct Event<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    object: &'a Value,
+}
+
+fn event_line(kind: &str, object: &Value) -> bytes::Bytes {
+    let mut out = serde_json::to_vec(&Event { kind, object }).unwrap_or_default();
+    out.push(b'\n');
+    bytes::Bytes::from(out)
 }
 
 fn line(v: &Value) -> bytes::Bytes {
@@ -84,7 +98,9 @@ impl ApiServer {
         let timeout = p.number("timeoutSeconds").map_or(DEFAULT_TIMEOUT, Duration::from_secs);
         let def = t.def.clone();
 
-        let mut first: Vec<Value> = Vec::new();
+        // The current state (as ADDED events), kept as shared objects until sent.
+        let mut first: Vec<std::sync::Arc<Value>> = Vec::new();
+        let mut initial_end: Option<Value> = None;
         let start = match rv_param {
             Some(rv) if rv != "0" && !send_initial => rv
                 .parse::<u64>()
@@ -92,16 +108,13 @@ impl ApiServer {
             _ => {
                 // "" or "0" (or sendInitialEvents): the current state as ADDED events first.
                 let (items, rv) = self.store.list(&def.id(), t.namespace.as_deref());
-                first.extend(
-                    items
-                        .iter()
-                        .filter(|o| filter.matches(o))
-                        .map(|o| json!({"type": "ADDED", "object": &**o})),
-                );
+                first.extend(items.into_iter().filter(|o| filter.matches(o)));
                 if send_initial {
-                    first.push(json!({"type": "BOOKMARK", "object": {"kind": def.kind, "apiVersion": def.api_version(),
+                    initial_end = Some(
+                        json!({"type": "BOOKMARK", "object": {"kind": def.kind, "apiVersion": def.api_version(),
                         "metadata": {"resourceVersion": rv.to_string(),
-                                     "annotations": {"k8s.io/initial-events-end": "true"}}}}));
+                                     "annotations": {"k8s.io/initial-events-end": "true"}}}}),
+                    );
                 }
                 rv
             }
@@ -116,24 +129,31 @@ impl ApiServer {
             Err(e) => return Err(ApiError::internal(e.to_string())),
         };
 
-        let (mut tx, out) = mpsc::channel::<bytes::Bytes>(64);
+        let (tx, out) = mpsc::channel::<bytes::Bytes>(64);
         let mut drops = self.faults.watch_drops();
         drops.mark_unchanged();
         tokio::spawn(async move {
             let mut last_rv = start;
-            for ev in &first {
-                if tx.send(line(ev)).await.is_err() {
+            for o in first.drain(..) {
+                if tx.send(event_line("ADDED", &o)).await.is_err() {
                     return;
                 }
             }
+            drop(first);
+            if let Some(end) = initial_end.take()
+                && tx.send(line(&end)).await.is_err()
+            {
+                return;
+            }
             for c in &backlog {
                 last_rv = c.rv;
-                if let Some(ev) = filter.event(c)
-                    && tx.send(line(&ev)).await.is_err()
+                if let Some(kind) = filter.event(c)
+                    && tx.send(event_line(kind, &c.object)).await.is_err()
                 {
                     return;
                 }
             }
+            drop(backlog);
             let deadline = tokio::time::sleep(timeout);
             tokio::pin!(deadline);
             let mut ticker = tokio::time::interval(BOOKMARK_EVERY);
@@ -141,6 +161,9 @@ impl ApiServer {
                 tokio::select! {
                     _ = &mut deadline => return,
                     _ = drops.changed() => return,
+                    // The client went away (its response body was dropped): release the
+                    // watch now rather than at the next event written to it.
+                    () = tx.closed() => return,
                     _ = ticker.tick(), if bookmarks => {
                         let bm = json!({"type": "BOOKMARK", "object": {"kind": filter.target.def.kind,
                             "apiVersion": filter.target.def.api_version(),
@@ -151,8 +174,8 @@ impl ApiServer {
                         Ok(c) if c.rv <= last_rv => {}
                         Ok(c) => {
                             last_rv = c.rv;
-                            if let Some(ev) = filter.event(&c)
-                                && tx.send(line(&ev)).await.is_err()
+                            if let Some(kind) = filter.event(&c)
+                                && tx.send(event_line(kind, &c.object)).await.is_err()
                             {
                                 return;
                             }
@@ -164,6 +187,7 @@ impl ApiServer {
                 }
             }
         });
+        let out = futures::stream::unfold(out, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
         Ok(stream_response(Body::from_stream(out.map(Ok::<_, Infallible>))))
     }
 }

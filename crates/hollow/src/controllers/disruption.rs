@@ -115,10 +115,14 @@ pub fn scale_lookup(ctx: &Ctx) -> impl Fn(&Value) -> Option<(String, i64)> + use
 impl Controller for DisruptionController {
     fn sync(&self) -> (bool, Option<Timestamp>) {
         let Some(def) = self.ctx.def("policy", "poddisruptionbudgets") else { return (false, None) };
+        let budgets = self.ctx.list("policy", "poddisruptionbudgets");
+        if budgets.is_empty() {
+            return (false, None);
+        }
         let pods = self.ctx.list("", "pods");
         let scale = scale_lookup(&self.ctx);
         let mut wrote = false;
-        for pdb in self.ctx.list("policy", "poddisruptionbudgets") {
+        for pdb in budgets {
             let chosen = selected(&pdb, &pods);
             let n = compute(&pdb, &chosen, &scale);
             // Evictions recorded in disruptedPods stay until their pod is gone.
@@ -161,6 +165,15 @@ impl Controller for DisruptionController {
             }
         }
         (wrote, None)
+    }
+
+    fn watches(&self) -> Option<&'static [(&'static str, &'static str)]> {
+        Some(&[
+            ("", "pods"),
+            ("policy", "poddisruptionbudgets"),
+            ("apps", "replicasets"),
+            ("apps", "deployments"),
+        ])
     }
 }
 

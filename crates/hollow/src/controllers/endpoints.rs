@@ -1,11 +1,16 @@
 //! The hollow endpoints controller: an Endpoints object per Service with a selector, listing
 //! the ready pods' addresses (and the not-ready ones separately).
 
+use std::collections::BTreeSet;
+
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{Controller, Ctx, deleting, namespace, pod_ready};
-use crate::apiserver::objects::Part;
+use super::{Controller, Ctx, deleting, is, namespace, pod_ready};
+use crate::apiserver::{
+    objects::Part,
+    store::{Change, ResourceId},
+};
 
 /// The hollow endpoints controller.
 pub struct EndpointsController {
@@ -29,11 +34,38 @@ fn address(p: &Value) -> Option<Value> {
 
 impl Controller for EndpointsController {
     fn sync(&self) -> (bool, Option<Timestamp>) {
-        let Some(def) = self.ctx.def("", "endpoints") else { return (false, None) };
-        let pods = self.ctx.list("", "pods");
-        let existing = self.ctx.list("", "endpoints");
+        (self.sync_namespace(None), None)
+    }
+
+    /// The namespaces where pods, Services or Endpoints changed.
+    fn sync_changes(&self, changes: &[Change]) -> (bool, Option<Timestamp>) {
+        let namespaces: BTreeSet<&str> = changes
+            .iter()
+            .filter(|c| is(c, "", "pods") || is(c, "", "services") || is(c, "", "endpoints"))
+            .map(|c| c.key.namespace.as_str())
+            .collect();
         let mut wrote = false;
-        for svc in self.ctx.list("", "services") {
+        for ns in namespaces {
+            wrote |= self.sync_namespace(Some(ns));
+        }
+        (wrote, None)
+    }
+}
+
+impl EndpointsController {
+    /// Writes the Endpoints of the Services in one namespace (or all). Returns whether it
+    /// wrote.
+    fn sync_namespace(&self, ns: Option<&str>) -> bool {
+        let Some(def) = self.ctx.def("", "endpoints") else { return false };
+        let list = |plural: &str| self.ctx.server.store.list(&ResourceId::new("", plural), ns).0;
+        let services = list("services");
+        if services.is_empty() {
+            return false;
+        }
+        let pods = list("pods");
+        let existing = list("endpoints");
+        let mut wrote = false;
+        for svc in services {
             let Some(sel) =
                 svc.pointer("/spec/selector").and_then(Value::as_object).filter(|s| !s.is_empty())
             else {
@@ -89,6 +121,6 @@ impl Controller for EndpointsController {
                 Some(_) => {}
             }
         }
-        (wrote, None)
+        wrote
     }
 }

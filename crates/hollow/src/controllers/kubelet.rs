@@ -10,11 +10,20 @@
 //!   `sim.ramp.dev/readiness-delay` (a duration such as `5s`), else the first container's
 //!   `readinessProbe.initialDelaySeconds`, else at once.
 
+use std::collections::BTreeSet;
+
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::{Controller, Ctx, deleting};
-use crate::{apiserver::objects::Part, clock::format_time};
+use crate::{
+    apiserver::{
+        objects::Part,
+        registry::ResourceDef,
+        store::{Change, ObjectKey},
+    },
+    clock::format_time,
+};
 
 /// The hollow node every pod runs on.
 pub const NODE: &str = "hollow-node-1";
@@ -131,42 +140,62 @@ impl Kubelet {
     }
 }
 
+impl Kubelet {
+    /// Acts on one pod. Returns whether it wrote, and when it next needs to run.
+    fn sync_pod(&self, def: &ResourceDef, pod: &Value, now: Timestamp) -> (bool, Option<Timestamp>) {
+        if deleting(pod) {
+            // Graceful deletion is immediate on a hollow node.
+            let finalizers =
+                pod.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
+            return (!finalizers && self.ctx.delete(def, pod).is_ok(), None);
+        }
+        let b = behaviour(pod, &self.ctx.server.faults);
+        let next = match b {
+            Behaviour::ReadyAt(t) if t > now => Some(t),
+            _ => None,
+        };
+        let ip = pod.pointer("/status/podIP").and_then(Value::as_str).map_or_else(
+            || {
+                let n = self.ctx.server.next_serial();
+                format!("10.244.{}.{}", (n / 250) % 250, n % 250 + 1)
+            },
+            str::to_string,
+        );
+        let status = self.status(pod, b, now, &ip);
+        if pod.get("status") == Some(&status) {
+            return (false, next);
+        }
+        let mut desired = pod.clone();
+        desired["status"] = status;
+        (self.ctx.update(def, pod, desired, Part::Status).is_ok(), next)
+    }
+}
+
 impl Controller for Kubelet {
     fn sync(&self) -> (bool, Option<Timestamp>) {
         let Some(def) = self.ctx.def("", "pods") else { return (false, None) };
         let now = self.ctx.now();
         let (mut wrote, mut next) = (false, None::<Timestamp>);
         for pod in self.ctx.list("", "pods") {
-            if deleting(&pod) {
-                // Graceful deletion is immediate on a hollow node.
-                let finalizers = pod
-                    .pointer("/metadata/finalizers")
-                    .and_then(Value::as_array)
-                    .is_some_and(|f| !f.is_empty());
-                if !finalizers {
-                    wrote |= self.ctx.delete(&def, &pod).is_ok();
-                }
-                continue;
-            }
-            let b = behaviour(&pod, &self.ctx.server.faults);
-            if let Behaviour::ReadyAt(t) = b
-                && t > now
-            {
-                next = Some(next.map_or(t, |n| n.min(t)));
-            }
-            let ip = pod.pointer("/status/podIP").and_then(Value::as_str).map_or_else(
-                || {
-                    let n = self.ctx.server.next_serial();
-                    format!("10.244.{}.{}", (n / 250) % 250, n % 250 + 1)
-                },
-                str::to_string,
-            );
-            let status = self.status(&pod, b, now, &ip);
-            let mut desired = (*pod).clone();
-            desired["status"] = status;
-            if pod.get("status") != desired.get("status") {
-                wrote |= self.ctx.update(&def, &pod, desired, Part::Status).is_ok();
-            }
+            let (w, n) = self.sync_pod(&def, &pod, now);
+            wrote |= w;
+            next = super::earliest(next, n);
+        }
+        (wrote, next)
+    }
+
+    /// The pods that changed.
+    fn sync_changes(&self, changes: &[Change]) -> (bool, Option<Timestamp>) {
+        let Some(def) = self.ctx.def("", "pods") else { return (false, None) };
+        let now = self.ctx.now();
+        let (mut wrote, mut next) = (false, None::<Timestamp>);
+        let keys: BTreeSet<&ObjectKey> =
+            super::changed_objects(changes, "", "pods").map(|c| &c.key).collect();
+        for key in keys {
+            let Some(pod) = self.ctx.server.store.get(key) else { continue };
+            let (w, n) = self.sync_pod(&def, &pod, now);
+            wrote |= w;
+            next = super::earliest(next, n);
         }
         (wrote, next)
     }

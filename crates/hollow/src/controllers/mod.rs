@@ -5,6 +5,13 @@
 //! to run (a pod turning Ready, a minReadySeconds boundary). Tests call [`Controllers::settle`]
 //! to run them to quiescence at a given (possibly virtual) time; `ramp sim` runs them in real
 //! time with [`Controllers::run`].
+//!
+//! A pass is driven by what changed: [`Controllers::settle`] reads the store's change log
+//! since its last pass and hands each controller those changes ([`Controller::sync_changes`]),
+//! which looks only at the objects they can affect. A controller runs a full pass when its
+//! scheduled time comes, when the fault settings change, and when the log no longer reaches
+//! back to the last pass. So an idle cluster costs nothing and a change costs in proportion
+//! to what it touches.
 
 pub mod deployment;
 pub mod disruption;
@@ -14,7 +21,10 @@ pub mod replicaset;
 pub mod revisions;
 pub mod traffic;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -22,12 +32,15 @@ use serde_json::Value;
 use super::apiserver::{
     ApiServer,
     errors::ApiError,
+    faults::FaultSettings,
     objects::{Part, Writer},
     registry::ResourceDef,
+    store::{Change, ChangeKind},
 };
 
-/// How long the runner sleeps at most between passes.
-const IDLE: Duration = Duration::from_millis(200);
+/// How often the runner looks at a virtual clock (someone else moves it; a real clock is
+/// waited on exactly).
+const VIRTUAL_POLL: Duration = Duration::from_millis(200);
 
 /// What every controller gets.
 #[derive(Clone)]
@@ -89,14 +102,64 @@ impl Ctx {
 
 /// One hollow controller.
 pub trait Controller: Send + Sync {
-    /// One pass. Returns whether it wrote anything, and when it next needs to run.
+    /// One full pass. Returns whether it wrote anything, and when it next needs to run.
     fn sync(&self) -> (bool, Option<Timestamp>);
+
+    /// The resources (group, plural) whose changes can give it work; None for any.
+    fn watches(&self) -> Option<&'static [(&'static str, &'static str)]> {
+        None
+    }
+
+    /// A pass over what `changes` (possibly none) can affect. Returns as [`sync`](Self::sync);
+    /// the time is merged with the ones asked for before. By default a full pass when a
+    /// watched resource changed.
+    fn sync_changes(&self, changes: &[Change]) -> (bool, Option<Timestamp>) {
+        let relevant = |c: &Change| {
+            self.watches().is_none_or(|w| {
+                w.iter().any(|(g, p)| c.key.resource.group == *g && c.key.resource.plural == *p)
+            })
+        };
+        if changes.iter().any(relevant) { self.sync() } else { (false, None) }
+    }
+}
+
+/// Whether a change is to the resource `group/plural`.
+pub fn is(c: &Change, group: &str, plural: &str) -> bool {
+    c.key.resource.group == group && c.key.resource.plural == plural
+}
+
+/// The objects after each change, skipping removals.
+pub fn changed_objects<'a>(
+    changes: &'a [Change],
+    group: &'a str,
+    plural: &'a str,
+) -> impl Iterator<Item = &'a Change> {
+    changes.iter().filter(move |c| is(c, group, plural) && c.kind != ChangeKind::Deleted)
+}
+
+/// Where the controllers are: the change log position and what each asked for.
+#[derive(Default)]
+struct Progress {
+    /// resourceVersion seen up to; None before the first pass.
+    cursor: Option<u64>,
+    /// Per controller, the earliest time it asked to run again.
+    next: Vec<Option<Timestamp>>,
+    /// Fault settings of the last pass (the kubelets act on them).
+    faults: Option<FaultSettings>,
+}
+
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The set of hollow controllers of a cluster.
 pub struct Controllers {
     all: Vec<Box<dyn Controller>>,
     server: Arc<ApiServer>,
+    progress: Mutex<Progress>,
 }
 
 impl Controllers {
@@ -119,46 +182,88 @@ impl Controllers {
             Box::new(endpoints::EndpointsController::new(Ctx::new(server.clone(), "endpoint-controller"))),
             Box::new(traffic::TrafficController::new(Ctx::new(server.clone(), "traffic"))),
         ];
-        Self { all, server }
+        let progress = Mutex::new(Progress { next: vec![None; all.len()], ..Progress::default() });
+        Self { all, server, progress }
     }
 
     /// Runs every controller (and the garbage collector) until nothing changes. Returns the
     /// earliest time one of them asked to run again.
     pub fn settle(&self) -> Option<Timestamp> {
-        let mut next = None;
+        let mut progress = self.progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for _ in 0..1000 {
-            let mut wrote = self.server.collect_garbage() > 0;
-            next = None;
-            for c in &self.all {
-                let (w, n) = c.sync();
-                wrote |= w;
-                next = match (next, n) {
-                    (Some(a), Some(b)) => Some(std::cmp::min(a, b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            if !wrote {
+            if !self.pass(&mut progress) {
                 break;
             }
         }
-        next
+        progress.next.iter().copied().fold(None, earliest)
     }
 
-    /// Runs the controllers in real time until the task is dropped: after every change, and
-    /// when one of them asked to.
+    /// One pass of the collector and every controller over what changed since the last.
+    /// Returns whether anything was written.
+    fn pass(&self, progress: &mut Progress) -> bool {
+        let mut wrote = self.server.collect_garbage() > 0;
+        let now = self.server.clock.now();
+        let faults = self.server.faults.settings();
+        let faults_moved = progress.faults.as_ref() != Some(&faults);
+        progress.faults = Some(faults);
+        let changes = progress.cursor.and_then(|rv| self.server.store.changes_since(rv));
+        let full = changes.is_none() || faults_moved;
+        let changes = match changes {
+            Some(c) if !full => c,
+            _ => {
+                // Whatever changes after this rv is seen by the next pass.
+                progress.cursor = Some(self.server.store.current_rv());
+                Vec::new()
+            }
+        };
+        if let Some(last) = changes.last() {
+            progress.cursor = Some(last.rv);
+        }
+        for (c, next) in self.all.iter().zip(progress.next.iter_mut()) {
+            if full || next.is_some_and(|t| t <= now) {
+                let (w, n) = c.sync();
+                wrote |= w;
+                *next = n;
+            } else {
+                let (w, n) = c.sync_changes(&changes);
+                wrote |= w;
+                *next = earliest(*next, n);
+            }
+        }
+        wrote
+    }
+
+    /// Runs the controllers in real time until the task is dropped: after every change, when
+    /// the fault settings change, and when one of them asked to; asleep otherwise.
     pub async fn run(self) {
         let Ok((_, mut rx)) = self.server.store.watch_from(self.server.store.current_rv()) else { return };
+        let mut settings = self.server.faults.changes();
         loop {
             let next = self.settle();
-            let wait = next
-                .map(|t| {
-                    Duration::try_from(t.duration_since(self.server.clock.now())).unwrap_or(Duration::ZERO)
-                })
-                .unwrap_or(IDLE)
-                .min(IDLE);
+            let wait = next.map(|t| {
+                Duration::try_from(t.duration_since(self.server.clock.now())).unwrap_or(Duration::ZERO)
+            });
+            let wait = if self.server.clock.is_virtual() {
+                Some(wait.map_or(VIRTUAL_POLL, |w| w.min(VIRTUAL_POLL)))
+            } else {
+                wait
+            };
+            let sleep = async {
+                match wait {
+                    Some(w) => tokio::time::sleep(w).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                _ = rx.recv() => {}
-                _ = tokio::time::sleep(wait) => {}
+                got = rx.recv() => {
+                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = got {
+                        return;
+                    }
+                    // One pass covers every change queued so far.
+                    while rx.try_recv().is_ok() {}
+                }
+                _ = settings.changed() => {}
+                () = sleep => {}
             }
         }
     }

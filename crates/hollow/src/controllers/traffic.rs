@@ -8,7 +8,11 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::{Controller, Ctx};
-use crate::traffic::World;
+use crate::{apiserver::store::Change, traffic::World};
+
+/// How often traffic is sent while there are targets (in real time; a virtual clock sends
+/// whatever is due at each pass).
+const TICK: jiff::SignedDuration = jiff::SignedDuration::from_millis(200);
 
 /// The traffic driver.
 pub struct TrafficController {
@@ -29,7 +33,18 @@ impl Controller for TrafficController {
         let mut last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let elapsed = last.map(|l| std::time::Duration::try_from(now.duration_since(l)).unwrap_or_default());
         *last = Some(now);
-        let Some(elapsed) = elapsed.filter(|e| !e.is_zero()) else { return (false, None) };
+        let idle = self
+            .ctx
+            .server
+            .traffic
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .targets()
+            .is_empty();
+        if idle {
+            return (false, None);
+        }
+        let Some(elapsed) = elapsed.filter(|e| !e.is_zero()) else { return (false, Some(now + TICK)) };
         let owned =
             |g: &str, p: &str| -> Vec<Value> { self.ctx.list(g, p).iter().map(|o| (**o).clone()).collect() };
         let (services, endpoints, pods) = (owned("", "services"), owned("", "endpoints"), owned("", "pods"));
@@ -41,6 +56,11 @@ impl Controller for TrafficController {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .tick(elapsed, &world);
-        (false, None)
+        (false, Some(now + TICK))
+    }
+
+    /// Traffic is due by time, whatever changed.
+    fn sync_changes(&self, _: &[Change]) -> (bool, Option<Timestamp>) {
+        self.sync()
     }
 }
