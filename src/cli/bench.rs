@@ -178,6 +178,7 @@ fn controller_settings() -> Settings {
         timing: Timing::default(),
         listen: None,
         concurrency: 16,
+        clock: crate::controller::clock::Clock::system(),
     }
 }
 
