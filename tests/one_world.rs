@@ -126,8 +126,11 @@ async fn controller_history(sc: &Scenario) -> history::History {
     healthy(&rollouts).await;
     // The update, an hour after the first rollout began, as in the what-if run.
     tokio::time::sleep_until(start + Duration::from_secs(3600)).await;
-    let patch = json!({"spec": {"template": template}});
+    // Back to the scenario's template: drop the previous revision's marker (null deletes it).
+    let patch = json!({"spec": {"template": {"metadata": {"annotations": null}}}});
     rollouts.patch("web", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+    let now = rollouts.get("web").await.unwrap();
+    assert_eq!(now.spec.template.as_ref(), Some(&template), "the update restores the scenario's template");
     healthy(&rollouts).await;
     let _ = stop.send(());
     task.await.unwrap().unwrap();

@@ -271,8 +271,15 @@ fn run_case(c: &Case) -> Result<(), TestCaseError> {
     check(&run, &sc)
 }
 
+/// Cases per property. Each case is a whole rollout on the hollow cluster (about 1-2 s in a
+/// test build), so the default keeps `scripts/test` within budget; `PROPTEST_CASES=1000`
+/// runs the deep version.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(32)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     /// Random sizes, limits and readiness; no changes mid-way; sometimes a budget.
     #[test]

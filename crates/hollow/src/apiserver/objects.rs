@@ -167,7 +167,7 @@ impl ApiServer {
         }
         if def.builtin {
             defaults::apply(&def.kind, &mut new, || self.next_cluster_ip());
-super::timestamps::normalize(&def.kind, &mut new).map_err(|e| {
+            super::timestamps::normalize(&def.kind, &mut new).map_err(|e| {
                 ApiError::bad_request(format!(
                     "{} in version {:?} cannot be handled as a {}: {e}",
                     def.kind, def.version, def.kind
@@ -184,7 +184,7 @@ super::timestamps::normalize(&def.kind, &mut new).map_err(|e| {
         if let Some(schema) = &def.schema {
             schema::apply_defaults(schema, &mut new);
             let pruned = schema::prune(schema, &mut new);
-validation::unknown_fields(&pruned, writer.strict)?;
+            validation::unknown_fields(&pruned, writer.strict)?;
             let mut causes = validation::custom_metadata(&new);
             causes.extend(schema::validate_compiled(schema, def.rules.as_deref(), &new, old));
             if !causes.is_empty() {

@@ -200,12 +200,18 @@ mod tests {
                 "spec.labels[app.kubernetes.io/name]: Forbidden: no bad",
             ]
         );
-        assert_eq!(validate(&schema(), &kube_cel::compile_schema(&schema()), &obj, None)[2].reason, "FieldValueForbidden");
+        assert_eq!(
+            validate(&schema(), &kube_cel::compile_schema(&schema()), &obj, None)[2].reason,
+            "FieldValueForbidden"
+        );
     }
 
     #[test]
     fn nulls_are_absent() {
-        assert!(validate(&schema(), &kube_cel::compile_schema(&schema()), &json!({"spec": {"a": null}}), None).is_empty());
+        assert!(
+            validate(&schema(), &kube_cel::compile_schema(&schema()), &json!({"spec": {"a": null}}), None)
+                .is_empty()
+        );
     }
 
     #[test]
