@@ -226,3 +226,96 @@ pub fn status(rollout: &Rollout, status: &RolloutStatus) -> Write {
 pub fn status_changed(observed: Option<&RolloutStatus>, desired: &RolloutStatus) -> bool {
     observed != Some(desired)
 }
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::RolloutSpec;
+
+    fn rollout() -> Rollout {
+        let spec: RolloutSpec = serde_json::from_value(json!({
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "v2"}]}},
+        }))
+        .unwrap();
+        Rollout {
+            metadata: ObjectMeta {
+                name: Some("web".into()),
+                namespace: Some("prod".into()),
+                uid: Some("u-1".into()),
+                ..Default::default()
+            },
+            spec,
+            status: None,
+        }
+    }
+
+    #[test]
+    fn a_scale_is_a_forced_apply_of_replicas_and_annotations_only() {
+        let s =
+            ScaleReplicaSet { name: "web-abc".into(), from: 2, to: 3, desired_replicas: 4, max_replicas: 5 };
+        let w = action(&rollout(), &Action::ScaleReplicaSet(s)).unwrap();
+        assert_eq!((w.method.clone(), w.kind), (Method::PATCH, WriteKind::ScaleReplicaSet));
+        assert_eq!(
+            w.uri(),
+            "/apis/apps/v1/namespaces/prod/replicasets/web-abc?fieldManager=ramp-scale&force=true"
+        );
+        assert_eq!(w.content_type, "application/apply-patch+yaml");
+        assert_eq!(
+            w.body,
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "web-abc", "annotations": {
+                    keys::DESIRED_REPLICAS: "4", keys::MAX_REPLICAS: "5"}},
+                "spec": {"replicas": 3}})
+        );
+    }
+
+    #[test]
+    fn a_create_posts_an_owned_labelled_replica_set() {
+        let r = rollout();
+        let n = NewReplicaSet {
+            name: "web-abc".into(),
+            pod_template_hash: "abc".into(),
+            template_fingerprint: "f".into(),
+            revision: 2,
+            replicas: 1,
+            desired_replicas: 4,
+            max_replicas: 5,
+            min_ready_seconds: 3,
+            selector: r.spec.selector.clone(),
+            template: r.spec.template.clone().unwrap(),
+        };
+        let w = action(&r, &Action::CreateReplicaSet(Box::new(n))).unwrap();
+        assert_eq!(
+            (w.method.clone(), w.uri()),
+            (Method::POST, "/apis/apps/v1/namespaces/prod/replicasets?fieldManager=ramp".to_string())
+        );
+        assert_eq!(w.body["metadata"]["labels"][ROLLOUT_LABEL], "web");
+        assert_eq!(w.body["metadata"]["ownerReferences"][0]["uid"], "u-1");
+        assert_eq!(w.body["metadata"]["ownerReferences"][0]["controller"], true);
+        assert_eq!(w.body["metadata"]["annotations"][keys::REVISION], "2");
+        assert_eq!(w.body["spec"]["minReadySeconds"], 3);
+    }
+
+    #[test]
+    fn a_delete_is_background_and_status_goes_to_the_subresource() {
+        let r = rollout();
+        let d = action(&r, &Action::DeleteReplicaSet { name: "web-old".into() }).unwrap();
+        assert_eq!(
+            (d.method.clone(), d.uri()),
+            (Method::DELETE, "/apis/apps/v1/namespaces/prod/replicasets/web-old".to_string())
+        );
+        assert_eq!(d.body["propagationPolicy"], "Background");
+        let s = status(&r, &RolloutStatus::default());
+        assert_eq!(
+            s.uri(),
+            "/apis/ramp.dev/v1alpha1/namespaces/prod/rollouts/web/status?fieldManager=ramp&force=true"
+        );
+        assert_eq!(s.body["kind"], "Rollout");
+        let req = s.to_http().unwrap();
+        assert_eq!(req.headers()[http::header::CONTENT_TYPE], "application/apply-patch+yaml");
+    }
+}

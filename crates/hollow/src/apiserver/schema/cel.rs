@@ -32,7 +32,11 @@ pub(crate) fn validate(
     let new = without_nulls(schema, obj);
     let old = old.map(|o| without_nulls(schema, o));
     let Err(errors) = kube_cel::validate_compiled(rules, &new, old.as_ref()) else { return Vec::new() };
-    errors.iter().filter_map(|e| cause(schema, &new, old.as_ref(), e)).collect()
+    let mut causes: Vec<FieldCause> =
+        errors.iter().filter_map(|e| cause(schema, &new, old.as_ref(), e)).collect();
+    // The compiled walk visits properties in hash order: report in field-path order, stably.
+    causes.sort_by(|a, b| a.field.cmp(&b.field));
+    causes
 }
 
 /// The object with `null`-valued properties of objects removed, recursively.
