@@ -237,7 +237,7 @@ mod tests {
 
     fn rollout() -> Rollout {
         let spec: RolloutSpec = serde_json::from_value(json!({
-            "selector": {"matchLabels": {"app": "web"}},
+            "selector": {"matchLabels": {"app": "web"}}, "strategy": {"rollingUpdate": {}},
             "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "v2"}]}},
         }))
         .unwrap();
