@@ -72,9 +72,11 @@ async fn body_over_three_mebibytes_is_413_request_entity_too_large() {
         assert_eq!(s["code"], 413);
         assert_eq!(s["message"], "Request entity too large: limit is 3145728");
     }
-    // Under the limit (but over axum's default 2 MB) the body is read and the object stored.
+    // Under the limit (but over axum's default 2 MB) the body is read and judged on its
+    // content: this ConfigMap is over the 1 MiB data limit, a 422, not a 413.
     let (code, body) = send(running.addr, "", configmap_of(2_500_000), false).await;
-    assert_eq!(code, 201, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(code, 422, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(status(&body)["reason"], "Invalid");
     running.stop().await.unwrap();
 }
 

@@ -59,6 +59,10 @@ fn round_trip<T: DeserializeOwned + Serialize + JsonSchema>(
     def: &ResourceDef,
     obj: &mut Value,
 ) -> Result<Vec<String>, ApiError> {
+    // A time field that does not parse fails like Go's `time.Parse` in the real decoder.
+    if let Err(e) = crate::apiserver::timestamps::normalize(&def.kind, &mut obj.clone()) {
+        return Err(ApiError::bad_request(handled_as(def, obj, &e)));
+    }
     let decoded: T = serde_path_to_error::deserialize(&*obj).map_err(|e| {
         let segments: Vec<Segment> = e.path().iter().cloned().collect();
         let inner = e.into_inner().to_string();
