@@ -8,6 +8,10 @@ from kubernetes import client, watch
 from common import NS, check, equal, gap, main, refused, send
 
 NOW = datetime.datetime(2026, 12, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+# events.k8s.io's eventTime is a metav1.MicroTime: Go parses it with exactly six fractional
+# digits, and Python's isoformat() leaves the fraction out when it is zero. So a client
+# sending a whole-second datetime is refused by a real API server too (checked below).
+NOW_MICRO = NOW.replace(microsecond=250000)
 
 
 def involved(name="web-1"):
@@ -56,19 +60,25 @@ def events_v1(api):
     ev = client.EventsV1Api(api)
     body = client.EventsV1Event(
         metadata=client.V1ObjectMeta(name="web.rollout-step"),
-        event_time=NOW, reporting_controller="ramp.dev/controller", reporting_instance="ramp-0",
+        event_time=NOW_MICRO, reporting_controller="ramp.dev/controller", reporting_instance="ramp-0",
         action="Scale", reason="StepAdvanced", note="step 2 of 4", type="Normal",
         regarding=client.V1ObjectReference(api_version="ramp.dev/v1alpha1", kind="Rollout", name="web",
                                            namespace=NS, uid="uid-web"),
     )
+    whole_second = {**api.sanitize_for_serialization(body), "metadata": {"name": "whole-second"},
+                    "eventTime": NOW.isoformat()}
+    code, status = send(api, "POST", f"/apis/events.k8s.io/v1/namespaces/{NS}/events", whole_second)
+    check(code == 400 and ".000000" in status.get("message", ""),
+          f"a whole-second eventTime is refused as Go's MicroTime refuses it: {code} {status.get('message')}")
     made = ev.create_namespaced_event(NS, body)
+    equal(made.event_time, NOW_MICRO, "eventTime to the microsecond")
     equal((made.reason, made.note, made.regarding.kind), ("StepAdvanced", "step 2 of 4", "Rollout"), "events.k8s.io/v1 event")
     check(made.event_time is not None, "eventTime kept")
     listed = ev.list_namespaced_event(NS, field_selector="regarding.name=web")
     equal([e.metadata.name for e in listed.items], ["web.rollout-step"], "regarding.name selector")
     # A repeat becomes a series.
     series = ev.patch_namespaced_event("web.rollout-step", NS, {
-        "series": {"count": 2, "lastObservedTime": (NOW + datetime.timedelta(seconds=5)).isoformat()}})
+        "series": {"count": 2, "lastObservedTime": (NOW_MICRO + datetime.timedelta(seconds=5)).isoformat()}})
     equal(series.series.count, 2, "series.count")
     # Required fields, as ValidateEventCreate checks them for events.k8s.io/v1.
     path = f"/apis/events.k8s.io/v1/namespaces/{NS}/events"

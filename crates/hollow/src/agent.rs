@@ -47,6 +47,9 @@ const MIRRORED: &[(&str, &str, &str, &str)] = &[
     ("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes"),
 ];
 
+/// uid space of the local mirror's own objects (see `Store::set_uid_space`).
+const LOCAL_UID_SPACE: u32 = 0xa6e7;
+
 /// Field manager of forwarded writes.
 const MANAGER: &str = "ramp-sim-agent";
 
@@ -74,6 +77,8 @@ type Mirrored = Arc<Mutex<HashMap<ObjectKey, u64>>>;
 /// Runs the agent until the future is dropped.
 pub async fn run(remote: Client) {
     let local = ApiServer::new(Clock::system());
+    // The remote may be another hollow server, whose uids count up from 1 like ours.
+    local.store.set_uid_space(LOCAL_UID_SPACE);
     let mirrored: Mirrored = Arc::default();
     for (group, version, kind, plural) in MIRRORED {
         let ar = resource(group, version, kind, plural);
@@ -178,6 +183,7 @@ async fn forward(remote: Client, local: Arc<ApiServer>, mirrored: Mirrored) {
         let ar = resource(group, version, kind, plural);
         let api: Api<DynamicObject> = Api::namespaced_with(remote.clone(), &c.key.namespace, &ar);
         let name = c.key.name.as_str();
+        tracing::trace!(kind, name, change = ?c.kind, "forwarding a hollow controller write");
         let result = match c.kind {
             ChangeKind::Added => match serde_json::from_value::<DynamicObject>(portable(&c.object)) {
                 Ok(obj) => api

@@ -16,6 +16,10 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_makes_a_bare_control_plane_run_pods() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let remote = embedded::start("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
     let client = Client::try_from(kube::Config::new(remote.url().parse().unwrap())).unwrap();
     let agent = tokio::spawn(agent::run(client.clone()));
@@ -36,10 +40,27 @@ async fn agent_makes_a_bare_control_plane_run_pods() {
     let all_ready = |rs: Option<&ReplicaSet>| {
         rs.and_then(|r| r.status.as_ref()).and_then(|s| s.ready_replicas) == Some(3)
     };
-    tokio::time::timeout(Duration::from_secs(30), await_condition(rss.clone(), "web", all_ready))
+    if tokio::time::timeout(Duration::from_secs(30), await_condition(rss.clone(), "web", all_ready))
         .await
-        .expect("the agent's kubelet made the remote pods Ready")
-        .unwrap();
+        .is_err()
+    {
+        let rs = rss.get("web").await.unwrap();
+        let pods =
+            Api::<Pod>::namespaced(client.clone(), "default").list(&ListParams::default()).await.unwrap();
+        let pods: Vec<_> = pods.items.iter().map(|p| (p.metadata.name.clone(), p.status.clone())).collect();
+        let audit: Vec<String> = remote
+            .server
+            .audit
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {} {} -> {}", e.user_agent, e.method, e.path, e.code))
+            .collect();
+        panic!(
+            "the agent's kubelet did not make the remote pods Ready: rs status {:?}, pods {pods:#?}, writes {audit:#?}",
+            rs.status
+        );
+    }
     let pods = Api::<Pod>::namespaced(client.clone(), "default")
         .list(&ListParams::default().labels("app=web"))
         .await

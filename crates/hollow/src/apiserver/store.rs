@@ -124,6 +124,8 @@ struct Inner {
     /// resourceVersion of the newest change dropped from the log.
     compacted: u64,
     uid: u64,
+    /// First group of every uid this store makes (see [`Store::set_uid_space`]).
+    uid_space: u32,
     index: index::Index,
 }
 
@@ -158,12 +160,19 @@ impl Store {
         self.lock().rv
     }
 
-    /// A fresh uid (UUID-shaped, deterministic per store).
+    /// A fresh uid (UUID-shaped, deterministic per store, increasing in creation order).
     pub fn next_uid(&self) -> String {
         let mut inner = self.lock();
         inner.uid += 1;
-        let n = inner.uid;
-        format!("00000000-0000-4000-8000-{n:012x}")
+        let (space, n) = (inner.uid_space, inner.uid);
+        format!("{space:08x}-0000-4000-8000-{n:012x}")
+    }
+
+    /// Makes this store's uids distinct from those of another hollow store whose objects it
+    /// holds copies of (agent mode mirrors a remote hollow server): uids are unique across a
+    /// cluster, and two counters starting at 1 would collide in the uid index.
+    pub fn set_uid_space(&self, space: u32) {
+        self.lock().uid_space = space;
     }
 
     /// One object.
