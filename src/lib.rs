@@ -7,11 +7,12 @@
 //!   └── cli      (ramp / kubectl-ramp)
 //! ```
 //!
-//! `plan` depends only on `api` and plain-data crates; it never performs I/O or reads a clock.
+//! `api` and `plan` live in `crates/core` (`ramp-core`), whose dependencies are plain-data
+//! crates only: the planner cannot name tokio, a kube client or the hollow cluster.
 
-pub mod api;
+pub use ramp_core::{api, plan};
+
 pub mod cli;
 pub mod controller;
-pub mod plan;
 #[cfg(feature = "hollow")]
 pub mod whatif;

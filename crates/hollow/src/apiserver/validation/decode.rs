@@ -75,25 +75,19 @@ fn round_trip<T: DeserializeOwned + Serialize + JsonSchema>(
 }
 
 /// `transformDecodeError`: `Deployment in version "v1" cannot be handled as a Deployment: ...`.
+/// The kind and version are the body's, with the request path's filling in what the body
+/// leaves out (the JSON serializer's `gvkWithDefaults`), so a body without `kind` gets the
+/// same message. (The "object provided is unrecognized" form is for bodies that are not
+/// JSON at all, see `limits`.)
 fn handled_as(def: &ResourceDef, obj: &Value, err: &str) -> String {
-    match obj.get("kind").and_then(Value::as_str).filter(|k| !k.is_empty()) {
-        Some(kind) => {
-            let version = obj
-                .get("apiVersion")
-                .and_then(Value::as_str)
-                .map(|v| v.rsplit('/').next().unwrap_or(v))
-                .unwrap_or_default();
-            format!("{kind} in version \"{version}\" cannot be handled as a {}: {err}", def.kind)
-        }
-        None => {
-            let text = serde_json::to_string(obj).unwrap_or_default();
-            let summary = match text.char_indices().nth(30) {
-                Some((i, _)) => format!("{} ...", &text[..i]),
-                None => text,
-            };
-            format!("the object provided is unrecognized (must be of type {}): {err} ({summary})", def.kind)
-        }
-    }
+    let kind = obj.get("kind").and_then(Value::as_str).filter(|k| !k.is_empty()).unwrap_or(&def.kind);
+    let version = obj
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .map(|v| v.rsplit('/').next().unwrap_or(v))
+        .filter(|v| !v.is_empty())
+        .unwrap_or(&def.version);
+    format!("{kind} in version \"{version}\" cannot be handled as a {}: {err}", def.kind)
 }
 
 /// The `encoding/json` error for a decode failure at `path`.

@@ -1,0 +1,107 @@
+//! `Rollout.status`: only what cannot be re-derived from the cluster, plus the counts and
+//! conditions users read.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube_derive::KubeSchema;
+use serde::{Deserialize, Serialize};
+
+/// The observed state of a Rollout.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Summary of where the rollout is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<RolloutPhase>,
+    /// Human-readable detail for the phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// pod-template-hash of the revision last rolled out in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stable_revision: Option<String>,
+    /// pod-template-hash of the revision the spec asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_revision: Option<String>,
+    /// Index of the current canary step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_step: Option<i32>,
+    /// Percentage of traffic on the updated revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i32>,
+    /// Pods that exist (not terminating), all revisions.
+    #[serde(default)]
+    pub replicas: i32,
+    /// Pods on the updated revision.
+    #[serde(default)]
+    pub updated_replicas: i32,
+    /// Pods whose readiness probe passes.
+    #[serde(default)]
+    pub ready_replicas: i32,
+    /// Pods Ready for at least `minReadySeconds`.
+    #[serde(default)]
+    pub available_replicas: i32,
+    /// The pod selector in query form, for the scale subresource (HPA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// Bumped when a ReplicaSet name collides, so the next pod-template-hash differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collision_count: Option<i32>,
+    /// The updated revision was rolled back; stays set until the template changes or a retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted_revision: Option<String>,
+    /// Last time the rollout made progress; the progress deadline counts from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_progress_time: Option<Time>,
+    /// Why the rollout is paused, with when each pause began.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["reason".into()]))]
+    pub pause_conditions: Vec<PauseCondition>,
+    /// Progressing, Available, Paused, Healthy and InvalidSpec, in that order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
+    pub conditions: Vec<Condition>,
+}
+
+/// Where a rollout is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub enum RolloutPhase {
+    /// Moving towards the updated revision.
+    Progressing,
+    /// Stopped by `spec.paused` or a pause step; waiting for promotion or resume.
+    Paused,
+    /// Every replica runs the updated revision and is available.
+    Healthy,
+    /// Not making progress, or the spec is invalid.
+    Degraded,
+    /// Rolled back to the stable revision; waits for a new template or a retry.
+    Aborted,
+}
+
+impl RolloutPhase {
+    /// The name as written in status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RolloutPhase::Progressing => "Progressing",
+            RolloutPhase::Paused => "Paused",
+            RolloutPhase::Healthy => "Healthy",
+            RolloutPhase::Degraded => "Degraded",
+            RolloutPhase::Aborted => "Aborted",
+        }
+    }
+}
+
+/// One reason a rollout is paused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct PauseCondition {
+    /// Why: `CanaryPauseStep`, `BlueGreenPause`, `AwaitingApproval`, ...
+    pub reason: String,
+    /// When the pause began.
+    pub start_time: Time,
+}

@@ -1,0 +1,307 @@
+//! The three rollout strategies. Only `rollingUpdate` is planned so far; blue-green and
+//! canary are typed now so that manifests written today keep working when they are.
+
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kube_derive::KubeSchema;
+use serde::{Deserialize, Serialize};
+
+use super::duration::DurationString;
+
+/// CEL: an int-or-string that is a non-negative integer or `N%`.
+const NON_NEGATIVE_INT_OR_PERCENT: &str = "string(self).matches('^[0-9]+%?$')";
+/// CEL: an int-or-string that is a non-negative integer or a percentage up to 100%.
+const UNAVAILABLE_IN_RANGE: &str = "string(self).matches('^([0-9]+|(100|[1-9]?[0-9])%)$')";
+/// CEL: maxSurge and maxUnavailable are not both zero (an unset field takes its 25% default).
+const NOT_BOTH_ZERO: &str = "!(has(self.maxSurge) && has(self.maxUnavailable) \
+     && string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])";
+
+/// How a Rollout moves from the stable version to the new one: exactly one member is set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new(
+    "(has(self.rollingUpdate) ? 1 : 0) + (has(self.blueGreen) ? 1 : 0) + (has(self.canary) ? 1 : 0) == 1"
+).message("exactly one of rollingUpdate, blueGreen or canary must be set"))]
+pub struct RolloutStrategy {
+    /// Replace pods gradually, like a Deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling_update: Option<RollingUpdateStrategy>,
+    /// Bring the new version up beside the old one behind a preview Service, then switch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_green: Option<BlueGreenStrategy>,
+    /// Shift traffic to the new version in weighted steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<CanaryStrategy>,
+}
+
+/// Which strategy a spec selects, borrowed from it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StrategyRef<'a> {
+    /// `strategy.rollingUpdate`
+    RollingUpdate(&'a RollingUpdateStrategy),
+    /// `strategy.blueGreen`
+    BlueGreen(&'a BlueGreenStrategy),
+    /// `strategy.canary`
+    Canary(&'a CanaryStrategy),
+}
+
+impl RolloutStrategy {
+    /// The selected strategy, or `None` unless exactly one is set.
+    pub fn selected(&self) -> Option<StrategyRef<'_>> {
+        match (&self.rolling_update, &self.blue_green, &self.canary) {
+            (Some(r), None, None) => Some(StrategyRef::RollingUpdate(r)),
+            (None, Some(b), None) => Some(StrategyRef::BlueGreen(b)),
+            (None, None, Some(c)) => Some(StrategyRef::Canary(c)),
+            _ => None,
+        }
+    }
+
+    /// A rolling update with the given limits.
+    pub fn rolling(max_surge: Option<IntOrString>, max_unavailable: Option<IntOrString>) -> Self {
+        Self { rolling_update: Some(RollingUpdateStrategy { max_surge, max_unavailable }), ..Self::default() }
+    }
+}
+
+impl StrategyRef<'_> {
+    /// The name used in metrics and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyRef::RollingUpdate(_) => "rollingUpdate",
+            StrategyRef::BlueGreen(_) => "blueGreen",
+            StrategyRef::Canary(_) => "canary",
+        }
+    }
+}
+
+/// Deployment-style rolling update limits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new(NOT_BOTH_ZERO).message("maxSurge and maxUnavailable must not both be 0"))]
+pub struct RollingUpdateStrategy {
+    /// Pods allowed above `replicas` during the update: a count or a percentage of
+    /// `replicas`, rounded up. May exceed 100%. Default 25%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(NON_NEGATIVE_INT_OR_PERCENT).message("must be a non-negative integer or a percentage such as 25%"))]
+    pub max_surge: Option<IntOrString>,
+    /// Pods allowed to be unavailable during the update: a count or a percentage of
+    /// `replicas` (0–100%), rounded down. Default 25%.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(UNAVAILABLE_IN_RANGE).message("must be a non-negative integer or a percentage from 0% to 100%"))]
+    pub max_unavailable: Option<IntOrString>,
+}
+
+/// Blue-green: the new ReplicaSet comes up in full behind `previewService`; promotion flips
+/// `activeService`'s selector to it in one write.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.previewService) || self.previewService != self.activeService")
+    .message("previewService must differ from activeService"))]
+pub struct BlueGreenStrategy {
+    /// Service that carries production traffic; its selector is pinned to the active revision.
+    #[schemars(length(min = 1, max = 253))]
+    pub active_service: String,
+    /// Service that reaches the new revision before promotion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub preview_service: Option<String>,
+    /// Size of the new ReplicaSet before promotion (default: `replicas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub preview_replicas: Option<i32>,
+    /// Promote without approval once the new revision is ready (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_promotion_enabled: Option<bool>,
+    /// Wait this long after the new revision is ready before promoting on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_promotion_after: Option<DurationString>,
+    /// Keep the old revision scaled up this long after the switch, so rollback is one more
+    /// selector flip and data planes converge (default 30s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_delay: Option<DurationString>,
+    /// Analysis that must pass before the switch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_promotion_analysis: Option<RolloutAnalysis>,
+    /// Analysis that must pass after the switch, or the rollout aborts back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_promotion_analysis: Option<RolloutAnalysis>,
+}
+
+/// Canary: ordered steps that shift traffic to the new revision.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!has(self.trafficRouting) || (has(self.stableService) && has(self.canaryService))")
+    .message("trafficRouting needs stableService and canaryService"))]
+#[x_kube(validation = Rule::new(NOT_BOTH_ZERO).message("maxSurge and maxUnavailable must not both be 0"))]
+pub struct CanaryStrategy {
+    /// Service pinned to the stable revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub stable_service: Option<String>,
+    /// Service pinned to the canary revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub canary_service: Option<String>,
+    /// Where weights are applied; without it, weight is approximated by replica ratio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_routing: Option<TrafficRouting>,
+    /// As in `rollingUpdate`, for the pod count while scaling between steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(NON_NEGATIVE_INT_OR_PERCENT).message("must be a non-negative integer or a percentage such as 25%"))]
+    pub max_surge: Option<IntOrString>,
+    /// As in `rollingUpdate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(UNAVAILABLE_IN_RANGE).message("must be a non-negative integer or a percentage from 0% to 100%"))]
+    pub max_unavailable: Option<IntOrString>,
+    /// Analysis that runs in the background across the steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<BackgroundAnalysis>,
+    /// The steps, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100))]
+    pub steps: Vec<CanaryStep>,
+}
+
+/// Traffic routers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficRouting {
+    /// Weights on a Gateway API HTTPRoute's backendRefs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_api: Option<GatewayApiRouting>,
+}
+
+/// A Gateway API HTTPRoute whose backendRefs to the stable and canary Services get weights.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayApiRouting {
+    /// Name of the HTTPRoute in the Rollout's namespace.
+    #[schemars(length(min = 1, max = 253))]
+    pub http_route: String,
+}
+
+/// One canary step: exactly one member is set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new(
+    "(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) \
+     + (has(self.approval) ? 1 : 0) + (has(self.setCanaryScale) ? 1 : 0) == 1"
+).message("a step sets exactly one of setWeight, pause, analysis, approval or setCanaryScale"))]
+pub struct CanaryStep {
+    /// Percentage of traffic for the canary, 0–100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub set_weight: Option<i32>,
+    /// Wait: for `duration`, or until promoted when no duration is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<PauseStep>,
+    /// Run an analysis and wait for its verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<RolloutAnalysis>,
+    /// Wait for an approval from the dashboard, CLI or API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalStep>,
+    /// Size the canary independently of its traffic weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_canary_scale: Option<SetCanaryScale>,
+}
+
+/// A pause step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct PauseStep {
+    /// How long to wait; absent means until promoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<DurationString>,
+}
+
+/// An approval gate.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalStep {
+    /// Shown to approvers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
+    pub message: Option<String>,
+}
+
+/// Canary size override: exactly one member is set.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new(
+    "(has(self.replicas) ? 1 : 0) + (has(self.weight) ? 1 : 0) + (has(self.matchTrafficWeight) ? 1 : 0) == 1"
+).message("setCanaryScale sets exactly one of replicas, weight or matchTrafficWeight"))]
+pub struct SetCanaryScale {
+    /// An absolute number of canary pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub replicas: Option<i32>,
+    /// Canary pods as a percentage of `replicas`, 0–100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub weight: Option<i32>,
+    /// Go back to sizing the canary by its traffic weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_traffic_weight: Option<bool>,
+}
+
+/// Analysis run from one or more templates.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutAnalysis {
+    /// The AnalysisTemplates (or ClusterAnalysisTemplates) to run together.
+    #[schemars(length(min = 1, max = 16))]
+    pub templates: Vec<AnalysisTemplateRef>,
+    /// Values for the templates' arguments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    pub args: Vec<AnalysisArg>,
+}
+
+/// Background analysis for a canary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct BackgroundAnalysis {
+    /// The templates and arguments.
+    #[serde(flatten)]
+    pub analysis: RolloutAnalysis,
+    /// Step index (0-based) at which the analysis starts (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub starting_step: Option<i32>,
+}
+
+/// A reference to an analysis template.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisTemplateRef {
+    /// Name of the template.
+    #[schemars(length(min = 1, max = 253))]
+    pub template_name: String,
+    /// Look the name up among ClusterAnalysisTemplates instead of namespaced ones.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cluster_scope: bool,
+}
+
+/// A named argument passed to analysis templates.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisArg {
+    /// Argument name as the template declares it.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+    /// Literal value.
+    pub value: String,
+}

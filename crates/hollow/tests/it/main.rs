@@ -1,0 +1,22 @@
+//! The hollow cluster's integration tests, one binary (each test binary is a separate link
+//! of the whole crate, and the crate is built optimised: one link instead of fourteen).
+//! `watch_release` stays a binary of its own: it measures the process's memory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic: that is how they fail
+
+mod common;
+
+mod agent;
+mod api;
+mod client_findings;
+mod controllers;
+mod events;
+mod faults;
+mod kubectl;
+mod kubectl_rollout;
+mod limits;
+mod refusals;
+mod requests;
+mod tables;
+mod traffic;
+mod transport;

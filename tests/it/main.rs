@@ -1,0 +1,22 @@
+//! Ramp's integration tests, one binary (each test binary is a separate link of the whole
+//! crate and its dependencies: one link instead of fifteen).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic: that is how they fail
+
+mod common;
+
+mod architecture;
+mod chart;
+mod cli;
+mod controller_crash;
+mod controller_e2e;
+mod controller_failover;
+mod controller_scoping;
+mod controller_serve;
+mod crd;
+mod crd_served;
+mod one_world;
+mod plan_props;
+mod plan_tables;
+mod python_client;
+mod validate;
