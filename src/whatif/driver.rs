@@ -231,20 +231,20 @@ fn drive(
         let p = plan(&obs);
         let deterministic = plan(&obs) == p && plan(&shuffled(&obs, rng)) == p;
         let wrote = apply_plan(world, &rollout, &p, lp.never_ready)?;
-        let rss_after = world.replica_sets()?;
+        let total_after = total_raw(&world.replica_sets_raw());
         let phase_changed = p.status.phase != obs.rollout.status.phase;
         out.plans.push(PlanCheck {
             at: elapsed,
             limits: limits_of(&obs.rollout),
             total_before: total(&rss),
-            total_after: total(&rss_after),
+            total_after,
             deterministic,
         });
 
         if wrote && !lagged && rng.chance(lp.lag_chance) {
             // The ReplicaSet controller has not caught up: plan again on stale status.
             lagged = true;
-            record(out, elapsed, &p, rows(&rss_after, &world.pods(), now), phase_changed);
+            record(out, elapsed, &p, rows(&world.replica_sets()?, &world.pods(), now), phase_changed);
             continue;
         }
         lagged = false;
@@ -330,22 +330,26 @@ struct PodFact {
     pod: std::sync::Arc<Value>,
 }
 
-fn pod_facts(world: &World, rss: &[ReplicaSet]) -> Vec<PodFact> {
+fn pod_facts(world: &World) -> Vec<PodFact> {
     let now = world.now();
+    let min_ready: std::collections::BTreeMap<String, i64> = world
+        .replica_sets_raw()
+        .iter()
+        .map(|rs| {
+            let name = rs.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+            (name, rs.pointer("/spec/minReadySeconds").and_then(Value::as_i64).unwrap_or(0))
+        })
+        .collect();
     world
         .pods()
         .into_iter()
         .map(|pod| {
-            let owner = controllers::controller_of(&pod).map(|(_, n, _)| n.to_string()).unwrap_or_default();
-            let min_ready = rss
-                .iter()
-                .find(|r| r.metadata.name.as_deref() == Some(owner.as_str()))
-                .and_then(|r| r.spec.as_ref()?.min_ready_seconds)
-                .unwrap_or(0);
+            let owner = controllers::controller_of(&pod).map_or("", |(_, n, _)| n);
+            let min_ready = min_ready.get(owner).copied().unwrap_or(0);
             PodFact {
                 name: pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
                 ready: controllers::pod_ready(&pod).0,
-                available: controllers::pod_available(&pod, i64::from(min_ready), now),
+                available: controllers::pod_available(&pod, min_ready, now),
                 pod,
             }
         })
@@ -362,9 +366,9 @@ fn sync(
     user_scaled_down: bool,
     before_allowed: &[(String, i32)],
 ) -> Result<(bool, Option<Timestamp>), DriverError> {
-    let before = pod_facts(world, &world.replica_sets()?);
+    let before = pod_facts(world);
     let next = world.settle();
-    let after = pod_facts(world, &world.replica_sets()?);
+    let after = pod_facts(world);
     let names = |f: &[PodFact]| f.iter().map(|p| p.name.clone()).collect::<std::collections::BTreeSet<_>>();
     let (names_before, names_after) = (names(&before), names(&after));
     let deleted: Vec<&PodFact> = before.iter().filter(|p| !names_after.contains(&p.name)).collect();
@@ -451,6 +455,11 @@ fn apply_change(rollout: &mut Rollout, change: Change) {
 
 fn total(rss: &[ReplicaSet]) -> i32 {
     rss.iter().filter_map(|rs| rs.spec.as_ref()?.replicas).sum()
+}
+
+fn total_raw(rss: &[std::sync::Arc<Value>]) -> i32 {
+    let sum: i64 = rss.iter().filter_map(|rs| rs.pointer("/spec/replicas").and_then(Value::as_i64)).sum();
+    i32::try_from(sum).unwrap_or(i32::MAX)
 }
 
 fn count(n: usize) -> i32 {

@@ -204,6 +204,11 @@ impl World {
         self.list("apps", "replicasets").into_iter().map(|r| decode("a ReplicaSet", (*r).clone())).collect()
     }
 
+    /// Every ReplicaSet as stored (for reads that need a field or two, not the typed object).
+    pub fn replica_sets_raw(&self) -> Vec<Arc<Value>> {
+        self.list("apps", "replicasets")
+    }
+
     /// Every PodDisruptionBudget.
     pub fn budgets(&self) -> Result<Vec<PodDisruptionBudget>, WorldError> {
         self.list("policy", "poddisruptionbudgets")

@@ -74,8 +74,8 @@ pub fn resource_def(crd: &Value) -> Option<ResourceDef> {
         schema: version.pointer("/schema/openAPIV3Schema").cloned(),
         rules: version
             .pointer("/schema/openAPIV3Schema")
-            .filter(|s| super::schema::has_rules(s))
-            .map(|s| std::sync::Arc::new(kube_cel::compile_schema(s))),
+            .and_then(super::schema::Rules::compile)
+            .map(std::sync::Arc::new),
         columns,
         selectable_fields: version
             .get("selectableFields")

@@ -77,7 +77,7 @@ pub struct ResourceDef {
     /// Structural schema (CRDs).
     pub schema: Option<Value>,
     /// The schema's CEL rules, compiled once when the CRD is served (None: no rules).
-    pub rules: Option<std::sync::Arc<kube_cel::CompiledSchema>>,
+    pub rules: Option<std::sync::Arc<super::schema::Rules>>,
     /// Printer columns (NAME is implicit, AGE appended for built-ins).
     pub columns: Vec<Column>,
     /// Field selectors accepted besides metadata.name and metadata.namespace.

@@ -7,6 +7,8 @@
 //! and evaluates no rule on a `null`). On update, a failure at a node whose value equals its
 //! correlated old value is dropped unless the rule uses `oldSelf` (ratcheting).
 
+use std::sync::Mutex;
+
 use kube_cel::{ErrorKind, ValidationError};
 use serde_json::Value;
 
@@ -23,7 +25,71 @@ pub(crate) fn has_rules(s: &Value) -> bool {
     }
 }
 
-pub(crate) fn validate(
+/// A schema's CEL rules, compiled once, with the last outcome remembered.
+///
+/// When the root has no rules of its own, the outcome is a function of the top-level
+/// properties whose subschemas have rules (their new and old values): a status write leaves
+/// `spec` as it was, so its rules need not run again. The memo is that function's last
+/// argument and value; it changes no answer, only how often the rules are evaluated.
+pub struct Rules {
+    compiled: kube_cel::CompiledSchema,
+    /// The top-level properties the outcome depends on; None when a root rule sees it all.
+    scope: Option<Vec<String>>,
+    memo: Mutex<Option<(Value, Vec<FieldCause>)>>,
+}
+
+impl std::fmt::Debug for Rules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rules").field("scope", &self.scope).finish_non_exhaustive()
+    }
+}
+
+impl Rules {
+    /// Compiles a schema's rules (None when it has none).
+    pub fn compile(schema: &Value) -> Option<Self> {
+        if !has_rules(schema) {
+            return None;
+        }
+        let scope = schema.get(RULES).is_none().then(|| {
+            schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(_, sub)| has_rules(sub))
+                .map(|(k, _)| k.clone())
+                .collect()
+        });
+        Some(Self { compiled: kube_cel::compile_schema(schema), scope, memo: Mutex::new(None) })
+    }
+
+    /// What the outcome depends on, as one value.
+    fn key(&self, obj: &Value, old: Option<&Value>) -> Option<Value> {
+        let scope = self.scope.as_ref()?;
+        let part = |v: Option<&Value>| -> Value {
+            scope.iter().map(|k| v.and_then(|v| v.get(k)).cloned().unwrap_or(Value::Null)).collect()
+        };
+        Some(Value::Array(vec![part(Some(obj)), old.map_or(Value::Bool(false), |o| part(Some(o)))]))
+    }
+}
+
+pub(crate) fn validate(schema: &Value, rules: &Rules, obj: &Value, old: Option<&Value>) -> Vec<FieldCause> {
+    let key = rules.key(obj, old);
+    let lock = || rules.memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(k) = &key
+        && let Some((seen, causes)) = lock().as_ref()
+        && seen == k
+    {
+        return causes.clone();
+    }
+    let causes = evaluate(schema, &rules.compiled, obj, old);
+    if let Some(k) = key {
+        *lock() = Some((k, causes.clone()));
+    }
+    causes
+}
+
+fn evaluate(
     schema: &Value,
     rules: &kube_cel::CompiledSchema,
     obj: &Value,
@@ -197,7 +263,7 @@ mod tests {
     fn paths_values_and_reasons() {
         let obj = json!({"spec": {"a": -1, "labels": {"app.kubernetes.io/name": "bad"}, "items": [{"name": "x", "v": 11}]}});
         assert_eq!(
-            strings(&validate(&schema(), &kube_cel::compile_schema(&schema()), &obj, None)),
+            strings(&validate(&schema(), &Rules::compile(&schema()).unwrap(), &obj, None)),
             [
                 r#"spec.a: Invalid value: "integer": must be positive"#,
                 "spec.items[0]: Invalid value: \"object\": failed rule: self.v < 10",
@@ -205,7 +271,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            validate(&schema(), &kube_cel::compile_schema(&schema()), &obj, None)[2].reason,
+            validate(&schema(), &Rules::compile(&schema()).unwrap(), &obj, None)[2].reason,
             "FieldValueForbidden"
         );
     }
@@ -213,7 +279,7 @@ mod tests {
     #[test]
     fn nulls_are_absent() {
         assert!(
-            validate(&schema(), &kube_cel::compile_schema(&schema()), &json!({"spec": {"a": null}}), None)
+            validate(&schema(), &Rules::compile(&schema()).unwrap(), &json!({"spec": {"a": null}}), None)
                 .is_empty()
         );
     }
@@ -223,7 +289,7 @@ mod tests {
         let old = json!({"spec": {"a": -1, "items": [{"name": "x", "v": 11}, {"name": "y", "v": 1}], "frozen": "a"}});
         let new = json!({"spec": {"a": -1, "items": [{"name": "y", "v": 12}, {"name": "x", "v": 11}], "frozen": "b"}});
         assert_eq!(
-            strings(&validate(&schema(), &kube_cel::compile_schema(&schema()), &new, Some(&old))),
+            strings(&validate(&schema(), &Rules::compile(&schema()).unwrap(), &new, Some(&old))),
             [
                 r#"spec.frozen: Invalid value: "string": is immutable"#,
                 "spec.items[0]: Invalid value: \"object\": failed rule: self.v < 10",

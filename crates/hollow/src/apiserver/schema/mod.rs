@@ -18,6 +18,8 @@
 //! [`invalid_message`] joins them as `errors.NewInvalid` does.
 
 mod cel;
+
+pub use cel::Rules;
 mod defaults;
 mod formats;
 mod prune;
@@ -92,7 +94,7 @@ pub fn prune(schema: &Value, obj: &mut Value) -> Vec<String> {
 /// `<nil>: Invalid value: null: some validation rules were not checked ...` cause says so.
 /// Call after [`prune`] and [`apply_defaults`]. `metadata` is not validated here.
 pub fn validate(schema: &Value, obj: &Value, old: Option<&Value>) -> Vec<FieldCause> {
-    let rules = cel::has_rules(schema).then(|| kube_cel::compile_schema(schema));
+    let rules = cel::Rules::compile(schema);
     validate_compiled(schema, rules.as_ref(), obj, old)
 }
 
@@ -104,7 +106,7 @@ pub fn has_rules(schema: &Value) -> bool {
 /// [`validate`] with the schema's CEL rules compiled beforehand (`None`: it has none).
 pub fn validate_compiled(
     schema: &Value,
-    rules: Option<&kube_cel::CompiledSchema>,
+    rules: Option<&Rules>,
     obj: &Value,
     old: Option<&Value>,
 ) -> Vec<FieldCause> {

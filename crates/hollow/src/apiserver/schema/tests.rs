@@ -303,3 +303,30 @@ fn checks_the_crd_does_not_use() {
         ]
     );
 }
+
+/// One compiled rule set across writes, as a served CRD keeps it: the remembered outcome is
+/// only ever the outcome of the same spec (new and old), whatever came before.
+#[test]
+fn remembered_rule_outcomes_are_the_outcomes_of_the_same_spec() {
+    let s = schema();
+    let rules = Rules::compile(&s).expect("the Rollout schema has rules");
+    let check = |obj: &Value, old: Option<&Value>| -> Vec<String> {
+        validate_compiled(&s, Some(&rules), obj, old).iter().map(ToString::to_string).collect()
+    };
+    let valid = admitted(|_| {});
+    let both_zero = |o: &mut Value| {
+        o["spec"]["strategy"] = json!({"rollingUpdate": {"maxSurge": 0, "maxUnavailable": "0%"}});
+    };
+    let invalid = admitted(both_zero);
+    let refused = causes(both_zero);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(check(&valid, None), Vec::<String>::new());
+    assert_eq!(check(&invalid, None), refused, "a new spec is evaluated, not the memo of the last");
+    assert_eq!(check(&invalid, None), refused, "the same spec again: the same answer");
+    // A status write over the stored invalid spec: unchanged, so ratcheted.
+    let mut with_status = invalid.clone();
+    with_status["status"] = json!({"phase": "Progressing"});
+    assert_eq!(check(&with_status, Some(&invalid)), Vec::<String>::new());
+    assert_eq!(check(&invalid, None), refused, "the old value is part of what is remembered");
+    assert_eq!(check(&valid, Some(&invalid)), Vec::<String>::new());
+}
