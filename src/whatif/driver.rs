@@ -132,11 +132,16 @@ pub fn run_in_world(sc: &Scenario) -> Result<(Run, World), DriverError> {
     let mut rng = Rng::new(sc.seed);
     let origin = if sc.start == Start::FromPrevious { start - SignedDuration::from_hours(1) } else { start };
     let world = World::new(origin)?;
-    world.faults(|f| {
-        f.readiness_delay_ms = Some(millis(sc.behaviour.readiness_delay));
-        f.readiness_jitter_ms = millis(sc.behaviour.jitter);
-        f.readiness_seed = sc.seed;
-    });
+    let behave = |instant: bool| {
+        world.faults(|f| {
+            f.readiness_delay_ms = Some(if instant { 0 } else { millis(sc.behaviour.readiness_delay) });
+            f.readiness_jitter_ms = if instant { 0 } else { millis(sc.behaviour.jitter) };
+            f.readiness_seed = sc.seed;
+        });
+    };
+    // The previous revision's pods turn Ready at once: how it got there is not part of the
+    // run, and a pod that is Ready stays so when the delays change.
+    behave(sc.start == Start::FromPrevious);
     for b in &sc.budgets {
         world.create_budget(b)?;
     }
@@ -153,6 +158,7 @@ pub fn run_in_world(sc: &Scenario) -> Result<(Run, World), DriverError> {
         let seeding = Loop { origin, limit: start, lag_chance: 0.0, never_ready: &[] };
         drive(&world, &name, &seeding, Vec::new(), &mut rng, &mut Run::new(sc.seed))?;
         world.advance_to(start);
+        behave(false);
         world.set_rollout_spec(&name, &spec_json(&sc.rollout)?)?;
     } else {
         world.create_rollout(&first)?;

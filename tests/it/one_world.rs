@@ -92,7 +92,8 @@ async fn healthy(api: &Api<Rollout>) {
 async fn controller_history(sc: &Scenario) -> history::History {
     let origin = epoch() - SignedDuration::from_hours(1);
     let server = ApiServer::new(Clock::tokio_at(origin));
-    server.faults.update(|f| f.readiness_delay_ms = Some(READINESS.as_millis() as u64));
+    // The previous revision's pods turn Ready at once, as in the what-if run.
+    server.faults.update(|f| f.readiness_delay_ms = Some(0));
     tokio::spawn(Controllers::new(server.clone()).run());
     let client: Client = hollow::transport::client(&server);
     let crds = Api::all(client.clone());
@@ -124,6 +125,7 @@ async fn controller_history(sc: &Scenario) -> history::History {
     healthy(&rollouts).await;
     // The update, an hour after the first rollout began, as in the what-if run.
     tokio::time::sleep_until(start + Duration::from_secs(3600)).await;
+    server.faults.update(|f| f.readiness_delay_ms = Some(READINESS.as_millis() as u64));
     // Back to the scenario's template: drop the previous revision's marker (null deletes it).
     let patch = json!({"spec": {"template": {"metadata": {"annotations": null}}}});
     rollouts.patch("web", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();

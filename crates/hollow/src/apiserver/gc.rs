@@ -28,6 +28,13 @@ pub struct Collector {
     cursor: Mutex<Option<u64>>,
 }
 
+impl Collector {
+    /// A collector at the same place.
+    pub fn fork(&self) -> Self {
+        Self { cursor: Mutex::new(*self.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner)) }
+    }
+}
+
 fn namespace_key(name: &str) -> ObjectKey {
     ObjectKey {
         resource: ResourceId::new("", "namespaces"),

@@ -119,6 +119,13 @@ impl Default for Registry {
 }
 
 impl Registry {
+    /// An independent copy of the served types (a CRD installed later in one is not
+    /// served by the other).
+    pub fn fork(&self) -> Self {
+        let defs = self.defs.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        Self { defs: Arc::new(RwLock::new(defs)) }
+    }
+
     /// The built-in kinds.
     pub fn new() -> Self {
         let defs = builtins::all().into_iter().map(|d| (d.id(), Arc::new(d))).collect();

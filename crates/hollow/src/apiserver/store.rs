@@ -114,7 +114,7 @@ pub enum StoreError {
     },
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Inner {
     rv: u64,
     objects: BTreeMap<ObjectKey, Arc<Value>>,
@@ -153,6 +153,12 @@ impl Store {
         // A poisoned lock means a panic while holding it; the data is still consistent
         // because every mutation below completes before it could panic.
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// An independent copy: the same objects, change log and counters, no watchers.
+    pub fn fork(&self) -> Self {
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Self { inner: Arc::new(Mutex::new(self.lock().clone())), tx }
     }
 
     /// The newest resourceVersion.

@@ -239,7 +239,8 @@ impl ApiServer {
         if writer.manager.is_empty() {
             return Err(ApiError::bad_request("fieldManager: Required value: is required for apply patch"));
         }
-        let mut config = parse_yaml_or_json(body)?;
+        // JSON is YAML; most clients (kube-rs, client-go) send apply patches as JSON.
+        let mut config = parse_json(body).or_else(|_| parse_yaml_or_json(body))?;
         if old.is_none() {
             self.namespace_must_exist(&t.def, t.namespace.as_deref())?;
         }

@@ -20,7 +20,7 @@ use crate::{
     apiserver::{
         objects::Part,
         registry::ResourceDef,
-        store::{Change, ObjectKey},
+        store::{Change, ObjectKey, ResourceId},
     },
     clock::format_time,
 };
@@ -31,6 +31,9 @@ pub const NODE: &str = "hollow-node-1";
 /// The hollow kubelet.
 pub struct Kubelet {
     ctx: Ctx,
+    /// When each pod that is not Ready yet next needs a look (a pod may be listed at a stale
+    /// time too: looking at it early changes nothing).
+    timers: std::sync::Mutex<BTreeSet<(Timestamp, ObjectKey)>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,13 +63,14 @@ fn behaviour(pod: &Value, faults: &crate::apiserver::faults::Faults) -> Behaviou
     }
     let signed = |d| SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO);
     let name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-    match behaviour_of(pod, faults.readiness_delay().map(signed)) {
-        // A slow kubelet delays pods that have not reported Ready yet, not those that have.
-        Behaviour::ReadyAt(t) if !super::pod_ready(pod).0 => {
+    match (behaviour_of(pod, faults.readiness_delay().map(signed)), super::pod_ready(pod)) {
+        // A pod that has reported Ready stays Ready since then: a later change of the
+        // readiness delay, the jitter or the kubelet's pace is about pods not Ready yet.
+        (Behaviour::ReadyAt(_), (true, Some(since))) => Behaviour::ReadyAt(since),
+        (Behaviour::ReadyAt(t), _) => {
             Behaviour::ReadyAt(t + signed(faults.kubelet_delay()) + signed(faults.readiness_jitter(name)))
         }
-        Behaviour::ReadyAt(t) => Behaviour::ReadyAt(t + signed(faults.readiness_jitter(name))),
-        other => other,
+        (other, _) => other,
     }
 }
 
@@ -102,7 +106,7 @@ fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
 impl Kubelet {
     /// A kubelet.
     pub fn new(ctx: Ctx) -> Self {
-        Self { ctx }
+        Self { ctx, timers: Default::default() }
     }
 
     fn status(&self, pod: &Value, b: Behaviour, now: Timestamp, ip: &str) -> Value {
@@ -141,8 +145,24 @@ impl Kubelet {
 }
 
 impl Kubelet {
-    /// Acts on one pod. Returns whether it wrote, and when it next needs to run.
+    fn timers(&self) -> std::sync::MutexGuard<'_, BTreeSet<(Timestamp, ObjectKey)>> {
+        self.timers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Acts on one pod and remembers when it next needs a look. Returns whether it wrote, and
+    /// that time.
     fn sync_pod(&self, def: &ResourceDef, pod: &Value, now: Timestamp) -> (bool, Option<Timestamp>) {
+        let out = self.sync_pod_once(def, pod, now);
+        if let Some(t) = out.1 {
+            let ns = pod.pointer("/metadata/namespace").and_then(Value::as_str);
+            let name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            self.timers().insert((t, crate::apiserver::objects::object_key(def, ns, name)));
+        }
+        out
+    }
+
+    /// Acts on one pod. Returns whether it wrote, and when it next needs to run.
+    fn sync_pod_once(&self, def: &ResourceDef, pod: &Value, now: Timestamp) -> (bool, Option<Timestamp>) {
         if deleting(pod) {
             // Graceful deletion is immediate on a hollow node.
             let finalizers =
@@ -176,6 +196,7 @@ impl Controller for Kubelet {
         let Some(def) = self.ctx.def("", "pods") else { return (false, None) };
         let now = self.ctx.now();
         let (mut wrote, mut next) = (false, None::<Timestamp>);
+        self.timers().clear();
         for pod in self.ctx.list("", "pods") {
             let (w, n) = self.sync_pod(&def, &pod, now);
             wrote |= w;
@@ -198,5 +219,28 @@ impl Controller for Kubelet {
             next = super::earliest(next, n);
         }
         (wrote, next)
+    }
+
+    /// The pods whose time has come.
+    fn sync_due(&self, now: Timestamp) -> (bool, Option<Timestamp>) {
+        let Some(def) = self.ctx.def("", "pods") else { return (false, None) };
+        let due: Vec<ObjectKey> = {
+            let mut timers = self.timers();
+            // Everything up to and including `now`: below the smallest key one tick later.
+            let first_key = ObjectKey {
+                resource: ResourceId::new("", ""),
+                namespace: String::new(),
+                name: String::new(),
+            };
+            let later = timers.split_off(&(now + SignedDuration::from_nanos(1), first_key));
+            std::mem::replace(&mut *timers, later).into_iter().map(|(_, k)| k).collect()
+        };
+        let mut wrote = false;
+        for key in due {
+            if let Some(pod) = self.ctx.server.store.get(&key) {
+                wrote |= self.sync_pod(&def, &pod, now).0;
+            }
+        }
+        (wrote, self.timers().first().map(|(t, _)| *t))
     }
 }

@@ -105,6 +105,14 @@ pub trait Controller: Send + Sync {
     /// One full pass. Returns whether it wrote anything, and when it next needs to run.
     fn sync(&self) -> (bool, Option<Timestamp>);
 
+    /// A pass at a time it asked to run again, after [`sync_changes`](Self::sync_changes) of
+    /// the same pass. Returns as [`sync`](Self::sync), the time being the complete next one.
+    /// By default a full pass; a controller that remembers which objects asked for which time
+    /// looks only at those that are due.
+    fn sync_due(&self, _now: Timestamp) -> (bool, Option<Timestamp>) {
+        self.sync()
+    }
+
     /// The resources (group, plural) whose changes can give it work; None for any.
     fn watches(&self) -> Option<&'static [(&'static str, &'static str)]> {
         None
@@ -220,13 +228,19 @@ impl Controllers {
             progress.cursor = Some(last.rv);
         }
         for (c, next) in self.all.iter().zip(progress.next.iter_mut()) {
-            if full || next.is_some_and(|t| t <= now) {
+            if full {
                 let (w, n) = c.sync();
                 wrote |= w;
                 *next = n;
-            } else {
-                let (w, n) = c.sync_changes(&changes);
+                continue;
+            }
+            let (w, n) = c.sync_changes(&changes);
+            wrote |= w;
+            if next.is_some_and(|t| t <= now) {
+                let (w, due) = c.sync_due(now);
                 wrote |= w;
+                *next = earliest(n, due);
+            } else {
                 *next = earliest(*next, n);
             }
         }

@@ -258,3 +258,89 @@ async fn deployment_owns_a_replica_set_whose_pods_become_ready() {
     let status = h.api::<Deployment>().get("web").await.unwrap().status.unwrap();
     assert_eq!((status.ready_replicas, status.available_replicas), (Some(3), Some(3)));
 }
+
+/// When each pod of `app=web` turned Ready (None while it is not).
+async fn ready_since(h: &Hollow) -> Vec<Option<jiff::Timestamp>> {
+    let pods = h.api::<Pod>().list(&ListParams::default().labels("app=web")).await.unwrap();
+    pods.items
+        .iter()
+        .map(|p| {
+            let conds = p.status.as_ref().and_then(|s| s.conditions.clone()).unwrap_or_default();
+            let ready = conds.into_iter().find(|c| c.type_ == "Ready" && c.status == "True")?;
+            Some(ready.last_transition_time?.0)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn pods_turn_ready_each_at_its_own_time_and_stay_ready_when_the_delay_changes() {
+    let h = Hollow::new().await;
+    h.running.server.faults.update(|f| {
+        f.readiness_delay_ms = Some(10_000);
+        f.readiness_jitter_ms = 5_000;
+        f.readiness_seed = 3;
+    });
+    h.api::<ReplicaSet>()
+        .create(&PostParams::default(), &replica_set("web", 6, "nginx:1.27", "0s", 0))
+        .await
+        .unwrap();
+    h.settle();
+    let start = h.running.server.clock.now();
+    for second in 1..=16 {
+        h.advance(1);
+        let now = h.running.server.clock.now();
+        let since = ready_since(&h).await;
+        for t in since.iter().flatten() {
+            assert!(*t <= now, "Ready at {t} reported before it ({now})");
+            let after = t.duration_since(start).as_secs_f64();
+            assert!((10.0..=15.0).contains(&after), "Ready {after}s after creation, outside 10-15s");
+        }
+        let ready = since.iter().flatten().count() as i32;
+        assert_eq!(rs_counts(&h, "web").await.1, ready, "ReplicaSet status at {second}s");
+    }
+    let since = ready_since(&h).await;
+    assert!(since.iter().all(Option::is_some), "all Ready after 16s: {since:?}");
+    let distinct: std::collections::BTreeSet<_> = since.iter().flatten().collect();
+    assert!(distinct.len() > 1, "the jitter spreads the pods' Ready times: {since:?}");
+
+    // A longer delay (or a slower kubelet) is about pods not Ready yet.
+    h.running.server.faults.update(|f| {
+        f.readiness_delay_ms = Some(3_600_000);
+        f.kubelet_delay_ms = 60_000;
+    });
+    h.advance(1);
+    assert_eq!(ready_since(&h).await, since, "Ready pods keep their Ready condition and its time");
+}
+
+#[tokio::test]
+async fn a_forked_server_holds_the_same_objects_and_goes_its_own_way() {
+    let h = Hollow::new().await;
+    let rs = h.api::<ReplicaSet>();
+    rs.create(&PostParams::default(), &replica_set("web", 2, "nginx:1.27", "0s", 0)).await.unwrap();
+    h.settle();
+    let original = &h.running.server;
+    let fork = original.fork(Clock::virtual_at(original.clock.now()));
+    let key = |s: &hollow::apiserver::ApiServer| {
+        let (items, rv) =
+            s.store.list(&hollow::apiserver::store::ResourceId::new("", "pods"), Some("default"));
+        (items.iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect::<Vec<_>>(), rv)
+    };
+    assert_eq!(key(original), key(&fork), "same pods at the same resourceVersion");
+    assert_eq!(fork.store.current_rv(), original.store.current_rv());
+
+    // Scaling the fork's ReplicaSet to 4 changes nothing in the original.
+    let forked = Controllers::new(fork.clone());
+    let def = fork.registry.lookup("apps", "v1", "replicasets").unwrap();
+    let key_rs = hollow::apiserver::objects::object_key(&def, Some("default"), "web");
+    let old = fork.store.get(&key_rs).unwrap();
+    let mut obj = (*old).clone();
+    obj["spec"]["replicas"] = json!(4);
+    let ctx = hollow::controllers::Ctx::new(fork.clone(), "test");
+    ctx.update(&def, &old, obj, hollow::apiserver::objects::Part::Main).unwrap();
+    forked.settle();
+    assert_eq!(key(&fork).0.len(), 4);
+    assert_eq!(key(original).0.len(), 2, "the original still has its two pods");
+    assert!(fork.store.current_rv() > original.store.current_rv());
+    let names: std::collections::BTreeSet<String> = key(&fork).0.into_iter().collect();
+    assert!(key(original).0.iter().all(|n| names.contains(n)), "the fork kept the original's pods");
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::ObjectKey;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Index {
     by_uid: HashMap<String, ObjectKey>,
     /// Owner uid → the objects naming it in `ownerReferences`.
