@@ -27,6 +27,8 @@ pub struct Context {
     pub metrics: Metrics,
     /// Whether this instance may write.
     pub leadership: watch::Receiver<Leadership>,
+    /// The namespace this context watches (None: all).
+    pub scope: Option<String>,
     /// Rollouts in scope (for the per-phase gauges).
     pub rollouts: Store<crate::api::Rollout>,
     /// ReplicaSets carrying the `ramp.dev/rollout` label.

@@ -36,6 +36,13 @@ pub struct PhaseLabels {
     pub phase: String,
 }
 
+/// `resource` label of watch errors.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResourceLabel {
+    /// Watched resource (plural).
+    pub resource: String,
+}
+
 /// `kind` label of writes.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WriteLabel {
@@ -60,6 +67,8 @@ pub struct Metrics {
     pub writes: Family<WriteLabel, Counter>,
     /// Writes withheld because this instance was not surely the leader.
     pub withheld: Counter,
+    /// Watch and list errors, by resource.
+    pub watch_errors: Family<ResourceLabel, Counter>,
     /// What each Rollout counts as in `rollouts`, so a reconcile moves one count instead of
     /// recounting them all.
     phases: Arc<Mutex<Phases>>,
@@ -86,6 +95,7 @@ impl Metrics {
             leader: Gauge::default(),
             writes: Family::default(),
             withheld: Counter::default(),
+            watch_errors: Family::default(),
             phases: Arc::default(),
         };
         let r = registry.sub_registry_with_prefix("ramp");
@@ -96,15 +106,19 @@ impl Metrics {
         r.register("leader", "1 while this instance holds the leader lease", m.leader.clone());
         r.register("writes", "Writes made, by kind", m.writes.clone());
         r.register("writes_withheld", "Writes withheld while not surely the leader", m.withheld.clone());
+        r.register("watch_errors", "Watch and list errors, by resource", m.watch_errors.clone());
         m
     }
 
     /// Counts `rollout` under `labels` (moving it from what it counted as before), and, at
-    /// most every [`PRUNE_EVERY`], drops the Rollouts `exists` says are gone.
+    /// most every [`PRUNE_EVERY`], drops the Rollouts of namespace `scope` (None: every
+    /// namespace) that `exists`, the cache of that scope, says are gone. Each watched
+    /// namespace has its own cache, so a Rollout of another scope is never dropped here.
     pub fn count_rollout(
         &self,
         rollout: ObjectRef<Rollout>,
         labels: PhaseLabels,
+        scope: Option<&str>,
         exists: impl Fn(&ObjectRef<Rollout>) -> bool,
     ) {
         let mut phases = self.phases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -118,7 +132,9 @@ impl Metrics {
         let now = now();
         if phases.pruned.is_none_or(|t| now.duration_since(t) >= PRUNE_EVERY) {
             phases.pruned = Some(now);
-            let gone: Vec<ObjectRef<Rollout>> = phases.of.keys().filter(|r| !exists(r)).cloned().collect();
+            let in_scope = |r: &ObjectRef<Rollout>| scope.is_none_or(|ns| r.namespace.as_deref() == Some(ns));
+            let gone: Vec<ObjectRef<Rollout>> =
+                phases.of.keys().filter(|r| in_scope(r) && !exists(r)).cloned().collect();
             for r in gone {
                 if let Some(old) = phases.of.remove(&r) {
                     self.rollouts.get_or_create(&old).dec();
@@ -148,5 +164,35 @@ pub struct Measure {
 impl Drop for Measure {
     fn drop(&mut self) {
         self.histogram.observe(now().duration_since(self.start).as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(m: &Metrics, phase: &str) -> i64 {
+        m.rollouts.get_or_create(&PhaseLabels { strategy: "rollingUpdate".into(), phase: phase.into() }).get()
+    }
+
+    #[test]
+    fn each_namespace_scope_prunes_only_its_own_rollouts() {
+        let m = Metrics::register(&mut Registry::default());
+        let labels = |phase: &str| PhaseLabels { strategy: "rollingUpdate".into(), phase: phase.into() };
+        let (a, b) =
+            (ObjectRef::<Rollout>::new("web").within("a"), ObjectRef::<Rollout>::new("api").within("b"));
+        m.count_rollout(a.clone(), labels("Healthy"), Some("a"), |r| *r == a);
+        // Scope b's cache knows only its own Rollout; scope a's must stay counted.
+        m.phases.lock().unwrap().pruned = None;
+        m.count_rollout(b.clone(), labels("Progressing"), Some("b"), |r| *r == b);
+        assert_eq!((count(&m, "Healthy"), count(&m, "Progressing")), (1, 1));
+        // A move between phases moves one count.
+        m.count_rollout(b.clone(), labels("Healthy"), Some("b"), |r| *r == b);
+        assert_eq!((count(&m, "Healthy"), count(&m, "Progressing")), (2, 0));
+        // "web" is gone from scope a's cache: a's next prune drops it, and keeps b's Rollout.
+        let c = ObjectRef::<Rollout>::new("new").within("a");
+        m.phases.lock().unwrap().pruned = None;
+        m.count_rollout(c.clone(), labels("Healthy"), Some("a"), |r| *r == c);
+        assert_eq!(count(&m, "Healthy"), 2, "api (scope b) and new (scope a); web dropped");
     }
 }

@@ -12,6 +12,7 @@ pub mod act;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod health;
 pub mod lease;
 pub mod metrics;
 pub mod observe;
@@ -84,6 +85,75 @@ pub enum RunError {
     /// The health and metrics server failed.
     #[error("cannot serve health and metrics")]
     Serve(#[source] std::io::Error),
+    /// The leader-election task ended on its own: this instance stopped acting rather than
+    /// run on as a silent standby.
+    #[error("leader election stopped unexpectedly ({0}); the controller stopped acting")]
+    LeaseTask(String),
+}
+
+/// Waits for the leader-election task. If it ends before shutdown was asked for (a panic, or
+/// a return), asks every part to stop and says why.
+async fn watch_lease_task(
+    task: tokio::task::JoinHandle<()>,
+    stop: Arc<watch::Sender<bool>>,
+) -> Result<(), RunError> {
+    let ended = task.await;
+    if *stop.borrow() {
+        return Ok(());
+    }
+    stop.send_replace(true);
+    let why = match ended {
+        Ok(()) => "it returned".to_string(),
+        Err(e) if e.is_panic() => "it panicked".to_string(),
+        Err(e) => e.to_string(),
+    };
+    tracing::error!(reason = %why, "leader election task died; stopping");
+    Err(RunError::LeaseTask(why))
+}
+
+/// Whether a budget selects the pods of a Rollout's template: only those Rollouts are
+/// reconciled when the budget changes. A selector that cannot be evaluated counts as
+/// selecting them (the planner then holds their scale-downs); no selector selects nothing.
+fn budget_covers(pdb: &PodDisruptionBudget, rollout: &Rollout) -> bool {
+    let Some(selector) = pdb.spec.as_ref().and_then(|s| s.selector.as_ref()) else { return false };
+    let labels = rollout
+        .spec
+        .template
+        .as_ref()
+        .and_then(|t| t.metadata.as_ref())
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    crate::api::selector::matches(selector, &labels).unwrap_or(true)
+}
+
+/// Reports each watch event's outcome to `health`: errors fail `/readyz` (and are counted and
+/// logged) until the watch delivers again.
+fn watch_health<K>(
+    health: health::Health,
+    resource: &'static str,
+    scope: &str,
+) -> impl FnMut(&Result<watcher::Event<K>, watcher::Error>) + use<K> {
+    let name = format!("{resource} in {scope}");
+    move |e| match e {
+        Ok(_) => health.watch_ok(&name),
+        Err(err) => health.watch_failed(resource, &name, err),
+    }
+}
+
+/// Fires each time this instance may start writing after it could not (it won the lease, or
+/// renewed it again after a renewal deadline passed).
+fn leadership_gained(rx: watch::Receiver<lease::Leadership>) -> impl futures::Stream<Item = ()> + Send {
+    futures::stream::unfold((rx, false), |(mut rx, mut could)| async move {
+        loop {
+            rx.changed().await.ok()?;
+            let can = rx.borrow_and_update().may_write();
+            let rising = can && !could;
+            could = can;
+            if rising {
+                return Some(((), (rx, could)));
+            }
+        }
+    })
 }
 
 /// Runs until `shutdown` resolves: finishes in-flight reconciles, then releases the lease.
@@ -101,10 +171,14 @@ pub async fn run(
         Ok(_) => {}
     }
     let (stop_tx, stop_rx) = watch::channel(false);
-    tokio::spawn(async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    });
+    let stop_tx = Arc::new(stop_tx);
+    {
+        let stop_tx = stop_tx.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            stop_tx.send_replace(true);
+        });
+    }
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
@@ -113,7 +187,8 @@ pub async fn run(
     let metrics = Metrics::register(&mut registry);
     let (elector, leadership) =
         Elector::new(client.clone(), &s.lease_namespace, &s.lease_name, &s.identity, s.timing);
-    let lease_task = tokio::spawn(elector.run(stop_rx.clone()));
+    let lease_task =
+        tokio::spawn(watch_lease_task(tokio::spawn(elector.run(stop_rx.clone())), stop_tx.clone()));
     {
         let (mut l, gauge) = (leadership.clone(), metrics.leader.clone());
         tokio::spawn(async move {
@@ -125,10 +200,12 @@ pub async fn run(
             }
         });
     }
-    let (ready_tx, ready_rx) = watch::channel(false);
+    let scopes: Vec<Option<String>> =
+        if s.namespaces.is_empty() { vec![None] } else { s.namespaces.iter().cloned().map(Some).collect() };
+    let health = health::Health::new(scopes.len(), metrics.clone());
     let server = match s.listen {
         Some(addr) => {
-            let router = serve::router(Arc::new(registry), ready_rx);
+            let router = serve::router(Arc::new(registry), health.subscribe());
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(RunError::Serve)?;
             let stop = stopped(stop_rx.clone());
             Some(tokio::spawn(
@@ -141,10 +218,6 @@ pub async fn run(
         client.clone(),
         Reporter { controller: "ramp".into(), instance: Some(s.identity.clone()) },
     );
-    let scopes: Vec<Option<String>> =
-        if s.namespaces.is_empty() { vec![None] } else { s.namespaces.iter().cloned().map(Some).collect() };
-    let ready_count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let n_scopes = scopes.len();
     let runs = scopes.into_iter().map(|ns| {
         let api = |c: &Client| match &ns {
             Some(n) => (
@@ -159,8 +232,10 @@ pub async fn run(
         let (pdb_reader, pdb_writer) = reflector::store();
         let owners = Arc::new(owners::OwnerIndex::default());
         let index = owners.clone();
+        let scope_name = ns.as_deref().map_or_else(|| "all namespaces".to_string(), str::to_string);
         let rs_stream = watcher(rss, watcher::Config::default().labels(act::ROLLOUT_LABEL))
             .default_backoff()
+            .inspect(watch_health(health.clone(), "replicasets", &scope_name))
             .inspect(move |e| {
                 if let Ok(e) = e {
                     index.apply(e);
@@ -168,8 +243,11 @@ pub async fn run(
             })
             .reflect(rs_writer)
             .touched_objects();
-        let pdb_stream =
-            watcher(pdbs, watcher::Config::default()).default_backoff().reflect(pdb_writer).touched_objects();
+        let pdb_stream = watcher(pdbs, watcher::Config::default())
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "poddisruptionbudgets", &scope_name))
+            .reflect(pdb_writer)
+            .touched_objects();
         let mut wc = watcher::Config::default();
         if let Some(sel) = &s.selector {
             wc = wc.labels(sel);
@@ -186,6 +264,7 @@ pub async fn run(
                 }
             })
             .default_backoff()
+            .inspect(watch_health(health.clone(), "rollouts", &scope_name))
             .reflect(rollout_writer)
             .applied_objects();
         let controller = Controller::for_stream(rollout_stream, rollout_store.clone())
@@ -196,6 +275,7 @@ pub async fn run(
             recorder: recorder.clone(),
             metrics: metrics.clone(),
             leadership: leadership.clone(),
+            scope: ns.clone(),
             rollouts: rollout_store.clone(),
             replica_sets: rs_reader.clone(),
             owners,
@@ -203,24 +283,24 @@ pub async fn run(
             failures: Default::default(),
         });
 
-        let (ready_tx, ready_count) = (ready_tx.clone(), ready_count.clone());
+        let health = health.clone();
         tokio::spawn(async move {
             let ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
                 && rs_reader.wait_until_ready().await.is_ok()
                 && pdb_reader.wait_until_ready().await.is_ok();
-            if ok && ready_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == n_scopes {
-                let _ = ready_tx.send(true);
+            if ok {
+                health.scope_synced();
             }
         });
         controller
+            .reconcile_all_on(leadership_gained(leadership.clone()))
             .owns_stream(rs_stream)
             .watches_stream(pdb_stream, move |pdb: PodDisruptionBudget| {
-                // A budget can cover any Rollout in its namespace.
                 let ns = pdb.metadata.namespace.clone();
                 rollout_store
                     .state()
                     .into_iter()
-                    .filter(move |r| r.metadata.namespace == ns)
+                    .filter(move |r| r.metadata.namespace == ns && budget_covers(&pdb, r))
                     .map(|r| ObjectRef::from(r.as_ref()))
                     .collect::<Vec<_>>()
             })
@@ -234,9 +314,65 @@ pub async fn run(
     });
     join_all(runs).await;
     // In-flight reconciles are done: give the lease up so a standby takes over at once.
-    let _ = lease_task.await;
+    let lease = lease_task.await.map_err(|e| RunError::LeaseTask(e.to_string())).and_then(|r| r);
     if let Some(server) = server {
         let _ = server.await;
     }
-    Ok(())
+    lease
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_dead_lease_task_stops_everything_and_is_an_error() {
+        let (stop, mut stopped) = watch::channel(false);
+        let stop = Arc::new(stop);
+        let task = tokio::spawn(async { panic!("injected") });
+        let result = watch_lease_task(task, stop.clone()).await;
+        assert!(matches!(&result, Err(RunError::LeaseTask(why)) if why.contains("panicked")), "{result:?}");
+        assert!(*stopped.borrow_and_update(), "every part was asked to stop");
+
+        // A task that returns on its own is as bad.
+        let (stop, _) = watch::channel(false);
+        let result = watch_lease_task(tokio::spawn(async {}), Arc::new(stop)).await;
+        assert!(matches!(result, Err(RunError::LeaseTask(_))));
+
+        // Ending after shutdown was asked for is the normal way out.
+        let (stop, _) = watch::channel(true);
+        assert!(watch_lease_task(tokio::spawn(async {}), Arc::new(stop)).await.is_ok());
+    }
+
+    #[test]
+    fn a_budget_requeues_only_the_rollouts_whose_pods_it_selects() {
+        let rollout = |app: &str| -> Rollout {
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": app, "namespace": "default"},
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"app": app}}, "strategy": {"rollingUpdate": {}},
+                         "template": {"metadata": {"labels": {"app": app, "tier": "web"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}},
+            }))
+            .unwrap()
+        };
+        let pdb = |selector: serde_json::Value| -> PodDisruptionBudget {
+            serde_json::from_value(serde_json::json!({"metadata": {"name": "b", "namespace": "default"}, "spec": {"selector": selector}})).unwrap()
+        };
+        let (web, api) = (rollout("web"), rollout("api"));
+        let only_web = pdb(serde_json::json!({"matchLabels": {"app": "web"}}));
+        assert!(budget_covers(&only_web, &web));
+        assert!(!budget_covers(&only_web, &api));
+        let tier = pdb(
+            serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["web"]}]}),
+        );
+        assert!(budget_covers(&tier, &web) && budget_covers(&tier, &api));
+        let everything = pdb(serde_json::json!({}));
+        assert!(budget_covers(&everything, &api), "an empty selector selects every pod");
+        let broken = pdb(serde_json::json!({"matchExpressions": [{"key": "tier", "operator": "Bogus"}]}));
+        assert!(budget_covers(&broken, &api), "a selector that cannot be evaluated covers them");
+        let none: PodDisruptionBudget = serde_json::from_value(
+            serde_json::json!({"metadata": {"name": "n", "namespace": "default"}, "spec": {}}),
+        )
+        .unwrap();
+        assert!(!budget_covers(&none, &api));
+    }
 }

@@ -5,7 +5,7 @@ use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
 use super::{context::Context, error::Error};
 use crate::{
     api::Rollout,
-    plan::{DisruptionBudgetView, Observed, ReplicaSetView, RolloutView, observed::ObserveError},
+    plan::{DisruptionBudgetView, Observed, ReplicaSetView, RolloutView, Unreadable, observed::ObserveError},
 };
 
 fn controlled_by(rs: &ReplicaSet, uid: &str) -> bool {
@@ -25,22 +25,68 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
 /// Rollout controls and the budgets of its namespace. Pure; what-if runs use it too.
 pub fn assemble<'a>(
     rollout: &Rollout,
-    replica_sets: impl IntoIterator<Item = &'a ReplicaSet>,
+    replica_sets_in: impl IntoIterator<Item = &'a ReplicaSet>,
     budgets: impl IntoIterator<Item = &'a PodDisruptionBudget>,
     now: jiff::Timestamp,
 ) -> Result<Observed, ObserveError> {
     let view = RolloutView::from_rollout(rollout)?;
     let uid = rollout.metadata.uid.clone().unwrap_or_default();
     let ns = view.namespace.as_str();
-    let replica_sets = replica_sets
+    let name = |n: &Option<String>| n.clone().unwrap_or_else(|| "<unnamed>".into());
+    // Nothing is dropped: what cannot be read is handed over as such, and the planner fails
+    // closed on it.
+    let (mut replica_sets, mut unreadable_replica_sets) = (Vec::new(), Vec::new());
+    for rs in replica_sets_in
         .into_iter()
         .filter(|rs| rs.metadata.namespace.as_deref() == Some(ns) && controlled_by(rs, &uid))
-        .filter_map(|rs| ReplicaSetView::from_replica_set(rs).ok())
-        .collect();
+    {
+        match ReplicaSetView::from_replica_set(rs) {
+            Ok(v) => replica_sets.push(v),
+            Err(e) => unreadable_replica_sets
+                .push(Unreadable { name: name(&rs.metadata.name), reason: e.to_string() }),
+        }
+    }
     let disruption_budgets = budgets
         .into_iter()
         .filter(|p| p.metadata.namespace.as_deref() == Some(ns))
-        .filter_map(|p| DisruptionBudgetView::from_pdb(p).ok())
+        .map(|p| {
+            DisruptionBudgetView::from_pdb(p)
+                .unwrap_or_else(|e| DisruptionBudgetView::unreadable(&name(&p.metadata.name), &e.to_string()))
+        })
         .collect();
-    Ok(Observed { rollout: view, replica_sets, disruption_budgets, now }.canonical())
+    Ok(Observed { rollout: view, replica_sets, disruption_budgets, unreadable_replica_sets, now }.canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_that_cannot_be_read_are_handed_over_not_dropped() {
+        let rollout: Rollout = serde_json::from_value(serde_json::json!({
+            "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "web", "namespace": "default", "uid": "u1", "generation": 1},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                     "strategy": {"rollingUpdate": {}},
+                     "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}},
+        }))
+        .unwrap();
+        let owned = serde_json::json!([{"apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "name": "web", "uid": "u1", "controller": true}]);
+        // Owned, but without a creation time or a pod-template-hash label.
+        let rs: ReplicaSet = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "web-x", "namespace": "default", "ownerReferences": owned},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}},
+        }))
+        .unwrap();
+        let nameless: PodDisruptionBudget =
+            serde_json::from_value(serde_json::json!({"metadata": {"namespace": "default"}})).unwrap();
+        let obs = assemble(&rollout, [&rs], [&nameless], jiff::Timestamp::UNIX_EPOCH).unwrap();
+        assert!(obs.replica_sets.is_empty());
+        assert_eq!(obs.unreadable_replica_sets.len(), 1);
+        assert_eq!(obs.unreadable_replica_sets[0].name, "web-x");
+        assert_eq!(obs.disruption_budgets.len(), 1);
+        let b = &obs.disruption_budgets[0];
+        assert_eq!(b.name, "<unnamed>");
+        assert!(b.unreadable.as_deref().is_some_and(|r| r.contains("name")), "{b:?}");
+    }
 }

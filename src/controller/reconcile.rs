@@ -18,11 +18,12 @@ const RESYNC: Duration = Duration::from_secs(300);
 /// Reconciles one Rollout.
 #[instrument(skip(rollout, ctx), fields(rollout = %rollout.metadata.name.as_deref().unwrap_or(""), namespace = %rollout.metadata.namespace.as_deref().unwrap_or("")))]
 pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Requeue, Error> {
-    let _measure = ctx.metrics.measure();
     if !ctx.leadership.borrow().may_write() {
-        // Standbys keep caches warm and look again when leadership may have changed.
-        return Ok(Requeue::requeue(Duration::from_secs(2)));
+        // A standby keeps its caches warm and does nothing else: gaining leadership
+        // reconciles every Rollout (`leadership_gained` in the shell).
+        return Ok(Requeue::await_change());
     }
+    let _measure = ctx.metrics.measure();
     let observed = observe(&rollout, &ctx, ctx.clock.now())?;
     let p = plan(&observed);
     let wrote = act(&p, &rollout, &ctx).await?;
@@ -45,7 +46,8 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
 /// On failure: per-object exponential backoff; conflicts retry at once; never panics.
 pub fn error_policy(rollout: Arc<Rollout>, error: &Error, ctx: Arc<Context>) -> Requeue {
     if matches!(error, Error::NotLeader) {
-        return Requeue::requeue(Duration::from_secs(2));
+        // Lost leadership mid-reconcile: regaining it reconciles everything again.
+        return Requeue::await_change();
     }
     ctx.metrics
         .failures
@@ -67,5 +69,7 @@ fn count_phases(ctx: &Context, current: &Rollout, planned: &crate::plan::Plan) {
     let strategy = current.spec.strategy.selected().map_or("none", |s| s.name());
     let phase = planned.status.phase.map_or("Unknown", |p| p.as_str());
     let labels = PhaseLabels { strategy: strategy.into(), phase: phase.into() };
-    ctx.metrics.count_rollout(ObjectRef::from(current), labels, |r| ctx.rollouts.get(r).is_some());
+    ctx.metrics.count_rollout(ObjectRef::from(current), labels, ctx.scope.as_deref(), |r| {
+        ctx.rollouts.get(r).is_some()
+    });
 }

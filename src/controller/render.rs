@@ -20,8 +20,18 @@ use crate::{
 
 /// Field manager of everything Ramp writes.
 pub const MANAGER: &str = "ramp";
-/// Label on every ReplicaSet Ramp creates: the Rollout's name (scopes the watch).
+/// Label on every ReplicaSet Ramp creates: the Rollout's name (scopes the watch), cut to a
+/// label value's 63 characters for longer names (ownership is by owner reference, not this).
 pub const ROLLOUT_LABEL: &str = "ramp.dev/rollout";
+
+/// Longest label value.
+const MAX_LABEL_VALUE: usize = 63;
+
+/// A Rollout name as a label value: at most 63 characters, ending alphanumeric.
+pub fn rollout_label_value(name: &str) -> String {
+    let cut = name.get(..MAX_LABEL_VALUE.min(name.len())).unwrap_or(name);
+    cut.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
+}
 
 /// Content type of server-side apply.
 const APPLY: &str = "application/apply-patch+yaml";
@@ -121,7 +131,7 @@ fn apply_query(manager: String) -> Vec<(&'static str, String)> {
 pub fn new_replica_set(rollout: &Rollout, n: &NewReplicaSet) -> Value {
     let mut labels: BTreeMap<String, String> =
         n.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
-    labels.insert(ROLLOUT_LABEL.into(), rollout.name_any());
+    labels.insert(ROLLOUT_LABEL.into(), rollout_label_value(&rollout.name_any()));
     let owner = rollout.controller_owner_ref(&()).map(|o| vec![o]);
     json!({
         "apiVersion": "apps/v1", "kind": "ReplicaSet",
@@ -317,5 +327,13 @@ mod tests {
         assert_eq!(s.body["kind"], "Rollout");
         let req = s.to_http().unwrap();
         assert_eq!(req.headers()[http::header::CONTENT_TYPE], "application/apply-patch+yaml");
+    }
+
+    #[test]
+    fn long_rollout_names_still_make_valid_label_values() {
+        assert_eq!(rollout_label_value("web"), "web");
+        let long = format!("{}.{}", "a".repeat(62), "b".repeat(100));
+        assert_eq!(rollout_label_value(&long), "a".repeat(62));
+        assert_eq!(rollout_label_value(&"c".repeat(250)).len(), 63);
     }
 }

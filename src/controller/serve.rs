@@ -1,4 +1,4 @@
-//! `/healthz`, `/readyz` (ready once every watch has synced) and `/metrics`.
+//! `/healthz`, `/readyz` (ready once every watch has synced, and while none fails) and `/metrics`.
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -9,11 +9,11 @@ use tokio::sync::watch;
 #[derive(Clone)]
 struct Shared {
     registry: Arc<Registry>,
-    ready: watch::Receiver<bool>,
+    ready: watch::Receiver<super::health::Readiness>,
 }
 
 /// The health and metrics router.
-pub fn router(registry: Arc<Registry>, ready: watch::Receiver<bool>) -> Router {
+pub fn router(registry: Arc<Registry>, ready: watch::Receiver<super::health::Readiness>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -22,10 +22,9 @@ pub fn router(registry: Arc<Registry>, ready: watch::Receiver<bool>) -> Router {
 }
 
 async fn readyz(State(s): State<Shared>) -> impl IntoResponse {
-    if *s.ready.borrow() {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "watches not synced yet")
+    match &*s.ready.borrow() {
+        Ok(()) => (StatusCode::OK, "ok".to_string()),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why.clone()),
     }
 }
 

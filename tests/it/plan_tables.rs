@@ -344,3 +344,46 @@ fn scaling_to_zero_completes() {
     let p = plan(&observe(rollout(spec(0, "25%", "25%", "v1")), vec![old.clone().annotated(3, 4)], vec![]));
     assert_eq!(scales(&p), vec![(old.name, 3, 0)]);
 }
+
+#[test]
+fn a_budget_that_cannot_be_read_holds_every_scale_down_and_names_itself() {
+    let old = rs("v1", 1, 3);
+    let unreadable = ramp::plan::DisruptionBudgetView::unreadable("mystery", "it has no metadata.name");
+    let obs = observe(rollout(spec(3, "0", "1", "v2")), vec![old.clone()], vec![unreadable.clone()]);
+    let p = plan(&obs);
+    assert!(scales(&p).is_empty(), "nothing is known of what it covers: {:?}", scales(&p));
+    assert_eq!(condition(&p, types::PROGRESSING), ("True", reasons::BLOCKED_BY_DISRUPTION_BUDGET));
+    let warn = p.events().find(|e| e.reason == reasons::BLOCKED_BY_DISRUPTION_BUDGET).expect("event");
+    assert!(warn.message.contains("mystery") && warn.message.contains("cannot be read"), "{}", warn.message);
+    // Beside a readable budget that allows plenty, the unreadable one still decides.
+    let p = plan(&observe(
+        rollout(spec(3, "0", "1", "v2")),
+        vec![old.clone()],
+        vec![pdb("web-pdb", 3, 3), unreadable],
+    ));
+    assert!(scales(&p).is_empty());
+    // Scale-ups are not disruptions: with room to surge the new ReplicaSet is still created.
+    let p = plan(&observe(
+        rollout(spec(3, "1", "1", "v2")),
+        vec![old],
+        vec![ramp::plan::DisruptionBudgetView::unreadable("mystery", "?")],
+    ));
+    assert_eq!(created(&p).map(|c| c.2), Some(1));
+    assert!(scales(&p).is_empty(), "{:?}", scales(&p));
+}
+
+#[test]
+fn a_replica_set_that_cannot_be_read_stops_every_change() {
+    let mut obs = observe(rollout(spec(3, "1", "1", "v2")), vec![rs("v1", 1, 3)], vec![]);
+    obs.unreadable_replica_sets.push(ramp::plan::Unreadable {
+        name: "web-x".into(),
+        reason: "ReplicaSet has no metadata.creationTimestamp".into(),
+    });
+    let p = plan(&obs);
+    assert!(p.writes().next().is_none(), "its pods are unknown: {:?}", p.actions);
+    assert_eq!(p.status.phase, Some(RolloutPhase::Degraded));
+    assert_eq!(condition(&p, types::PROGRESSING), ("False", reasons::UNREADABLE_REPLICA_SET));
+    let warn = p.events().next().expect("a warning");
+    assert_eq!(warn.kind, EventKind::Warning);
+    assert!(warn.message.contains("web-x"), "{}", warn.message);
+}

@@ -130,6 +130,7 @@ pub fn pdb(name: &str, allowed: i32, healthy: i32) -> DisruptionBudgetView {
         disruptions_allowed: allowed,
         current_healthy: healthy,
         status_current: true,
+        unreadable: None,
     }
 }
 
@@ -138,6 +139,7 @@ pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<Disrupt
         rollout,
         replica_sets: rss,
         disruption_budgets: pdbs,
+        unreadable_replica_sets: Vec::new(),
         now: epoch() + SignedDuration::from_hours(1),
     }
 }

@@ -48,6 +48,8 @@ pub mod reasons {
     pub const NOT_PAUSED: &str = "NotPaused";
     /// The spec failed validation.
     pub const INVALID_SPEC: &str = "InvalidSpec";
+    /// A ReplicaSet the Rollout controls cannot be read; nothing is changed until it can.
+    pub const UNREADABLE_REPLICA_SET: &str = "UnreadableReplicaSet";
 }
 
 /// Event reasons that are not also condition reasons.

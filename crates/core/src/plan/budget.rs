@@ -3,7 +3,8 @@
 //!
 //! Guarantees: the Ready pods removed by all the scale-downs one plan makes never exceed
 //! `status.disruptionsAllowed` of any budget selecting those pods. A budget whose status is
-//! stale (observedGeneration behind) or whose selector cannot be evaluated allows nothing.
+//! stale (observedGeneration behind) or whose selector cannot be evaluated allows nothing; a
+//! budget that cannot be read at all covers every pod and allows nothing.
 //!
 //! Assumptions: a ReplicaSet shrinking from `r` to `t` pods deletes not-Ready pods first, as
 //! the ReplicaSet controller does, so it removes `max(0, ready - t)` Ready pods.
@@ -34,12 +35,15 @@ pub struct Blocked {
     pub wanted: i32,
     /// Pods actually removed.
     pub removed: i32,
+    /// Why the budget cannot be read, when that is what holds the scale-down.
+    pub unreadable: Option<String>,
 }
 
 /// Whether a budget selects the pods of a ReplicaSet; a selector that cannot be evaluated
 /// counts as selecting them, so it holds scale-downs back rather than letting them through.
 fn covers(b: &DisruptionBudgetView, rs: &ReplicaSetView) -> bool {
-    b.selector.as_ref().is_some_and(|s| selector::matches(s, &rs.template_labels).unwrap_or(true))
+    b.unreadable.is_some()
+        || b.selector.as_ref().is_some_and(|s| selector::matches(s, &rs.template_labels).unwrap_or(true))
 }
 
 /// Remaining allowance per budget, spent as the plan scales down.
@@ -58,7 +62,7 @@ impl<'a> DisruptionLedger<'a> {
         let remaining = budgets
             .iter()
             .map(|b| {
-                if !b.status_current {
+                if !b.status_current || b.unreadable.is_some() {
                     return 0;
                 }
                 let ours: i32 = replica_sets
@@ -96,13 +100,12 @@ impl<'a> DisruptionLedger<'a> {
         }
         *self.spent_by_rs.entry(rs.name.clone()).or_default() += removed_ready.max(0);
         if clamped > target && self.blocked.is_none() {
-            let budget = covering
-                .iter()
-                .min_by_key(|i| self.remaining[**i])
-                .map(|i| self.budgets[*i].name.clone())
-                .unwrap_or_default();
+            let tightest =
+                covering.iter().min_by_key(|i| (self.remaining[**i], self.budgets[**i].unreadable.is_none()));
+            let budget = tightest.map(|i| &self.budgets[*i]);
             self.blocked = Some(Blocked {
-                budget,
+                budget: budget.map(|b| b.name.clone()).unwrap_or_default(),
+                unreadable: budget.and_then(|b| b.unreadable.clone()),
                 replica_set: rs.name.clone(),
                 wanted: rs.replicas - target,
                 removed: rs.replicas - clamped,

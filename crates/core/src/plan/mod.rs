@@ -24,7 +24,7 @@ pub mod working;
 use std::time::Duration;
 
 pub use action::{Action, EventKind, EventNote, NewReplicaSet, RevisionUpdate, ScaleReplicaSet};
-pub use observed::{DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView};
+pub use observed::{DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView, Unreadable};
 
 use crate::api::{RolloutStatus, StrategyRef, condition::reasons, validate};
 
@@ -65,6 +65,15 @@ pub fn plan(obs: &Observed) -> Plan {
     };
     if !problems.is_empty() {
         return degraded(obs, reasons::INVALID_SPEC, &problems);
+    }
+    if !obs.unreadable_replica_sets.is_empty() {
+        // Its pods are unknown: any scale could break the availability or budget bounds.
+        let problems: Vec<String> = obs
+            .unreadable_replica_sets
+            .iter()
+            .map(|u| format!("ReplicaSet {} cannot be read ({}); no changes until it can", u.name, u.reason))
+            .collect();
+        return degraded(obs, reasons::UNREADABLE_REPLICA_SET, &problems);
     }
     match (spec.strategy.selected(), &spec.template) {
         (Some(StrategyRef::RollingUpdate(r)), Some(template)) => rolling::plan(obs, r, template),

@@ -19,10 +19,23 @@ pub struct Observed {
     pub rollout: RolloutView,
     /// ReplicaSets controlled by the Rollout, in any order.
     pub replica_sets: Vec<ReplicaSetView>,
-    /// PodDisruptionBudgets in the Rollout's namespace.
+    /// PodDisruptionBudgets in the Rollout's namespace (those that cannot be read included,
+    /// marked [`DisruptionBudgetView::unreadable`]).
     pub disruption_budgets: Vec<DisruptionBudgetView>,
+    /// ReplicaSets controlled by the Rollout that cannot be read: the planner does not know
+    /// their pods, so it changes nothing until they can be.
+    pub unreadable_replica_sets: Vec<Unreadable>,
     /// The only clock the planner reads.
     pub now: Timestamp,
+}
+
+/// An object the planner must take into account but cannot read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// `metadata.name` (`<unnamed>` when that is what is missing).
+    pub name: String,
+    /// Why it cannot be read.
+    pub reason: String,
 }
 
 impl Observed {
@@ -31,6 +44,7 @@ impl Observed {
     pub fn canonical(mut self) -> Self {
         self.replica_sets.sort_by(|a, b| a.name.cmp(&b.name));
         self.disruption_budgets.sort_by(|a, b| a.name.cmp(&b.name));
+        self.unreadable_replica_sets.sort_by(|a, b| (&a.name, &a.reason).cmp(&(&b.name, &b.reason)));
         self
     }
 }
@@ -120,6 +134,9 @@ pub struct DisruptionBudgetView {
     pub current_healthy: i32,
     /// `status.observedGeneration >= metadata.generation`; a stale budget allows nothing.
     pub status_current: bool,
+    /// Why the budget cannot be read, when it cannot: such a budget might cover any pod, so
+    /// it covers all of them and allows nothing (fail closed).
+    pub unreadable: Option<String>,
 }
 
 /// A raw object that cannot be turned into a view.
@@ -150,7 +167,10 @@ impl ReplicaSetView {
         let missing = |field| ObserveError::MissingMetadata { kind: "ReplicaSet", field };
         let meta = &rs.metadata;
         let annotations = meta.annotations.clone().unwrap_or_default();
-        let annotation_int = |k: &str| annotations.get(k).and_then(|v| v.parse::<i32>().ok());
+        // Written by others too: a value that is not a positive integer counts as absent, as
+        // in the Deployment controller.
+        let annotation_int =
+            |k: &str| annotations.get(k).and_then(|v| v.parse::<i32>().ok()).filter(|n| *n > 0);
         let spec = rs.spec.as_ref();
         let status = rs.status.as_ref();
         Ok(Self {
@@ -189,6 +209,18 @@ impl ReplicaSetView {
 }
 
 impl DisruptionBudgetView {
+    /// A budget that cannot be read: it covers every pod and allows nothing.
+    pub fn unreadable(name: &str, reason: &str) -> Self {
+        Self {
+            name: name.into(),
+            selector: Some(LabelSelector::default()),
+            disruptions_allowed: 0,
+            current_healthy: 0,
+            status_current: false,
+            unreadable: Some(reason.into()),
+        }
+    }
+
     /// Reads a PodDisruptionBudget object.
     pub fn from_pdb(pdb: &PodDisruptionBudget) -> Result<Self, ObserveError> {
         let status = pdb.status.as_ref();
@@ -203,6 +235,37 @@ impl DisruptionBudgetView {
             current_healthy: status.map_or(0, |s| s.current_healthy),
             status_current: status.and_then(|s| s.observed_generation).unwrap_or(0)
                 >= pdb.metadata.generation.unwrap_or(0),
+            unreadable: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica_set(desired: &str, max: &str) -> ReplicaSet {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {
+                "name": "web-abc", "creationTimestamp": "2026-01-01T00:00:00Z",
+                "labels": {"pod-template-hash": "abc"},
+                "annotations": {"ramp.dev/revision": "2", "ramp.dev/desired-replicas": desired, "ramp.dev/max-replicas": max},
+            },
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}}},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn scaling_annotations_that_are_not_positive_count_as_absent() {
+        for (desired, max, expected) in [
+            ("4", "5", (Some(4), Some(5))),
+            ("0", "-1", (None, None)),
+            ("-3", "0", (None, None)),
+            ("four", "", (None, None)),
+        ] {
+            let view = ReplicaSetView::from_replica_set(&replica_set(desired, max)).unwrap();
+            assert_eq!((view.desired_replicas, view.max_replicas), expected, "{desired:?} {max:?}");
+        }
     }
 }

@@ -36,6 +36,20 @@ pub fn pod_template_hash(template: &PodTemplateSpec, collision_count: Option<i32
     h.0.to_string().bytes().map(|b| SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()] as char).collect()
 }
 
+/// Longest object name (a DNS subdomain, RFC 1123).
+pub const MAX_NAME: usize = 253;
+
+/// The name of an object made for the Rollout `base`: `<base>-<suffix>`, with `base` cut so the
+/// whole stays a valid object name (at most [`MAX_NAME`] characters, the cut part not ending in
+/// `-` or `.`), as Kubernetes cuts the base of a generated name. Different suffixes still give
+/// different names, since the suffix is never cut.
+pub fn child_name(base: &str, suffix: &str) -> String {
+    let room = MAX_NAME.saturating_sub(suffix.len() + 1);
+    let mut cut = base.get(..room.min(base.len())).unwrap_or(base);
+    cut = cut.trim_end_matches(['-', '.']);
+    format!("{cut}-{suffix}")
+}
+
 /// Picks the new ReplicaSet's name: `<rollout>-<hash>`, bumping the collision count while the
 /// name is taken by a ReplicaSet of another template. Returns (hash, collision count).
 pub fn free_name(
@@ -47,7 +61,7 @@ pub fn free_name(
     let mut count = collision_count;
     loop {
         let hash = pod_template_hash(template, count);
-        let name = format!("{rollout}-{hash}");
+        let name = child_name(rollout, &hash);
         // Bounded: every bump changes the hash, and there are finitely many ReplicaSets.
         if !existing.iter().any(|rs| rs.name == name) || count.unwrap_or(0) > existing.len() as i32 + 16 {
             return (hash, count);
@@ -64,6 +78,21 @@ pub fn find_by_fingerprint<'a>(rss: &'a [ReplicaSetView], fp: &str) -> Option<&'
 /// Oldest first; ties by name so the order is total.
 pub fn by_age(a: &ReplicaSetView, b: &ReplicaSetView) -> std::cmp::Ordering {
     a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name))
+}
+
+/// Longest `revision-history` annotation the Deployment controller writes
+/// (`maxRevHistoryLengthInChars`).
+pub const MAX_REVISION_HISTORY_CHARS: usize = 2000;
+
+/// Drops the oldest revisions until the comma-separated history fits
+/// [`MAX_REVISION_HISTORY_CHARS`].
+pub fn cap_history(history: &mut Vec<u64>) {
+    let len = |h: &[u64]| h.iter().map(|r| r.to_string().len() + 1).sum::<usize>().saturating_sub(1);
+    let mut start = 0;
+    while start < history.len() && len(&history[start..]) > MAX_REVISION_HISTORY_CHARS {
+        start += 1;
+    }
+    history.drain(..start);
 }
 
 /// The next revision number above every other ReplicaSet's.
@@ -88,18 +117,18 @@ pub fn with_hash_label(
     (template, selector)
 }
 
-/// Old ReplicaSets to delete to respect `revisionHistoryLimit`: oldest first, only empty ones
-/// whose status has caught up, as many as exceed the limit.
+/// Old ReplicaSets to delete to respect `revisionHistoryLimit`, as the Deployment controller
+/// picks them (`cleanupDeployment`): of the old ones not being deleted, the
+/// `count − revisionHistoryLimit` with the lowest revisions (creation time, then name, break
+/// ties) are the candidates, and a candidate that still has pods, wants pods or whose status
+/// has not caught up is skipped, not replaced by a newer one.
 pub fn history_to_delete<'a>(old: &[&'a ReplicaSetView], limit: i32) -> Vec<&'a ReplicaSetView> {
     let mut old: Vec<&ReplicaSetView> = old.iter().copied().filter(|rs| !rs.deleting).collect();
-    let excess = old.len() as i64 - i64::from(limit.max(0));
-    if excess <= 0 {
-        return Vec::new();
-    }
-    old.sort_by(|a, b| by_age(a, b));
+    let excess = usize::try_from(old.len() as i64 - i64::from(limit.max(0))).unwrap_or(0);
+    old.sort_by(|a, b| a.revision.cmp(&b.revision).then_with(|| by_age(a, b)));
     old.into_iter()
+        .take(excess)
         .filter(|rs| rs.replicas == 0 && rs.status.replicas == 0 && rs.status_current)
-        .take(usize::try_from(excess).unwrap_or(0))
         .collect()
 }
 
@@ -216,5 +245,93 @@ mod tests {
         let mut h = Fnv64::new();
         h.write(b"a");
         assert_eq!(h.0, 0xaf63_dc4c_8601_ec8c);
+    }
+
+    fn old_rs(name: &str, revision: u64, created_secs: i64, replicas: i32) -> ReplicaSetView {
+        ReplicaSetView {
+            name: name.into(),
+            pod_template_hash: name.into(),
+            template_fingerprint: None,
+            template_labels: BTreeMap::new(),
+            revision,
+            revision_history: Vec::new(),
+            created: jiff::Timestamp::from_second(1_700_000_000 + created_secs).unwrap_or_default(),
+            replicas,
+            min_ready_seconds: 0,
+            status: super::super::observed::PodCounts { replicas, ..Default::default() },
+            status_current: true,
+            desired_replicas: None,
+            max_replicas: None,
+            deleting: false,
+        }
+    }
+
+    fn deleted(old: &[ReplicaSetView], limit: i32) -> Vec<String> {
+        let refs: Vec<&ReplicaSetView> = old.iter().collect();
+        history_to_delete(&refs, limit).into_iter().map(|rs| rs.name.clone()).collect()
+    }
+
+    #[test]
+    fn child_names_of_long_rollout_names_are_valid_object_names() {
+        assert_eq!(child_name("web", "5d8f9c"), "web-5d8f9c");
+        let long = "a".repeat(250);
+        let name = child_name(&long, "5d8f9c7b4");
+        assert_eq!(name.len(), MAX_NAME);
+        assert!(name.ends_with("-5d8f9c7b4"));
+        // A cut that lands on a dot or dash drops it, so no label ends in one.
+        let dotted = format!("{}.b{}", "a".repeat(242), "c".repeat(8));
+        assert_eq!(child_name(&dotted, "5d8f9c7b4"), format!("{}-5d8f9c7b4", "a".repeat(242)));
+        // Exactly at the limit nothing is cut.
+        let fits = "b".repeat(MAX_NAME - 10);
+        assert_eq!(child_name(&fits, "123456789"), format!("{fits}-123456789"));
+    }
+
+    #[test]
+    fn revision_history_is_capped_at_the_deployment_controllers_length() {
+        let mut short = vec![1, 2, 3];
+        cap_history(&mut short);
+        assert_eq!(short, [1, 2, 3]);
+        // 500 four-digit revisions: 2,499 characters; the newest 400 fit in 1,999.
+        let mut long: Vec<u64> = (1000..1500).collect();
+        cap_history(&mut long);
+        assert_eq!(long.len(), 400);
+        assert_eq!(long.first(), Some(&1100));
+        assert_eq!(long.last(), Some(&1499));
+        let joined = long.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        assert!(joined.len() <= MAX_REVISION_HISTORY_CHARS);
+    }
+
+    #[test]
+    fn history_is_cleaned_by_revision_not_by_age() {
+        // After a rollback: "a" is the oldest object but was re-used as revision 5, so the
+        // lowest revisions are "b" (2) and "c" (3).
+        let old = [old_rs("a", 5, 0, 0), old_rs("b", 2, 10, 0), old_rs("c", 3, 20, 0), old_rs("d", 4, 30, 0)];
+        assert_eq!(deleted(&old, 2), ["b", "c"]);
+    }
+
+    #[test]
+    fn a_candidate_with_pods_is_skipped_not_replaced_by_a_newer_revision() {
+        let old = [old_rs("r1", 1, 0, 2), old_rs("r2", 2, 10, 0), old_rs("r3", 3, 20, 0)];
+        // One over the limit: only revision 1 is a candidate, and it still has pods.
+        assert_eq!(deleted(&old, 2), Vec::<String>::new());
+        assert_eq!(deleted(&old, 1), ["r2"]);
+    }
+
+    #[test]
+    fn equal_revisions_fall_back_to_creation_time_then_name() {
+        let old = [old_rs("z", 1, 0, 0), old_rs("y", 1, 5, 0), old_rs("x", 1, 5, 0)];
+        assert_eq!(deleted(&old, 1), ["z", "x"]);
+    }
+
+    #[test]
+    fn replica_sets_being_deleted_do_not_count_and_a_lagging_status_waits() {
+        let mut gone = old_rs("g", 1, 0, 0);
+        gone.deleting = true;
+        let mut lagging = old_rs("l", 2, 0, 0);
+        lagging.status_current = false;
+        let old = [gone, lagging, old_rs("m", 3, 0, 0)];
+        // "g" is not counted: two left, one over the limit of 1; that one ("l") waits.
+        assert_eq!(deleted(&old, 1), Vec::<String>::new());
+        assert_eq!(deleted(&old, 0), ["m"]);
     }
 }

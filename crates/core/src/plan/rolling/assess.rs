@@ -68,7 +68,7 @@ pub fn assess(obs: &Observed, limits: Limits, template: &PodTemplateSpec) -> Ass
     };
     let new_name = existing_new
         .as_ref()
-        .map_or_else(|| format!("{}-{new_hash}", obs.rollout.name), |rs| rs.name.clone());
+        .map_or_else(|| revision::child_name(&obs.rollout.name, &new_hash), |rs| rs.name.clone());
     let counts = count(&live, existing_new.as_ref());
     let complete = is_complete(&live, existing_new.as_ref(), limits.replicas);
 

@@ -163,6 +163,12 @@ fn progressing(b: &mut StatusBuilder<'_>, obs: &Observed, a: &Assessment, s: &Sc
 
 /// Kept free of changing counts so that repeated events fold into one series.
 fn blocked_message(b: &Blocked) -> String {
+    if let Some(why) = &b.unreadable {
+        return format!(
+            "PodDisruptionBudget {} cannot be read ({why}); it may cover any pod, so scale-down of ReplicaSet {} waits for it",
+            b.budget, b.replica_set
+        );
+    }
     format!(
         "PodDisruptionBudget {} allows no more disruptions; scale-down of ReplicaSet {} waits for it",
         b.budget, b.replica_set

@@ -142,6 +142,7 @@ fn ensure_new(
             let mut history = rs.revision_history.clone();
             if renumber && rs.revision > 0 {
                 history.push(rs.revision);
+                revision::cap_history(&mut history);
             }
             let note = (renumber && rs.revision > 0).then(|| {
                 EventNote::normal(
