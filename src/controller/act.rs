@@ -76,12 +76,8 @@ async fn write(ctx: &Context, rollout: &Rollout, w: &Write) -> Result<(), Error>
 /// was written.
 pub async fn act(plan: &Plan, rollout: &Rollout, ctx: &Context) -> Result<bool, Error> {
     let mut wrote = false;
-    for w in plan.actions.iter().filter_map(|a| render::action(rollout, a)) {
+    for w in render::plan_writes(rollout, plan) {
         write(ctx, rollout, &w).await?;
-        wrote = true;
-    }
-    if render::status_changed(rollout.status.as_ref(), &plan.status) {
-        write(ctx, rollout, &render::status(rollout, &plan.status)).await?;
         wrote = true;
     }
     // Events after the writes they describe; a lost event is not worth failing the reconcile.

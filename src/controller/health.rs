@@ -1,15 +1,19 @@
 //! Readiness: every watch has delivered its first list, and none is failing now. A watch
 //! that fails (RBAC denied, the API server gone) turns `/readyz` to 503 naming it, is logged
-//! at warning level and counted in `ramp_watch_errors_total`, until it delivers again.
+//! at warning level and counted in `ramp_watch_errors_total`, until it recovers: until it
+//! delivers an event, or until [`QUIET`] passes without another error. (A watch that resumes
+//! successfully delivers nothing until something changes; kube's watcher retries a failing
+//! watch at least every 30 s, so a quiet period longer than that means the retry worked.)
 
-use std::{
-    collections::BTreeSet,
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::watch;
+use tokio::{sync::watch, time::Instant};
 
 use super::metrics::{Metrics, ResourceLabel};
+
+/// Time without a new error after which a failing watch counts as recovered: longer than
+/// the longest retry delay of kube's default watcher backoff (30 s).
+pub const QUIET: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// What `/readyz` answers: `Ok` or why not.
 pub type Readiness = Result<(), String>;
@@ -17,7 +21,8 @@ pub type Readiness = Result<(), String>;
 #[derive(Default)]
 struct State {
     synced: usize,
-    failing: BTreeSet<String>,
+    /// Failing watches and when each last failed.
+    failing: std::collections::BTreeMap<String, Instant>,
 }
 
 /// Readiness of the controller's watches.
@@ -45,8 +50,17 @@ impl Health {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The readiness now (failing watches quiet for [`QUIET`] count as recovered).
+    pub fn readiness(&self) -> Readiness {
+        let mut s = self.state();
+        let now = Instant::now();
+        s.failing.retain(|_, at| now.duration_since(*at) < QUIET);
+        self.publish(&s);
+        self.tx.borrow().clone()
+    }
+
     fn publish(&self, s: &State) {
-        let r = if let Some(first) = s.failing.iter().next() {
+        let r = if let Some(first) = s.failing.keys().next() {
             Err(format!("watch failing: {first}"))
         } else if s.synced < self.scopes {
             Err("watches not synced yet".into())
@@ -71,7 +85,7 @@ impl Health {
     pub fn watch_failed(&self, resource: &'static str, watch: &str, error: &dyn std::fmt::Display) {
         self.metrics.watch_errors.get_or_create(&ResourceLabel { resource: resource.into() }).inc();
         let mut s = self.state();
-        if s.failing.insert(watch.to_string()) {
+        if s.failing.insert(watch.to_string(), Instant::now()).is_none() {
             tracing::warn!(watch, error = %error, "watch failing; /readyz fails until it recovers");
         } else {
             tracing::debug!(watch, error = %error, "watch still failing");
@@ -82,7 +96,7 @@ impl Health {
     /// A watch delivered an event.
     pub fn watch_ok(&self, watch: &str) {
         let mut s = self.state();
-        if s.failing.remove(watch) {
+        if s.failing.remove(watch).is_some() {
             tracing::info!(watch, "watch recovered");
             self.publish(&s);
         }
@@ -92,6 +106,20 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_watch_quiet_for_longer_than_any_retry_counts_as_recovered() {
+        let h = Health::new(1, Metrics::register(&mut prometheus_client::registry::Registry::default()));
+        h.scope_synced();
+        h.watch_failed("rollouts", "rollouts in a", &"500");
+        tokio::time::advance(QUIET - std::time::Duration::from_secs(1)).await;
+        assert!(h.readiness().is_err(), "still within a retry of the last error");
+        h.watch_failed("rollouts", "rollouts in a", &"500");
+        tokio::time::advance(QUIET - std::time::Duration::from_secs(1)).await;
+        assert!(h.readiness().is_err(), "a new error restarts the quiet period");
+        tokio::time::advance(std::time::Duration::from_secs(1)).await;
+        assert_eq!(h.readiness(), Ok(()));
+    }
 
     #[test]
     fn ready_once_every_scope_synced_and_not_while_a_watch_fails() {

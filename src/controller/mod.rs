@@ -205,7 +205,7 @@ pub async fn run(
     let health = health::Health::new(scopes.len(), metrics.clone());
     let server = match s.listen {
         Some(addr) => {
-            let router = serve::router(Arc::new(registry), health.subscribe());
+            let router = serve::router(Arc::new(registry), health.clone());
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(RunError::Serve)?;
             let stop = stopped(stop_rx.clone());
             Some(tokio::spawn(

@@ -232,6 +232,16 @@ pub fn status(rollout: &Rollout, status: &RolloutStatus) -> Write {
     }
 }
 
+/// Every request `act` sends for a plan, in order: its writes, then the status if it changed.
+/// (Events go through the recorder.)
+pub fn plan_writes(rollout: &Rollout, plan: &crate::plan::Plan) -> Vec<Write> {
+    let mut out: Vec<Write> = plan.actions.iter().filter_map(|a| action(rollout, a)).collect();
+    if status_changed(rollout.status.as_ref(), &plan.status) {
+        out.push(status(rollout, &plan.status));
+    }
+    out
+}
+
 /// Whether the status to write differs from the one observed.
 pub fn status_changed(observed: Option<&RolloutStatus>, desired: &RolloutStatus) -> bool {
     observed != Some(desired)
@@ -335,5 +345,39 @@ mod tests {
         let long = format!("{}.{}", "a".repeat(62), "b".repeat(100));
         assert_eq!(rollout_label_value(&long), "a".repeat(62));
         assert_eq!(rollout_label_value(&"c".repeat(250)).len(), 63);
+    }
+
+    #[test]
+    fn a_plan_becomes_its_writes_then_its_status_and_nothing_when_nothing_changed() {
+        let mut r = rollout();
+        r.metadata.generation = Some(1);
+        r.metadata.creation_timestamp =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::UNIX_EPOCH));
+        let obs = crate::controller::observe::assemble(&r, [], [], jiff::Timestamp::UNIX_EPOCH).unwrap();
+        let p = crate::plan::plan(&obs);
+        let ws = plan_writes(&r, &p);
+        let shape: Vec<(WriteKind, Method, String)> =
+            ws.iter().map(|w| (w.kind, w.method.clone(), w.uri())).collect();
+        assert_eq!(
+            shape,
+            [
+                (
+                    WriteKind::CreateReplicaSet,
+                    Method::POST,
+                    "/apis/apps/v1/namespaces/prod/replicasets?fieldManager=ramp".to_string()
+                ),
+                (
+                    WriteKind::Status,
+                    Method::PATCH,
+                    "/apis/ramp.dev/v1alpha1/namespaces/prod/rollouts/web/status?fieldManager=ramp&force=true"
+                        .to_string()
+                ),
+            ]
+        );
+        assert_eq!(ws[1].body["status"]["observedGeneration"], 1);
+        // The same plan once its status is stored: only the (idempotent) create, no status.
+        r.status = Some(p.status.clone());
+        let again: Vec<WriteKind> = plan_writes(&r, &p).iter().map(|w| w.kind).collect();
+        assert_eq!(again, [WriteKind::CreateReplicaSet]);
     }
 }

@@ -4,27 +4,26 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 use prometheus_client::registry::Registry;
-use tokio::sync::watch;
 
 #[derive(Clone)]
 struct Shared {
     registry: Arc<Registry>,
-    ready: watch::Receiver<super::health::Readiness>,
+    health: super::health::Health,
 }
 
 /// The health and metrics router.
-pub fn router(registry: Arc<Registry>, ready: watch::Receiver<super::health::Readiness>) -> Router {
+pub fn router(registry: Arc<Registry>, health: super::health::Health) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(Shared { registry, ready })
+        .with_state(Shared { registry, health })
 }
 
 async fn readyz(State(s): State<Shared>) -> impl IntoResponse {
-    match &*s.ready.borrow() {
+    match s.health.readiness() {
         Ok(()) => (StatusCode::OK, "ok".to_string()),
-        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why.clone()),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why),
     }
 }
 

@@ -69,3 +69,42 @@ async fn health_readiness_and_metrics() {
     }
     assert!(!metrics.contains("web"), "object names never become labels");
 }
+
+/// Polls `path` until its status is `code`; returns the body.
+/// (Generous: a failed watch counts as recovered 40 s after its last error at the latest.)
+async fn until(addr: std::net::SocketAddr, path: &str, code: u16, what: &str) -> String {
+    let last = std::sync::Mutex::new(None);
+    let found = tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let answer = get(addr, path).await;
+            if let Some((c, body)) = &answer
+                && *c == code
+            {
+                return body.clone();
+            }
+            *last.lock().unwrap() = answer;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    found.unwrap_or_else(|_| panic!("{what}; last answer: {:?}", last.lock().unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_watch_fails_readiness_until_it_recovers() {
+    let (running, _client) = setup().await;
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let _instance = Instance::start_serving(&running.url(), "ramp-a", Some(addr));
+    until(addr, "/readyz", 200, "ready once synced").await;
+
+    // Every request fails and every watch is cut: the watches cannot resume or list again.
+    running.server.faults.update(|f| f.error_rate = 1.0);
+    running.server.faults.drop_watches();
+    let why = until(addr, "/readyz", 503, "/readyz fails while a watch fails").await;
+    assert!(why.starts_with("watch failing: "), "names the watch: {why}");
+    let metrics = until(addr, "/metrics", 200, "metrics still served").await;
+    assert!(metrics.contains("ramp_watch_errors_total{resource="), "counted:\n{metrics}");
+
+    running.server.faults.update(|f| f.error_rate = 0.0);
+    assert_eq!(until(addr, "/readyz", 200, "ready again once the watches deliver").await, "ok");
+}

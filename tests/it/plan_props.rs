@@ -7,6 +7,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::{ios, rollout as view, spec};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::{
     api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec},
     apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta},
@@ -14,7 +15,11 @@ use k8s_openapi::{
 use proptest::prelude::*;
 use ramp::{
     api::{Rollout, RolloutPhase},
-    whatif::driver::{self, Change, PodBehaviour, Run, Scenario, ScheduledChange, Start},
+    plan::revision,
+    whatif::{
+        driver::{self, Change, PodBehaviour, Run, Scenario, ScheduledChange, Start},
+        world::World,
+    },
 };
 
 #[derive(Clone, Debug)]
@@ -265,8 +270,132 @@ fn final_replicas(sc: &Scenario) -> i32 {
 
 fn run_case(c: &Case) -> Result<(), TestCaseError> {
     let sc = scenario(c);
-    let run = driver::run(&sc).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    check(&run, &sc)
+    let (run, world) = driver::run_in_world(&sc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    check(&run, &sc)?;
+    pods_run(&world, &final_template(&sc), final_replicas(&sc))
+}
+
+/// The template the scenario ends on, from the scenario itself (not from what the planner
+/// or the world report): the first one with every template change applied in time order.
+fn final_template(sc: &Scenario) -> PodTemplateSpec {
+    let mut changes = sc.changes.clone();
+    changes.sort_by_key(|c| c.at);
+    let mut t = sc.rollout.spec.template.clone().unwrap_or_default();
+    for c in changes {
+        match c.change {
+            Change::Template(new) => t = *new,
+            Change::Image(image) => {
+                if let Some(c) = t.spec.as_mut().and_then(|s| s.containers.first_mut()) {
+                    c.image = Some(image);
+                }
+            }
+            Change::Replicas(_) | Change::Paused(_) => {}
+        }
+    }
+    t
+}
+
+/// Exactly `replicas` pods exist, every one Ready and made from `template` (its image and
+/// annotations), read from the hollow cluster's pods.
+fn pods_run(world: &World, template: &PodTemplateSpec, replicas: i32) -> Result<(), TestCaseError> {
+    let pods = world.pods();
+    prop_assert_eq!(pods.len(), usize::try_from(replicas).unwrap_or(0), "pods left at the end");
+    let image = template.spec.as_ref().and_then(|s| s.containers.first()).and_then(|c| c.image.clone());
+    let marker = template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.annotations.as_ref())
+        .and_then(|a| a.get("ramp.dev/simulated-revision"))
+        .cloned();
+    for pod in &pods {
+        let name = pod["metadata"]["name"].as_str().unwrap_or_default();
+        prop_assert_eq!(
+            pod["spec"]["containers"][0]["image"].as_str(),
+            image.as_deref(),
+            "image of pod {}",
+            name
+        );
+        prop_assert_eq!(
+            pod["metadata"]["annotations"]["ramp.dev/simulated-revision"].as_str(),
+            marker.as_deref(),
+            "template marker of pod {}",
+            name
+        );
+        prop_assert!(hollow::controllers::pod_ready(pod).0, "pod {} is not Ready", name);
+    }
+    Ok(())
+}
+
+/// Invariants of every step, whatever the ending.
+fn check_steps(run: &Run) -> Result<(), TestCaseError> {
+    for p in &run.plans {
+        prop_assert!(p.deterministic, "plan at {:?} differed between two calls on the same input", p.at);
+        prop_assert!(
+            p.total_after <= p.limits.max_total() || p.total_after <= p.total_before,
+            "at {:?}: {} pods wanted > {} replicas + {} surge",
+            p.at,
+            p.total_after,
+            p.limits.replicas,
+            p.limits.max_surge
+        );
+    }
+    for s in &run.syncs {
+        if s.available_before >= s.min_available {
+            prop_assert!(
+                s.available_after >= s.min_available,
+                "at {:?}: availability fell below the minimum",
+                s.at
+            );
+        }
+        for b in &s.budgets {
+            prop_assert!(b.ready_removed <= b.allowed_before, "at {:?}: budget {} overdrawn", s.at, b.name);
+        }
+    }
+    Ok(())
+}
+
+/// The new template's pods never turn Ready: the rollout must stop at its progress deadline
+/// (Degraded, old pods still serving) or, with `progressDeadlineAbort`, go back to the old
+/// template entirely (Aborted), keeping every bound on the way.
+fn run_stuck_case(c: &Case, deadline_secs: u64, abort: bool) -> Result<(), TestCaseError> {
+    let mut c = c.clone();
+    c.fresh = false;
+    c.changes.clear();
+    c.replicas = c.replicas.max(1);
+    let mut sc = scenario(&c);
+    // A deadline is longer than minReadySeconds (the spec requires it).
+    let deadline_secs = deadline_secs + u64::try_from(c.min_ready).unwrap_or(0);
+    sc.rollout.spec.progress_deadline = format!("{deadline_secs}s").as_str().into();
+    sc.rollout.spec.progress_deadline_abort = abort;
+    let new = sc.rollout.spec.template.clone().unwrap_or_default();
+    sc.behaviour.never_ready_templates = vec![revision::fingerprint(&new)];
+    let (run, world) = driver::run_in_world(&sc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    check_steps(&run)?;
+    prop_assert!(run.settled, "did not settle (at {:?})", run.elapsed);
+    let old = driver::previous_template(&new);
+    if abort {
+        prop_assert_eq!(run.status.phase, Some(RolloutPhase::Aborted), "{:?}", run.status.message);
+        pods_run(&world, &old, c.replicas)?;
+    } else {
+        prop_assert_eq!(run.status.phase, Some(RolloutPhase::Degraded), "{:?}", run.status.message);
+        // The old revision keeps at least the minimum available.
+        let min =
+            driver::limits_of(&ramp::plan::RolloutView::from_rollout(&sc.rollout).unwrap()).min_available();
+        prop_assert!(
+            run.status.available_replicas >= min,
+            "{} available < minimum {}",
+            run.status.available_replicas,
+            min
+        );
+        let ready_new = world
+            .pods()
+            .iter()
+            .filter(|p| p["metadata"]["annotations"]["ramp.dev/simulated-revision"].is_null())
+            .filter(|p| hollow::controllers::pod_ready(p).0)
+            .count();
+        prop_assert_eq!(ready_new, 0, "pods of the never-ready template turned Ready");
+    }
+    Ok(())
 }
 
 /// Cases per property. Each case is a whole rollout on the hollow cluster (about 1-2 s in a
@@ -297,5 +426,15 @@ proptest! {
     #[test]
     fn mid_rollout_changes_still_end_on_the_last_template(c in case(3, budget().boxed(), any::<bool>().boxed())) {
         run_case(&c)?;
+    }
+
+    /// New pods that never turn Ready: stopped at the deadline, or rolled back with abort.
+    #[test]
+    fn a_rollout_that_cannot_progress_stops_or_rolls_back_within_every_bound(
+        c in case(0, budget().boxed(), any::<bool>().boxed()),
+        deadline in 10..300u64,
+        abort in any::<bool>(),
+    ) {
+        run_stuck_case(&c, deadline, abort)?;
     }
 }

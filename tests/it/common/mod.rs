@@ -4,6 +4,7 @@
 pub mod harness;
 #[path = "../../../crates/hollow/tests/it/common/kubectl.rs"]
 pub mod kubectl;
+pub mod paused;
 
 use std::collections::BTreeMap;
 

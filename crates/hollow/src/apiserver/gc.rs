@@ -176,10 +176,19 @@ impl ApiServer {
         self.store.write(key, Some(object_rv(obj)), |_, _| Ok(next)).is_ok()
     }
 
-    /// Runs the collector until the server stops: after every change (nothing else can give
-    /// it work, so it sleeps while nothing changes).
-    pub async fn run_garbage_collector(self: Arc<Self>) {
-        let Ok((_, mut rx)) = self.store.watch_from(self.store.current_rv()) else { return };
+    /// The collector, run until the server stops: after every change (nothing else can give
+    /// it work, so it sleeps while nothing changes). It subscribes to changes when called, not
+    /// when first polled, so no change after the call is missed and the count of watchers is
+    /// settled once this returns.
+    pub fn run_garbage_collector(self: Arc<Self>) -> impl std::future::Future<Output = ()> + Send {
+        let changes = self.store.watch_from(self.store.current_rv()).map(|(_, rx)| rx);
+        async move {
+            let Ok(rx) = changes else { return };
+            self.collect_on(rx).await;
+        }
+    }
+
+    async fn collect_on(&self, mut rx: tokio::sync::broadcast::Receiver<Change>) {
         loop {
             if let Err(tokio::sync::broadcast::error::RecvError::Closed) = rx.recv().await {
                 return;

@@ -156,16 +156,20 @@ impl ApiServer {
             .with_state(self.clone())
     }
 
-    /// Serves on `addr` until the future resolves; returns the bound address through `bound`.
-    pub async fn serve(
+    /// Serves on `listener`, with the garbage collector, until `shutdown` resolves.
+    pub fn serve(
         self: Arc<Self>,
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        let gc = tokio::spawn(self.clone().run_garbage_collector());
-        let result = axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await;
-        gc.abort();
-        result
+    ) -> impl std::future::Future<Output = std::io::Result<()>> + Send {
+        // Subscribed now: the collector sees every change made after this returns.
+        let collector = self.clone().run_garbage_collector();
+        async move {
+            let gc = tokio::spawn(collector);
+            let result = axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await;
+            gc.abort();
+            result
+        }
     }
 }
 

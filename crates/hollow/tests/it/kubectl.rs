@@ -136,14 +136,22 @@ async fn server_side_apply_tracks_owners_and_reports_conflicts() {
 async fn wait_sees_a_condition_set_while_it_waits_and_delete_removes() {
     let k = with_rollout("wait").await;
     let status = r#"{"status":{"conditions":[{"type":"Healthy","status":"True","reason":"RolloutCompleted","message":"done","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}"#;
+    let watching = k.running.server.store.receivers();
     let waiting = {
         let mut cmd = Command::new(std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into()));
         cmd.arg("--kubeconfig").arg(k.dir.join("kubeconfig")).arg("--cache-dir").arg(k.dir.join("cache"));
         cmd.args(["wait", "--for=condition=Healthy", "rollout/web", "--timeout=20s"]);
         tokio::task::spawn_blocking(move || cmd.output())
     };
-    // The condition appears after the wait started watching.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The condition appears only once the wait is watching (a new watch receiver), so this
+    // is the path where kubectl sees it arrive, not finds it already there.
+    tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while k.running.server.store.receivers() <= watching {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("kubectl wait opened a watch");
     k.ok(&["patch", "rro", "web", "--subresource=status", "--type", "merge", "-p", status]).await;
     let out = waiting.await.unwrap().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -10,7 +10,8 @@ use hollow::{clock::Clock, embedded};
 
 /// A hollow cluster (with controllers) and a kubectl set up for it.
 pub struct Kubectl {
-    _running: embedded::Running,
+    /// The cluster kubectl talks to.
+    pub running: embedded::Running,
     /// Holds the kubeconfig, the discovery cache and any files a test writes.
     pub dir: PathBuf,
 }
@@ -23,7 +24,7 @@ impl Kubectl {
         let dir = std::env::temp_dir().join(format!("ramp-kubectl-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         embedded::write_kubeconfig(&dir.join("kubeconfig"), &running.url()).unwrap();
-        Self { _running: running, dir }
+        Self { running, dir }
     }
 
     /// Runs kubectl with this cluster's kubeconfig and a private discovery cache.
