@@ -140,13 +140,13 @@ fn watch_health<K>(
     }
 }
 
-/// Fires each time this instance may start writing after it could not (it won the lease, or
-/// renewed it again after a renewal deadline passed).
+/// Fires each time this instance wins the lease (a late renewal of a lease it kept is not a
+/// win: those reconciles retry on their own, so 10,000 Rollouts are not all requeued at once).
 fn leadership_gained(rx: watch::Receiver<lease::Leadership>) -> impl futures::Stream<Item = ()> + Send {
     futures::stream::unfold((rx, false), |(mut rx, mut could)| async move {
         loop {
             rx.changed().await.ok()?;
-            let can = rx.borrow_and_update().may_write();
+            let can = rx.borrow_and_update().leader;
             let rising = can && !could;
             could = can;
             if rising {

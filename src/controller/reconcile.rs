@@ -12,16 +12,24 @@ use crate::{api::Rollout, plan::plan};
 const BASE_BACKOFF: Duration = Duration::from_millis(500);
 /// Longest retry delay.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// Retry of a reconcile that found the lease held but its renewal late.
+const LATE_RENEWAL_RETRY: Duration = Duration::from_secs(2);
 /// Re-check of a healthy rollout even without events (a safety net for lost watch events).
 const RESYNC: Duration = Duration::from_secs(300);
 
 /// Reconciles one Rollout.
 #[instrument(skip(rollout, ctx), fields(rollout = %rollout.metadata.name.as_deref().unwrap_or(""), namespace = %rollout.metadata.namespace.as_deref().unwrap_or("")))]
 pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Requeue, Error> {
-    if !ctx.leadership.borrow().may_write() {
-        // A standby keeps its caches warm and does nothing else: gaining leadership
-        // reconciles every Rollout (`leadership_gained` in the shell).
-        return Ok(Requeue::await_change());
+    let leadership = *ctx.leadership.borrow();
+    if !leadership.may_write() {
+        return Ok(if leadership.leader {
+            // Holding the lease, but its renewal is late: look again shortly.
+            Requeue::requeue(LATE_RENEWAL_RETRY)
+        } else {
+            // A standby keeps its caches warm and does nothing else: winning the lease
+            // reconciles every Rollout (`leadership_gained` in the shell).
+            Requeue::await_change()
+        });
     }
     let _measure = ctx.metrics.measure();
     let observed = observe(&rollout, &ctx, ctx.clock.now())?;
@@ -46,8 +54,13 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
 /// On failure: per-object exponential backoff; conflicts retry at once; never panics.
 pub fn error_policy(rollout: Arc<Rollout>, error: &Error, ctx: Arc<Context>) -> Requeue {
     if matches!(error, Error::NotLeader) {
-        // Lost leadership mid-reconcile: regaining it reconciles everything again.
-        return Requeue::await_change();
+        // Lost leadership mid-reconcile: winning it again reconciles everything; a late
+        // renewal of a lease still held is retried.
+        return if ctx.leadership.borrow().leader {
+            Requeue::requeue(LATE_RENEWAL_RETRY)
+        } else {
+            Requeue::await_change()
+        };
     }
     ctx.metrics
         .failures
