@@ -201,42 +201,7 @@ fn scenario(c: &Case) -> Scenario {
 
 /// Asserts every invariant over a whole run; the message says which step broke which one.
 fn check(run: &Run, sc: &Scenario) -> Result<(), TestCaseError> {
-    for p in &run.plans {
-        prop_assert!(p.deterministic, "plan at {:?} differed between two calls on the same input", p.at);
-        // The planner never raises the pod count above replicas + maxSurge (it may leave a
-        // count that a replica decrease put above it, only lowering it).
-        prop_assert!(
-            p.total_after <= p.limits.max_total() || p.total_after <= p.total_before,
-            "at {:?}: {} pods wanted > {} replicas + {} surge (was {})",
-            p.at,
-            p.total_after,
-            p.limits.replicas,
-            p.limits.max_surge,
-            p.total_before
-        );
-    }
-    for s in run.syncs.iter().filter(|s| !s.user_scaled_down) {
-        if s.available_before >= s.min_available {
-            prop_assert!(
-                s.available_after >= s.min_available,
-                "at {:?}: availability fell from {} to {} below the minimum {}",
-                s.at,
-                s.available_before,
-                s.available_after,
-                s.min_available
-            );
-        }
-        for b in &s.budgets {
-            prop_assert!(
-                b.ready_removed <= b.allowed_before,
-                "at {:?}: removed {} Ready pods under budget {} that allowed {}",
-                s.at,
-                b.ready_removed,
-                b.name,
-                b.allowed_before
-            );
-        }
-    }
+    check_steps(run)?;
     prop_assert!(run.settled, "did not settle within the time limit (at {:?})", run.elapsed);
     prop_assert_eq!(run.status.phase, Some(RolloutPhase::Healthy), "final status: {:?}", run.status.message);
     let replicas = final_replicas(sc);
@@ -330,25 +295,38 @@ fn pods_run(world: &World, template: &PodTemplateSpec, replicas: i32) -> Result<
 fn check_steps(run: &Run) -> Result<(), TestCaseError> {
     for p in &run.plans {
         prop_assert!(p.deterministic, "plan at {:?} differed between two calls on the same input", p.at);
+        // The planner never raises the pod count above replicas + maxSurge (it may leave a
+        // count that a replica decrease put above it, only lowering it).
         prop_assert!(
             p.total_after <= p.limits.max_total() || p.total_after <= p.total_before,
-            "at {:?}: {} pods wanted > {} replicas + {} surge",
+            "at {:?}: {} pods wanted > {} replicas + {} surge (was {})",
             p.at,
             p.total_after,
             p.limits.replicas,
-            p.limits.max_surge
+            p.limits.max_surge,
+            p.total_before
         );
     }
-    for s in &run.syncs {
+    for s in run.syncs.iter().filter(|s| !s.user_scaled_down) {
         if s.available_before >= s.min_available {
             prop_assert!(
                 s.available_after >= s.min_available,
-                "at {:?}: availability fell below the minimum",
-                s.at
+                "at {:?}: availability fell from {} to {} below the minimum {}",
+                s.at,
+                s.available_before,
+                s.available_after,
+                s.min_available
             );
         }
         for b in &s.budgets {
-            prop_assert!(b.ready_removed <= b.allowed_before, "at {:?}: budget {} overdrawn", s.at, b.name);
+            prop_assert!(
+                b.ready_removed <= b.allowed_before,
+                "at {:?}: removed {} Ready pods under budget {} that allowed {}",
+                s.at,
+                b.ready_removed,
+                b.name,
+                b.allowed_before
+            );
         }
     }
     Ok(())
