@@ -221,6 +221,10 @@ impl Controller for Kubelet {
         (wrote, next)
     }
 
+    fn timers_per_object(&self) -> bool {
+        true
+    }
+
     /// The pods whose time has come.
     fn sync_due(&self, now: Timestamp) -> (bool, Option<Timestamp>) {
         let Some(def) = self.ctx.def("", "pods") else { return (false, None) };

@@ -113,6 +113,12 @@ pub trait Controller: Send + Sync {
         self.sync()
     }
 
+    /// Whether [`sync_due`](Self::sync_due) looks only at what is due (so the changes still
+    /// need their own pass); false when it is the full pass, which covers them.
+    fn timers_per_object(&self) -> bool {
+        false
+    }
+
     /// The resources (group, plural) whose changes can give it work; None for any.
     fn watches(&self) -> Option<&'static [(&'static str, &'static str)]> {
         None
@@ -234,9 +240,16 @@ impl Controllers {
                 *next = n;
                 continue;
             }
+            let due = next.is_some_and(|t| t <= now);
+            if due && !c.timers_per_object() {
+                let (w, n) = c.sync();
+                wrote |= w;
+                *next = n;
+                continue;
+            }
             let (w, n) = c.sync_changes(&changes);
             wrote |= w;
-            if next.is_some_and(|t| t <= now) {
+            if due {
                 let (w, due) = c.sync_due(now);
                 wrote |= w;
                 *next = earliest(n, due);
