@@ -95,7 +95,7 @@ pub fn run(args: &ControllerArgs) -> Result<(), CliError> {
     });
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    rt.block_on(async {
+    let result = rt.block_on(async {
         let client = client(args.kubeconfig.as_ref(), args.context.clone(), &identity).await?;
         let settings = Settings {
             namespaces: args.namespaces.clone(),
@@ -119,7 +119,10 @@ pub fn run(args: &ControllerArgs) -> Result<(), CliError> {
             }
             other => CliError::Failed(anyhow::Error::new(other)),
         })
-    })
+    });
+    // Nothing left behind (a blocking DNS lookup, say) may keep the process alive.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 /// SIGTERM (Kubernetes stopping the pod) or Ctrl-C.

@@ -114,8 +114,7 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
 
 /// Events already visible as actions are not repeated.
 fn is_transition(reason: &str) -> bool {
-    ![events::SCALED_UP, events::SCALED_DOWN, events::REPLICA_SET_DELETED, "NewReplicaSetCreated"]
-        .contains(&reason)
+    ![events::REPLICA_SET_DELETED, "NewReplicaSetCreated"].contains(&reason)
 }
 
 fn rs_cells(rows: &[ReplicaSetRow]) -> String {

@@ -37,6 +37,18 @@ pub struct Context {
     pub owners: Arc<super::owners::OwnerIndex>,
     /// PodDisruptionBudgets in the watched namespaces.
     pub budgets: Store<PodDisruptionBudget>,
-    /// Consecutive failures per Rollout (exponential backoff; reset on success).
-    pub failures: Mutex<HashMap<RolloutRef, u32>>,
+    /// Rollouts whose last reconcile failed (exponential backoff, one Warning event per
+    /// distinct error; reset on success).
+    pub failures: Mutex<HashMap<RolloutRef, Failing>>,
+    /// When each Rollout's status was last written (counts-only writes are paced).
+    pub pacer: super::pacing::StatusPacer,
+}
+
+/// A Rollout whose reconciles fail.
+#[derive(Debug, Default)]
+pub struct Failing {
+    /// Consecutive failures.
+    pub count: u32,
+    /// The last error, in full: a Warning event is published only when it changes.
+    pub last: String,
 }

@@ -56,15 +56,11 @@ impl Error {
         }
     }
 
-    /// Whether the error is a conflict (a stale read): retry at once, it is not a failure.
+    /// Whether the error is a conflict (the status was planned from a stale read): retry at
+    /// once, it is not a failure. Only the status write carries a precondition; ReplicaSet
+    /// applies are forced and a create's 409 is resolved in `act`.
     pub fn is_conflict(&self) -> bool {
-        let api = match self {
-            Error::WriteReplicaSet { source, .. }
-            | Error::DeleteReplicaSet { source, .. }
-            | Error::WriteStatus(source) => Some(source),
-            _ => None,
-        };
-        matches!(api, Some(kube::Error::Api(s)) if s.code == 409)
+        matches!(self, Error::WriteStatus(kube::Error::Api(s)) if s.code == 409)
     }
 }
 

@@ -109,6 +109,9 @@ fn wall() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
 
+/// Longest the lease release on shutdown may take.
+pub const RELEASE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// A candidate for one Lease.
 pub struct Elector {
     api: Api<Lease>,
@@ -210,22 +213,41 @@ impl Elector {
     }
 
     /// Runs until `stop` resolves, then releases the lease if held.
+    ///
+    /// Each attempt is bounded by the renew deadline (an attempt that has not answered by then
+    /// could not keep the lease anyway) and abandoned when `stop` fires; the release is
+    /// bounded by [`RELEASE_TIMEOUT`], so stopping never waits on an unreachable API server.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
-        loop {
-            match self.try_acquire_or_renew().await {
-                Ok(true) => {}
-                Ok(false) => self.last_renew = None,
-                Err(e) => tracing::warn!(error = %e, lease = %self.name, "lease renewal failed"),
+        let mut stopping = *stop.borrow_and_update();
+        while !stopping {
+            let deadline = self.timing.renew_deadline;
+            let attempt = tokio::select! {
+                r = tokio::time::timeout(deadline, self.try_acquire_or_renew()) => Some(r),
+                _ = stop.changed() => None,
+            };
+            match attempt {
+                None => break,
+                Some(Ok(Ok(true))) => {}
+                Some(Ok(Ok(false))) => self.last_renew = None,
+                Some(Ok(Err(e))) => tracing::warn!(error = %e, lease = %self.name, "lease renewal failed"),
+                Some(Err(_)) => {
+                    tracing::warn!(lease = %self.name, timeout = ?deadline, "lease renewal timed out");
+                }
             }
             self.publish();
             tokio::select! {
                 _ = tokio::time::sleep(self.timing.retry_period) => {}
-                _ = stop.changed() => break,
+                _ = stop.changed() => stopping = true,
             }
         }
         self.tx.send_replace(Leadership::NONE);
-        if let Err(e) = self.release().await {
-            tracing::warn!(error = %e, "could not release the lease on shutdown");
+        match tokio::time::timeout(RELEASE_TIMEOUT, self.release()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not release the lease on shutdown"),
+            Err(_) => tracing::warn!(
+                timeout = ?RELEASE_TIMEOUT,
+                "could not release the lease on shutdown: no answer; a standby takes over when it expires"
+            ),
         }
     }
 

@@ -17,11 +17,12 @@ pub mod lease;
 pub mod metrics;
 pub mod observe;
 pub mod owners;
+pub mod pacing;
 pub mod reconcile;
 pub mod render;
 pub mod serve;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use futures::{StreamExt, future::join_all};
 use k8s_openapi::{
@@ -165,7 +166,7 @@ pub async fn run(
     s.timing.check().map_err(RunError::Settings)?;
     // The CRD by name: allowed by the chart's RBAC whatever namespaces are watched.
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    match crds.get("rollouts.ramp.dev").await {
+    match act::bounded(crds.get("rollouts.ramp.dev")).await {
         Err(kube::Error::Api(e)) if e.code == 404 => return Err(RunError::CrdMissing),
         Err(e) => return Err(RunError::Api(e)),
         Ok(_) => {}
@@ -281,6 +282,7 @@ pub async fn run(
             owners,
             budgets: pdb_reader.clone(),
             failures: Default::default(),
+            pacer: Default::default(),
         });
 
         let health = health.clone();
@@ -312,14 +314,37 @@ pub async fn run(
                 }
             })
     });
-    join_all(runs).await;
-    // In-flight reconciles are done: give the lease up so a standby takes over at once.
+    // Once asked to stop, in-flight reconciles get SHUTDOWN_GRACE to finish (their writes are
+    // already refused: leadership ends first); past it they are dropped, which is safe because
+    // every write is idempotent and the next leader re-derives everything.
+    let overdue = {
+        let stop = stopped(stop_rx.clone());
+        async move {
+            stop.await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        }
+    };
+    tokio::select! {
+        _ = join_all(runs) => {}
+        () = overdue => tracing::warn!(grace = ?SHUTDOWN_GRACE, "reconciles still running at shutdown were dropped"),
+    }
+    // The lease task releases the lease within its own bound (lease::RELEASE_TIMEOUT).
     let lease = lease_task.await.map_err(|e| RunError::LeaseTask(e.to_string())).and_then(|r| r);
     if let Some(server) = server {
-        let _ = server.await;
+        // Open keep-alive connections to /metrics must not hold the process.
+        let _ = tokio::time::timeout(SERVER_GRACE, server).await;
     }
     lease
 }
+
+/// How long in-flight reconciles may take to finish after shutdown is asked for.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long the health server may take to close its connections.
+const SERVER_GRACE: Duration = Duration::from_secs(1);
+/// The bound on shutdown this module keeps, whatever the API server does: reconciles, the
+/// lease release and the health server, one after another.
+pub const SHUTDOWN_BOUND: Duration =
+    SHUTDOWN_GRACE.saturating_add(lease::RELEASE_TIMEOUT).saturating_add(SERVER_GRACE);
 
 #[cfg(test)]
 mod tests {

@@ -34,14 +34,19 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
     let _measure = ctx.metrics.measure();
     let observed = observe(&rollout, &ctx, ctx.clock.now())?;
     let p = plan(&observed);
-    let wrote = act(&p, &rollout, &ctx).await?;
+    let acted = act(&p, &rollout, &ctx).await?;
+    let wrote = acted.wrote;
     count_phases(&ctx, &rollout, &p);
     ctx.failures
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .remove(&ObjectRef::from(rollout.as_ref()));
     // After a write, the watch brings the next state; otherwise wait for the planner's timer.
-    Ok(match (wrote, p.requeue_after) {
+    let requeue_after = match (p.requeue_after, acted.status_deferred) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(match (wrote, requeue_after) {
         (_, Some(d)) => Requeue::requeue(d),
         (true, None) => Requeue::requeue(RESYNC),
         (false, None) if p.status.conditions.iter().any(|c| c.type_ == "InvalidSpec") => {
@@ -69,12 +74,56 @@ pub fn error_policy(rollout: Arc<Rollout>, error: &Error, ctx: Arc<Context>) -> 
     if error.is_conflict() {
         return Requeue::requeue(Duration::from_millis(50));
     }
-    let mut failures = ctx.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let n = failures.entry(ObjectRef::from(rollout.as_ref())).or_insert(0);
-    *n += 1;
-    let delay = BASE_BACKOFF.saturating_mul(1u32 << (*n - 1).min(10)).min(MAX_BACKOFF);
-    tracing::warn!(error = %error, category = error.category(), retry_in = ?delay, "reconcile failed");
+    let message = chain(error);
+    let (delay, first_of_its_kind) = {
+        let mut failures = ctx.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let f = failures.entry(ObjectRef::from(rollout.as_ref())).or_default();
+        f.count += 1;
+        let new = f.last != message;
+        if new {
+            f.last.clone_from(&message);
+        }
+        (BASE_BACKOFF.saturating_mul(1u32 << (f.count - 1).min(10)).min(MAX_BACKOFF), new)
+    };
+    tracing::warn!(error = %message, category = error.category(), retry_in = ?delay, "reconcile failed");
+    if first_of_its_kind && ctx.leadership.borrow().may_write() {
+        warn_on_rollout(&ctx, &rollout, error.category(), message);
+    }
     Requeue::requeue(delay)
+}
+
+/// An error and its causes, outermost first: `failed to write ReplicaSet web-1: ...`.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+/// A Warning event on the Rollout naming a failure's category, sent off the reconcile path
+/// (error policies are synchronous, and a slow API server must not hold them).
+fn warn_on_rollout(ctx: &Context, rollout: &Rollout, category: &'static str, message: String) {
+    use kube::{
+        Resource,
+        runtime::events::{Event, EventType},
+    };
+    let (recorder, reference) = (ctx.recorder.clone(), rollout.object_ref(&()));
+    let event = Event {
+        type_: EventType::Warning,
+        reason: category.into(),
+        note: Some(super::act::truncate(&message, 1024)),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    tokio::spawn(async move {
+        if let Err(e) = super::act::bounded(recorder.publish(&event, &reference)).await {
+            tracing::warn!(error = %e, reason = category, "could not publish a failure event");
+        }
+    });
 }
 
 /// Counts this Rollout under its strategy and phase as just planned.

@@ -228,7 +228,12 @@ pub fn status(rollout: &Rollout, status: &RolloutStatus) -> Write {
         path: format!("/apis/ramp.dev/v1alpha1/namespaces/{ns}/rollouts/{name}/status"),
         query: apply_query(MANAGER.into()),
         content_type: APPLY,
-        body: json!({"apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "status": status}),
+        // The resourceVersion read is a precondition: a status planned from a stale cache
+        // (our own last status write not yet seen) is refused with 409, never written over
+        // the newer one; the reconcile retries on the fresh object.
+        body: json!({"apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": name, "resourceVersion": rollout.metadata.resource_version},
+            "status": status}),
     }
 }
 
@@ -245,6 +250,46 @@ pub fn plan_writes(rollout: &Rollout, plan: &crate::plan::Plan) -> Vec<Write> {
 /// Whether the status to write differs from the one observed.
 pub fn status_changed(observed: Option<&RolloutStatus>, desired: &RolloutStatus) -> bool {
     observed != Some(desired)
+}
+
+/// How a planned status differs from the stored one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusChange {
+    /// Not at all.
+    Same,
+    /// Only in pod counts, the weight they amount to, the messages that quote them and the
+    /// last progress time (which the planner re-derives from the stored counts, so writing it
+    /// late only moves the deadline later). A weight a canary step sets comes with a step
+    /// change, which is [`Meaning`](Self::Meaning).
+    CountsOnly,
+    /// In something a user or the next reconcile acts on: phase, a condition's status or
+    /// reason, revisions, generation, pause, abort, step, weight, selector, collisions.
+    Meaning,
+}
+
+/// Classifies the difference between the stored and the planned status.
+pub fn status_change(observed: Option<&RolloutStatus>, desired: &RolloutStatus) -> StatusChange {
+    let Some(observed) = observed else { return StatusChange::Meaning };
+    if observed == desired {
+        return StatusChange::Same;
+    }
+    if without_counts(observed) == without_counts(desired) {
+        StatusChange::CountsOnly
+    } else {
+        StatusChange::Meaning
+    }
+}
+
+fn without_counts(s: &RolloutStatus) -> RolloutStatus {
+    let mut s = s.clone();
+    (s.replicas, s.updated_replicas, s.ready_replicas, s.available_replicas) = (0, 0, 0, 0);
+    s.weight = None;
+    s.message = None;
+    s.last_progress_time = None;
+    for c in &mut s.conditions {
+        c.message.clear();
+    }
+    s
 }
 
 #[cfg(test)]
@@ -329,7 +374,14 @@ mod tests {
             (Method::DELETE, "/apis/apps/v1/namespaces/prod/replicasets/web-old".to_string())
         );
         assert_eq!(d.body["propagationPolicy"], "Background");
+        let mut r = r;
+        r.metadata.resource_version = Some("42".into());
         let s = status(&r, &RolloutStatus::default());
+        assert_eq!(
+            s.body["metadata"],
+            json!({"name": "web", "resourceVersion": "42"}),
+            "read-at precondition"
+        );
         assert_eq!(
             s.uri(),
             "/apis/ramp.dev/v1alpha1/namespaces/prod/rollouts/web/status?fieldManager=ramp&force=true"
@@ -337,6 +389,47 @@ mod tests {
         assert_eq!(s.body["kind"], "Rollout");
         let req = s.to_http().unwrap();
         assert_eq!(req.headers()[http::header::CONTENT_TYPE], "application/apply-patch+yaml");
+    }
+
+    #[test]
+    fn counts_alone_are_a_lesser_change_than_anything_a_reconcile_acts_on() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+
+        use crate::api::RolloutPhase;
+        let stored = RolloutStatus {
+            phase: Some(RolloutPhase::Progressing),
+            replicas: 10,
+            updated_replicas: 3,
+            message: Some("3 of 10 updated".into()),
+            conditions: vec![Condition {
+                type_: "Available".into(),
+                status: "True".into(),
+                reason: "MinimumReplicasAvailable".into(),
+                message: "8 of 10 pods available".into(),
+                last_transition_time: k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                    jiff::Timestamp::UNIX_EPOCH,
+                ),
+                observed_generation: None,
+            }],
+            ..Default::default()
+        };
+        assert_eq!(status_change(Some(&stored), &stored), StatusChange::Same);
+        assert_eq!(status_change(None, &stored), StatusChange::Meaning);
+        let mut counts = stored.clone();
+        counts.updated_replicas = 5;
+        counts.weight = Some(50);
+        counts.message = Some("5 of 10 updated".into());
+        counts.conditions[0].message = "9 of 10 pods available".into();
+        assert_eq!(status_change(Some(&stored), &counts), StatusChange::CountsOnly);
+        let mut reason = counts.clone();
+        reason.conditions[0].status = "False".into();
+        assert_eq!(status_change(Some(&stored), &reason), StatusChange::Meaning);
+        let mut phase = counts.clone();
+        phase.phase = Some(RolloutPhase::Healthy);
+        assert_eq!(status_change(Some(&stored), &phase), StatusChange::Meaning);
+        let mut revision = counts;
+        revision.stable_revision = Some("abc".into());
+        assert_eq!(status_change(Some(&stored), &revision), StatusChange::Meaning);
     }
 
     #[test]

@@ -30,18 +30,51 @@ pub async fn cluster() -> (Arc<ApiServer>, Client) {
     (server, client)
 }
 
-/// A client that says who it is (the hollow cluster audits writes by User-Agent) and that
-/// can be cut off: once `dead` is set, every request fails before reaching the server.
-fn client(server: &Arc<ApiServer>, identity: &str, dead: Arc<AtomicBool>) -> Client {
+/// What an instance's connection to the cluster does.
+#[derive(Default)]
+struct Switches {
+    /// Every request fails before reaching the server (a crash).
+    dead: AtomicBool,
+    /// Every new request waits forever for an answer (an API server that accepts connections
+    /// and never answers).
+    hang: AtomicBool,
+    /// ReplicaSet creates are refused 403, as RBAC would.
+    forbid_creates: AtomicBool,
+}
+
+fn forbidden() -> http::Response<axum::body::Body> {
+    let status = serde_json::json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "reason": "Forbidden", "code": 403,
+        "message": "replicasets.apps is forbidden: User \"system:serviceaccount:ramp:ramp\" cannot create resource \"replicasets\" in API group \"apps\" in the namespace \"default\"",
+        "details": {"group": "apps", "kind": "replicasets"}});
+    http::Response::builder()
+        .status(403)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(status.to_string()))
+        .unwrap()
+}
+
+/// A client that says who it is (the hollow cluster audits writes by User-Agent) and whose
+/// connection the test controls through `switches`.
+fn client(server: &Arc<ApiServer>, identity: &str, switches: Arc<Switches>) -> Client {
     let agent = HeaderValue::from_str(&format!("ramp/test ({identity})")).unwrap();
     let router = server.router();
     let service = tower::service_fn(move |req: http::Request<kube::client::Body>| {
-        let (dead, agent, router) = (dead.clone(), agent.clone(), router.clone());
+        let (switches, agent, router) = (switches.clone(), agent.clone(), router.clone());
         async move {
-            if dead.load(Ordering::SeqCst) {
+            if switches.dead.load(Ordering::SeqCst) {
                 return Err::<http::Response<axum::body::Body>, Box<dyn std::error::Error + Send + Sync>>(
                     "connection refused (instance killed)".into(),
                 );
+            }
+            if switches.hang.load(Ordering::SeqCst) {
+                std::future::pending::<()>().await;
+            }
+            if switches.forbid_creates.load(Ordering::SeqCst)
+                && req.method() == http::Method::POST
+                && req.uri().path().ends_with("/replicasets")
+            {
+                return Ok(forbidden());
             }
             let mut req = req.map(axum::body::Body::new);
             req.headers_mut().insert(USER_AGENT, agent);
@@ -53,15 +86,15 @@ fn client(server: &Arc<ApiServer>, identity: &str, dead: Arc<AtomicBool>) -> Cli
 
 /// One controller instance.
 pub struct Instance {
-    dead: Arc<AtomicBool>,
+    switches: Arc<Switches>,
     stop: Option<oneshot::Sender<()>>,
     done: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Instance {
     pub fn start(server: &Arc<ApiServer>, identity: &str) -> Self {
-        let dead = Arc::new(AtomicBool::new(false));
-        let client = client(server, identity, dead.clone());
+        let switches = Arc::new(Switches::default());
+        let client = client(server, identity, switches.clone());
         let settings = Settings {
             namespaces: Vec::new(),
             selector: None,
@@ -80,15 +113,26 @@ impl Instance {
             })
             .await;
         });
-        Self { dead, stop: Some(tx), done: Some(done) }
+        Self { switches, stop: Some(tx), done: Some(done) }
     }
 
     /// Crash: from now on nothing it sends reaches the cluster, and nothing is released.
     pub fn kill(&mut self) {
-        self.dead.store(true, Ordering::SeqCst);
+        self.switches.dead.store(true, Ordering::SeqCst);
         if let Some(d) = self.done.take() {
             d.abort();
         }
+    }
+
+    /// From now on no request it sends is answered (those already answered stay so); `false`
+    /// lets new requests through again.
+    pub fn hang(&self, on: bool) {
+        self.switches.hang.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether its ReplicaSet creates are refused (403 Forbidden).
+    pub fn forbid_creates(&self, on: bool) {
+        self.switches.forbid_creates.store(on, Ordering::SeqCst);
     }
 
     /// SIGTERM: finish in-flight work, release the lease.

@@ -54,10 +54,6 @@ pub mod reasons {
 
 /// Event reasons that are not also condition reasons.
 pub mod events {
-    /// A ReplicaSet was scaled up.
-    pub const SCALED_UP: &str = "ScaledUp";
-    /// A ReplicaSet was scaled down.
-    pub const SCALED_DOWN: &str = "ScaledDown";
     /// An old ReplicaSet beyond revisionHistoryLimit was deleted.
     pub const REPLICA_SET_DELETED: &str = "ReplicaSetDeleted";
     /// An older ReplicaSet became the updated revision again.

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::{
-    action::{Action, EventNote, ScaleReplicaSet},
+    action::{Action, ScaleReplicaSet},
     observed::ReplicaSetView,
     replicas::Limits,
     revision::by_age,
 };
-use crate::api::condition::events;
 
 /// Planned sizes over the live (not deleting) ReplicaSets, oldest first.
 #[derive(Clone, Debug)]
@@ -76,10 +75,11 @@ impl Working {
         self.rss.iter().any(|rs| self.observed.get(&rs.name).is_some_and(|o| rs.replicas > *o))
     }
 
-    /// One scale action per touched ReplicaSet whose size or annotations change, with events.
-    pub fn into_actions(self) -> (Vec<Action>, Vec<EventNote>) {
+    /// One scale action per touched ReplicaSet whose size or annotations change (no event per
+    /// scale: the ReplicaSets carry their sizes, and an event per wave doubled the writes of a
+    /// rollout; transitions still get theirs).
+    pub fn into_actions(self) -> Vec<Action> {
         let mut actions = Vec::new();
-        let mut notes = Vec::new();
         for name in &self.touched {
             let (Some(rs), Some(from)) = (self.get(name), self.observed.get(name).copied()) else {
                 continue;
@@ -89,17 +89,6 @@ impl Working {
             if rs.replicas == from && annotations_current {
                 continue;
             }
-            if rs.replicas != from {
-                let (reason, verb) = if rs.replicas > from {
-                    (events::SCALED_UP, "up")
-                } else {
-                    (events::SCALED_DOWN, "down")
-                };
-                notes.push(EventNote::normal(
-                    reason,
-                    format!("Scaled {verb} ReplicaSet {} from {from} to {}", rs.name, rs.replicas),
-                ));
-            }
             actions.push(Action::ScaleReplicaSet(ScaleReplicaSet {
                 name: rs.name.clone(),
                 from,
@@ -108,6 +97,6 @@ impl Working {
                 max_replicas: self.limits.max_total(),
             }));
         }
-        (actions, notes)
+        actions
     }
 }

@@ -150,6 +150,20 @@ impl ApiServer {
         let mut last_err = None;
         for _ in 0..PATCH_RETRIES {
             let old = self.store.get(&key);
+            // A resourceVersion in an applied configuration is a precondition, as on the real
+            // server (its patch path stores the merged object, resourceVersion included, with an
+            // optimistic lock): a stale one is a conflict, not silently dropped.
+            if media.starts_with("application/apply-patch")
+                && let Some(old) = old.as_deref()
+                && let Some(rv) = applied_resource_version(body.body)
+                && rv.parse::<u64>().ok() != Some(object_rv(old))
+            {
+                return Err(ApiError::conflict(
+                    &t.def.qualified_plural(),
+                    name,
+                    "the object has been modified; please apply your changes to the latest version and try again",
+                ));
+            }
             let result = match media {
                 "application/apply-patch+yaml" | "application/apply-patch+json" => {
                     self.apply_patch(t, name, writer, force, body.body, part, old.as_deref())
@@ -360,4 +374,14 @@ impl ApiServer {
             self.commit(&t.def, t.namespace.as_deref(), name, Some(&old), new, Part::Main, writer, true)?;
         self.scale_of(&t.def, &stored)
     }
+}
+
+/// `metadata.resourceVersion` of an apply body (JSON or YAML), if it has one.
+fn applied_resource_version(body: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"resourceVersion";
+    if !body.windows(KEY.len()).any(|w| w == KEY) {
+        return None; // the common case, without a second parse
+    }
+    let config = parse_json(body).or_else(|_| parse_yaml_or_json(body)).ok()?;
+    config.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
 }

@@ -87,6 +87,55 @@ async fn a_status_apply_records_its_manager() {
 }
 
 #[tokio::test]
+async fn a_resource_version_in_an_apply_is_a_precondition_on_the_object_and_its_status() {
+    let (_c, client) = cluster().await;
+    let api: Api<Deployment> = Api::namespaced(client, "default");
+    let d: Deployment = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "c:1"}]}}}
+    }))
+    .unwrap();
+    let created = api.create(&PostParams::default(), &d).await.unwrap();
+    let read_at = created.metadata.resource_version.clone().unwrap();
+    // Someone else writes after we read.
+    let bump = json!({"metadata": {"labels": {"touched": "yes"}}});
+    api.patch("web", &PatchParams::default(), &Patch::Merge(&bump)).await.unwrap();
+    let apply = PatchParams::apply("ctrl").force();
+    let stale = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                       "metadata": {"name": "web", "resourceVersion": read_at}, "status": {"observedGeneration": 7}});
+    for result in [
+        api.patch_status("web", &apply, &Patch::Apply(&stale)).await,
+        api.patch(
+            "web",
+            &apply,
+            &Patch::Apply(&json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "resourceVersion": read_at, "labels": {"mine": "1"}}})),
+        )
+        .await,
+    ] {
+        match result {
+            Err(kube::Error::Api(s)) => {
+                assert_eq!((s.code, s.reason.as_str()), (409, "Conflict"));
+                assert_eq!(
+                    s.message,
+                    r#"Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again"#
+                );
+            }
+            other => panic!("a stale resourceVersion must conflict, got {other:?}"),
+        }
+    }
+    let now = api.get("web").await.unwrap();
+    assert!(now.status.and_then(|s| s.observed_generation) != Some(7), "the stale status was not written");
+    assert!(!now.metadata.labels.unwrap_or_default().contains_key("mine"));
+    // With the current resourceVersion the same apply goes through.
+    let mut current = stale.clone();
+    current["metadata"]["resourceVersion"] = json!(now.metadata.resource_version.unwrap());
+    let got = api.patch_status("web", &apply, &Patch::Apply(&current)).await.unwrap();
+    assert_eq!(got.status.and_then(|s| s.observed_generation), Some(7));
+}
+
+#[tokio::test]
 async fn a_dry_run_in_the_eviction_body_keeps_the_pod() {
     let (_c, client) = cluster().await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");

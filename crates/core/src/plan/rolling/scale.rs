@@ -58,9 +58,7 @@ pub fn scale(obs: &Observed, a: &Assessment, template: &PodTemplateSpec) -> Scal
         }
     }
     out.scaled_up = w.scaled_up_any();
-    let (scale_actions, scale_notes) = w.into_actions();
-    out.actions.extend(scale_actions);
-    out.notes.extend(scale_notes);
+    out.actions.extend(w.into_actions());
     if (a.complete && !a.aborted) || spec.paused {
         let old: Vec<&ReplicaSetView> = a.live.iter().filter(|rs| rs.name != a.new_name).collect();
         for rs in revision::history_to_delete(&old, spec.revision_history_limit) {
