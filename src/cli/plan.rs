@@ -104,6 +104,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
             .collect(),
         lag_chance: 0.0,
         time_limit: args.time_limit,
+        traffic: Default::default(),
         rollout,
     };
     let run = driver::run(&scenario).context("simulating the rollout")?;

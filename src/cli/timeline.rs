@@ -90,6 +90,12 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
                 lines.push(format!("renumber {} to rev {}", u.name, u.revision))
             }
             Action::DeleteReplicaSet { name } => lines.push(format!("delete {name} (history limit)")),
+            Action::SetServiceSelector(s) => lines.push(format!("select {} on {}", s.hash, s.service)),
+            Action::SetRouteWeights(w) => {
+                let weights: Vec<String> =
+                    w.backends.iter().map(|b| format!("{} {}", b.service, b.weight)).collect();
+                lines.push(format!("weights {} {}: {}", w.kind.kind(), w.route, weights.join(", ")));
+            }
             Action::Event(ev) if is_transition(&ev.reason) => {
                 let mark = if ev.kind == EventKind::Warning { "warning" } else { "event" };
                 lines.push(format!("{mark} {}", ev.reason));

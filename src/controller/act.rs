@@ -42,6 +42,9 @@ fn write_error(w: &Write, source: kube::Error) -> Error {
     match w.kind {
         WriteKind::DeleteReplicaSet => Error::DeleteReplicaSet { name: w.name.clone(), source },
         WriteKind::Status => Error::WriteStatus(source),
+        WriteKind::SetServiceSelector | WriteKind::SetRouteWeights => {
+            Error::WriteTraffic { what: w.kind.as_str(), name: w.name.clone(), source }
+        }
         _ => Error::WriteReplicaSet { name: w.name.clone(), source },
     }
 }

@@ -6,9 +6,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
+use k8s_openapi::api::{apps::v1::ReplicaSet, core::v1::Service, policy::v1::PodDisruptionBudget};
 use kube::{
     Client,
+    api::{ApiResource, DynamicObject},
     runtime::{events::Recorder, reflector::Store},
 };
 use tokio::sync::watch;
@@ -37,6 +38,10 @@ pub struct Context {
     pub owners: Arc<super::owners::OwnerIndex>,
     /// PodDisruptionBudgets in the watched namespaces.
     pub budgets: Store<PodDisruptionBudget>,
+    /// Services in the watched namespaces (a strategy's stable, canary, active, preview).
+    pub services: Store<Service>,
+    /// Gateway API routes, per kind the cluster serves.
+    pub routes: Vec<RouteCache>,
     /// Rollouts whose last reconcile failed (exponential backoff, one Warning event per
     /// distinct error; reset on success).
     pub failures: Mutex<HashMap<RolloutRef, Failing>>,
@@ -51,4 +56,14 @@ pub struct Failing {
     pub count: u32,
     /// The last error, in full: a Warning event is published only when it changes.
     pub last: String,
+}
+
+/// The cached routes of one Gateway API kind.
+pub struct RouteCache {
+    /// HTTPRoute or GRPCRoute.
+    pub kind: crate::api::RouteKind,
+    /// Its resource (the cluster's served version).
+    pub resource: ApiResource,
+    /// The routes.
+    pub store: Store<DynamicObject>,
 }

@@ -28,6 +28,17 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// Writing a Service selector or route weights failed.
+    #[error("failed to {what} on {name}")]
+    WriteTraffic {
+        /// `SetServiceSelector` or `SetRouteWeights`.
+        what: &'static str,
+        /// The Service or route.
+        name: String,
+        /// Cause.
+        #[source]
+        source: kube::Error,
+    },
     /// Writing the Rollout status failed.
     #[error("failed to write the Rollout status")]
     WriteStatus(#[source] kube::Error),
@@ -49,6 +60,7 @@ impl Error {
             Error::Observe(_) => "ObserveFailed",
             Error::WriteReplicaSet { .. } => "ReplicaSetWriteFailed",
             Error::DeleteReplicaSet { .. } => "ReplicaSetDeleteFailed",
+            Error::WriteTraffic { .. } => "TrafficWriteFailed",
             Error::WriteStatus(_) => "StatusWriteFailed",
             Error::NameTaken(_) => "ReplicaSetNameTaken",
             Error::NotLeader => "NotLeader",

@@ -26,11 +26,12 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use futures::{StreamExt, future::join_all};
 use k8s_openapi::{
-    api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget},
+    api::{apps::v1::ReplicaSet, core::v1::Service, policy::v1::PodDisruptionBudget},
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
 };
 use kube::{
     Api, Client,
+    api::DynamicObject,
     runtime::{
         Controller, WatchStreamExt,
         controller::Config as ControllerConfig,
@@ -127,6 +128,20 @@ fn budget_covers(pdb: &PodDisruptionBudget, rollout: &Rollout) -> bool {
     crate::api::selector::matches(selector, &labels).unwrap_or(true)
 }
 
+/// The Rollouts in `ns` for which `names` holds (a Service or route they name changed).
+fn naming(
+    rollouts: &reflector::Store<Rollout>,
+    ns: Option<String>,
+    names: impl Fn(&Rollout) -> bool,
+) -> Vec<ObjectRef<Rollout>> {
+    rollouts
+        .state()
+        .into_iter()
+        .filter(|r| r.metadata.namespace == ns && names(r))
+        .map(|r| ObjectRef::from(r.as_ref()))
+        .collect()
+}
+
 /// Reports each watch event's outcome to `health`: errors fail `/readyz` (and are counted and
 /// logged) until the watch delivers again.
 fn watch_health<K>(
@@ -201,6 +216,18 @@ pub async fn run(
             }
         });
     }
+    // Gateway API kinds the cluster serves (routes of a kind it does not serve are reported
+    // missing by the planner rather than failing every watch).
+    let mut route_kinds = Vec::new();
+    for kind in [crate::api::RouteKind::Http, crate::api::RouteKind::Grpc] {
+        let gvk = kube::api::GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", kind.kind());
+        match act::bounded(kube::discovery::pinned_kind(&client, &gvk)).await {
+            Ok((resource, _)) => route_kinds.push((kind, resource)),
+            Err(e) => {
+                tracing::info!(kind = kind.kind(), error = %e, "Gateway API route kind not served; canaries routed through it wait")
+            }
+        }
+    }
     let scopes: Vec<Option<String>> =
         if s.namespaces.is_empty() { vec![None] } else { s.namespaces.iter().cloned().map(Some).collect() };
     let health = health::Health::new(scopes.len(), metrics.clone());
@@ -229,6 +256,10 @@ pub async fn run(
             None => (Api::all(c.clone()), Api::all(c.clone()), Api::all(c.clone())),
         };
         let (rollouts, rss, pdbs) = api(&client);
+        let services: Api<Service> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
         let (rs_reader, rs_writer) = reflector::store();
         let (pdb_reader, pdb_writer) = reflector::store();
         let owners = Arc::new(owners::OwnerIndex::default());
@@ -249,6 +280,31 @@ pub async fn run(
             .inspect(watch_health(health.clone(), "poddisruptionbudgets", &scope_name))
             .reflect(pdb_writer)
             .touched_objects();
+        let (svc_reader, svc_writer) = reflector::store();
+        let svc_stream = watcher(services, watcher::Config::default())
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "services", &scope_name))
+            .reflect(svc_writer)
+            .touched_objects();
+        let mut route_caches = Vec::new();
+        let mut route_readers = Vec::new();
+        let mut route_streams = Vec::new();
+        for (kind, resource) in &route_kinds {
+            let api: Api<DynamicObject> = match &ns {
+                Some(n) => Api::namespaced_with(client.clone(), n, resource),
+                None => Api::all_with(client.clone(), resource),
+            };
+            let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
+            let reader = writer.as_reader();
+            let stream = watcher(api, watcher::Config::default())
+                .default_backoff()
+                .inspect(watch_health(health.clone(), kind.plural(), &scope_name))
+                .reflect(writer)
+                .touched_objects();
+            route_readers.push(reader.clone());
+            route_caches.push(context::RouteCache { kind: *kind, resource: resource.clone(), store: reader });
+            route_streams.push((*kind, stream));
+        }
         let mut wc = watcher::Config::default();
         if let Some(sel) = &s.selector {
             wc = wc.labels(sel);
@@ -281,20 +337,27 @@ pub async fn run(
             replica_sets: rs_reader.clone(),
             owners,
             budgets: pdb_reader.clone(),
+            services: svc_reader.clone(),
+            routes: route_caches,
             failures: Default::default(),
             pacer: Default::default(),
         });
 
         let health = health.clone();
         tokio::spawn(async move {
-            let ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
+            let mut ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
                 && rs_reader.wait_until_ready().await.is_ok()
-                && pdb_reader.wait_until_ready().await.is_ok();
+                && pdb_reader.wait_until_ready().await.is_ok()
+                && svc_reader.wait_until_ready().await.is_ok();
+            for r in route_readers {
+                ok = ok && r.wait_until_ready().await.is_ok();
+            }
             if ok {
                 health.scope_synced();
             }
         });
-        controller
+        let (by_service, by_route) = (rollout_store.clone(), rollout_store.clone());
+        let mut controller = controller
             .reconcile_all_on(leadership_gained(leadership.clone()))
             .owns_stream(rs_stream)
             .watches_stream(pdb_stream, move |pdb: PodDisruptionBudget| {
@@ -306,6 +369,28 @@ pub async fn run(
                     .map(|r| ObjectRef::from(r.as_ref()))
                     .collect::<Vec<_>>()
             })
+            .watches_stream(svc_stream, move |svc: Service| {
+                let (ns, name) =
+                    (svc.metadata.namespace.clone(), svc.metadata.name.clone().unwrap_or_default());
+                naming(&by_service, ns, |r| {
+                    crate::plan::traffic::services_named(&r.spec).contains(&name.as_str())
+                })
+            });
+        for ((kind, stream), (_, resource)) in route_streams.into_iter().zip(&route_kinds) {
+            let rollouts = by_route.clone();
+            controller = controller.watches_stream_with(
+                stream,
+                move |route: DynamicObject| {
+                    let (ns, name) =
+                        (route.metadata.namespace.clone(), route.metadata.name.clone().unwrap_or_default());
+                    naming(&rollouts, ns, |r| {
+                        crate::plan::traffic::routes_named(&r.spec).contains(&(kind, name.as_str()))
+                    })
+                },
+                resource.clone(),
+            );
+        }
+        controller
             .graceful_shutdown_on(stopped(stop_rx.clone()))
             .run(reconcile::reconcile, reconcile::error_policy, ctx)
             .for_each(|r| async move {

@@ -5,7 +5,12 @@ use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
 use super::{context::Context, error::Error};
 use crate::{
     api::Rollout,
-    plan::{DisruptionBudgetView, Observed, ReplicaSetView, RolloutView, Unreadable, observed::ObserveError},
+    plan::{
+        DisruptionBudgetView, Observed, ReplicaSetView, RolloutView, RouteView, ServiceView, TrafficView,
+        Unreadable,
+        observed::ObserveError,
+        traffic::{routes_named, services_named},
+    },
 };
 
 fn controlled_by(rs: &ReplicaSet, uid: &str) -> bool {
@@ -18,7 +23,32 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
     let uid = rollout.metadata.uid.clone().unwrap_or_default();
     let rss: Vec<_> = ctx.owners.owned_by(&uid).iter().filter_map(|r| ctx.replica_sets.get(r)).collect();
     let pdbs = ctx.budgets.state();
-    assemble(rollout, rss.iter().map(|r| &**r), pdbs.iter().map(|p| &**p), now).map_err(Error::Observe)
+    let mut obs = assemble(rollout, rss.iter().map(|r| &**r), pdbs.iter().map(|p| &**p), now)
+        .map_err(Error::Observe)?;
+    obs.traffic = traffic(rollout, ctx);
+    Ok(obs.canonical())
+}
+
+/// The Services and routes the Rollout's strategy names, from the caches. One that does not
+/// exist (or whose kind the cluster does not serve) is absent, which the planner reports.
+fn traffic(rollout: &Rollout, ctx: &Context) -> TrafficView {
+    use kube::runtime::reflector::ObjectRef;
+    let ns = rollout.metadata.namespace.clone().unwrap_or_default();
+    let services = services_named(&rollout.spec)
+        .into_iter()
+        .filter_map(|name| ctx.services.get(&ObjectRef::new(name).within(&ns)))
+        .filter_map(|svc| ServiceView::from_service(&svc).ok())
+        .collect();
+    let routes = routes_named(&rollout.spec)
+        .into_iter()
+        .filter_map(|(kind, name)| {
+            let cache = ctx.routes.iter().find(|c| c.kind == kind)?;
+            let obj = cache.store.get(&ObjectRef::new_with(name, cache.resource.clone()).within(&ns))?;
+            let json = serde_json::to_value(&*obj).ok()?;
+            RouteView::from_json(kind, &json).ok()
+        })
+        .collect();
+    TrafficView { services, routes }
 }
 
 /// The observation from objects as listed (in any order, any namespace): the ReplicaSets the
@@ -54,7 +84,16 @@ pub fn assemble<'a>(
                 .unwrap_or_else(|e| DisruptionBudgetView::unreadable(&name(&p.metadata.name), &e.to_string()))
         })
         .collect();
-    Ok(Observed { rollout: view, replica_sets, disruption_budgets, unreadable_replica_sets, now }.canonical())
+    Ok(Observed {
+        rollout: view,
+        replica_sets,
+        disruption_budgets,
+        unreadable_replica_sets,
+        traffic: Default::default(),
+        verdicts: Vec::new(),
+        now,
+    }
+    .canonical())
 }
 
 #[cfg(test)]

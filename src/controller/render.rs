@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::{
     api::{Rollout, RolloutStatus, condition::keys},
-    plan::{Action, NewReplicaSet, RevisionUpdate, ScaleReplicaSet},
+    plan::{Action, NewReplicaSet, RevisionUpdate, RouteWeights, ScaleReplicaSet, ServiceSelector},
 };
 
 /// Field manager of everything Ramp writes.
@@ -51,6 +51,10 @@ pub enum WriteKind {
     DeleteReplicaSet,
     /// Apply the Rollout's status.
     Status,
+    /// Apply a Service's `pod-template-hash` selector key.
+    SetServiceSelector,
+    /// JSON-patch weights into a route's backendRefs.
+    SetRouteWeights,
 }
 
 impl WriteKind {
@@ -62,6 +66,8 @@ impl WriteKind {
             WriteKind::UpdateReplicaSetRevision => "UpdateReplicaSetRevision",
             WriteKind::DeleteReplicaSet => "DeleteReplicaSet",
             WriteKind::Status => "Status",
+            WriteKind::SetServiceSelector => "SetServiceSelector",
+            WriteKind::SetRouteWeights => "SetRouteWeights",
         }
     }
 }
@@ -205,6 +211,48 @@ fn delete(ns: &str, name: &str) -> Write {
     }
 }
 
+/// Content type of a JSON patch.
+const JSON_PATCH: &str = "application/json-patch+json";
+/// Field manager of the traffic writes (Service selectors, route weights).
+pub const TRAFFIC_MANAGER: &str = "ramp-traffic";
+
+/// A Service's selector key `pod-template-hash`, by server-side apply: Ramp owns that key
+/// only; the user's keys (and every other field) stay theirs.
+fn service_selector(ns: &str, s: &ServiceSelector) -> Write {
+    Write {
+        kind: WriteKind::SetServiceSelector,
+        name: s.service.clone(),
+        method: Method::PATCH,
+        path: format!("/api/v1/namespaces/{ns}/services/{}", s.service),
+        query: apply_query(TRAFFIC_MANAGER.into()),
+        content_type: APPLY,
+        body: json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": s.service},
+            "spec": {"selector": {keys::POD_TEMPLATE_HASH: s.hash}}}),
+    }
+}
+
+/// Route weights as a JSON patch of exactly those fields, each guarded by a `test` that the
+/// backendRef still names the Service it was planned for. (A route's `rules` is an atomic
+/// list, so a server-side apply would have to own all of it; the patch changes only the
+/// weights, and fails instead of weighting the wrong backend if the route was edited since.)
+fn route_weights(ns: &str, w: &RouteWeights) -> Write {
+    let mut ops = Vec::new();
+    for b in &w.backends {
+        let at = format!("/spec/rules/{}/backendRefs/{}", b.rule, b.backend);
+        ops.push(json!({"op": "test", "path": format!("{at}/name"), "value": b.service}));
+        ops.push(json!({"op": "add", "path": format!("{at}/weight"), "value": b.weight}));
+    }
+    Write {
+        kind: WriteKind::SetRouteWeights,
+        name: w.route.clone(),
+        method: Method::PATCH,
+        path: format!("/apis/gateway.networking.k8s.io/v1/namespaces/{ns}/{}/{}", w.kind.plural(), w.route),
+        query: vec![("fieldManager", TRAFFIC_MANAGER.into())],
+        content_type: JSON_PATCH,
+        body: Value::Array(ops),
+    }
+}
+
 /// The request of one action; `None` for actions that are not object writes (events).
 pub fn action(rollout: &Rollout, action: &Action) -> Option<Write> {
     let ns = rollout.namespace().unwrap_or_default();
@@ -213,6 +261,8 @@ pub fn action(rollout: &Rollout, action: &Action) -> Option<Write> {
         Action::ScaleReplicaSet(s) => Some(scale(&ns, s)),
         Action::UpdateReplicaSetRevision(u) => Some(revision(&ns, u)),
         Action::DeleteReplicaSet { name } => Some(delete(&ns, name)),
+        Action::SetServiceSelector(s) => Some(service_selector(&ns, s)),
+        Action::SetRouteWeights(w) => Some(route_weights(&ns, w)),
         Action::Event(_) => None,
     }
 }
@@ -430,6 +480,51 @@ mod tests {
         let mut revision = counts;
         revision.stable_revision = Some("abc".into());
         assert_eq!(status_change(Some(&stored), &revision), StatusChange::Meaning);
+    }
+
+    #[test]
+    fn traffic_writes_touch_only_the_selector_key_and_the_weights() {
+        let r = rollout();
+        let s = action(
+            &r,
+            &Action::SetServiceSelector(ServiceSelector { service: "web-stable".into(), hash: "abc".into() }),
+        )
+        .unwrap();
+        assert_eq!(
+            s.uri(),
+            "/api/v1/namespaces/prod/services/web-stable?fieldManager=ramp-traffic&force=true"
+        );
+        assert_eq!(s.body["spec"], json!({"selector": {"pod-template-hash": "abc"}}));
+        let w = action(
+            &r,
+            &Action::SetRouteWeights(RouteWeights {
+                kind: crate::api::RouteKind::Http,
+                route: "web".into(),
+                backends: vec![crate::plan::WeightedBackend {
+                    rule: 1,
+                    backend: 0,
+                    service: "web-canary".into(),
+                    weight: 20,
+                }],
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            (w.method.clone(), w.uri(), w.content_type),
+            (
+                Method::PATCH,
+                "/apis/gateway.networking.k8s.io/v1/namespaces/prod/httproutes/web?fieldManager=ramp-traffic"
+                    .to_string(),
+                "application/json-patch+json"
+            )
+        );
+        assert_eq!(
+            w.body,
+            json!([
+                {"op": "test", "path": "/spec/rules/1/backendRefs/0/name", "value": "web-canary"},
+                {"op": "add", "path": "/spec/rules/1/backendRefs/0/weight", "value": 20},
+            ])
+        );
     }
 
     #[test]

@@ -43,6 +43,17 @@ pub enum Change {
     Paused(bool),
     /// Replace the pod template (e.g. back to an older one: a rollback).
     Template(Box<PodTemplateSpec>),
+    /// Write an operation request (the `ramp.dev/request` annotation's JSON).
+    Request(String),
+}
+
+/// The traffic objects a run starts with.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Traffic {
+    /// Services to create, selecting the Rollout's pods by its selector labels.
+    pub services: Vec<String>,
+    /// An HTTPRoute to create (its CRD is installed first).
+    pub route: Option<Value>,
 }
 
 /// A change and when it happens (since the start of the run).
@@ -74,6 +85,8 @@ pub struct Scenario {
     pub lag_chance: f64,
     /// Virtual time after which the run stops.
     pub time_limit: Duration,
+    /// Services and routes.
+    pub traffic: Traffic,
 }
 
 /// How pods behave.
@@ -144,6 +157,19 @@ pub fn run_in_world(sc: &Scenario) -> Result<(Run, World), DriverError> {
     behave(sc.start == Start::FromPrevious);
     for b in &sc.budgets {
         world.create_budget(b)?;
+    }
+    let selector = sc.rollout.spec.selector.match_labels.clone().unwrap_or_default();
+    for name in &sc.traffic.services {
+        let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"selector": selector, "ports": [{"port": 80}]}});
+        world.create(&format!("/api/v1/namespaces/{}/services", super::world::NAMESPACE), &svc)?;
+    }
+    if let Some(route) = &sc.traffic.route {
+        world.install_route_crd()?;
+        world.create(
+            &format!("/apis/gateway.networking.k8s.io/v1/namespaces/{}/httproutes", super::world::NAMESPACE),
+            route,
+        )?;
     }
     let mut first = sc.rollout.clone();
     first.status = None;
@@ -221,6 +247,10 @@ fn drive(
         let now = world.now();
         let elapsed = Duration::try_from(now.duration_since(lp.origin)).unwrap_or_default();
         while let Some(c) = changes.next_if(|c| c.at <= elapsed) {
+            if let Change::Request(json) = &c.change {
+                world.set_rollout_annotation(name, crate::plan::request::ANNOTATION, json)?;
+                continue;
+            }
             let mut rollout = world.rollout(name)?;
             user_scaled_down |= matches!(c.change, Change::Replicas(n) if n < rollout.spec.replicas);
             apply_change(&mut rollout, c.change);
@@ -228,7 +258,9 @@ fn drive(
         }
         let rollout = world.rollout(name)?;
         let (rss, pdbs) = (world.replica_sets()?, world.budgets()?);
-        let obs = observe::assemble(&rollout, &rss, &pdbs, now)?;
+        let mut obs = observe::assemble(&rollout, &rss, &pdbs, now)?;
+        obs.traffic = world.traffic(&rollout);
+        let obs = obs.canonical();
         if !lagged {
             // The budgets' allowance before the plans whose deletions the next sync makes.
             allowed_before =
@@ -449,6 +481,7 @@ fn apply_change(rollout: &mut Rollout, change: Change) {
         Change::Replicas(n) => spec.replicas = n,
         Change::Paused(p) => spec.paused = p,
         Change::Template(t) => spec.template = Some(*t),
+        Change::Request(_) => {} // an annotation, written by `drive`
         Change::Image(image) => {
             if let Some(c) =
                 spec.template.as_mut().and_then(|t| t.spec.as_mut()).and_then(|s| s.containers.first_mut())

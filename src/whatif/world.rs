@@ -27,6 +27,9 @@ use crate::{
 /// Namespace of every what-if run.
 pub const NAMESPACE: &str = "default";
 
+/// The compact HTTPRoute CRD (also the examples' and the tests').
+const HTTPROUTE_CRD: &str = include_str!("../../examples/gateway-api/httproute-crd.yaml");
+
 /// A request the hollow cluster refused, or an object it holds that does not parse.
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
@@ -194,6 +197,13 @@ impl World {
         self.request(http::Method::PATCH, &path, "application/json-patch+json", &patch).map(|_| ())
     }
 
+    /// Sets one annotation on the Rollout (a client's operation request).
+    pub fn set_rollout_annotation(&self, name: &str, key: &str, value: &str) -> Result<(), WorldError> {
+        let patch = json!({"metadata": {"annotations": {key: value}}});
+        let path = format!("/apis/ramp.dev/v1alpha1/namespaces/{NAMESPACE}/rollouts/{name}");
+        self.request(http::Method::PATCH, &path, "application/merge-patch+json", &patch).map(|_| ())
+    }
+
     /// Creates a PodDisruptionBudget in the run's namespace.
     pub fn create_budget(&self, pdb: &PodDisruptionBudget) -> Result<(), WorldError> {
         let mut obj =
@@ -241,6 +251,49 @@ impl World {
     /// Every pod that is not being deleted, as stored.
     pub fn pods(&self) -> Vec<Arc<Value>> {
         self.list("", "pods").into_iter().filter(|p| !controllers::deleting(p)).collect()
+    }
+
+    /// Creates an object of any kind at its collection path (a Service, a route).
+    pub fn create(&self, collection: &str, obj: &Value) -> Result<(), WorldError> {
+        let mut obj = obj.clone();
+        obj["metadata"]["namespace"] = json!(NAMESPACE);
+        self.post(collection, &obj).map(|_| ())
+    }
+
+    /// Installs the compact HTTPRoute CRD the hollow cluster serves routes with.
+    pub fn install_route_crd(&self) -> Result<(), WorldError> {
+        let crd: Value = serde_saphyr::from_str(HTTPROUTE_CRD)
+            .map_err(|e| WorldError::Crd(format!("the HTTPRoute CRD does not parse: {e}")))?;
+        self.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", &crd).map(|_| ())
+    }
+
+    /// The Services and routes `rollout`'s strategy names, as the controller's caches would
+    /// hold them.
+    pub fn traffic(&self, rollout: &Rollout) -> crate::plan::TrafficView {
+        use crate::plan::{RouteView, ServiceView, traffic};
+        let named = |v: &Value, name: &str| v.pointer("/metadata/name").and_then(Value::as_str) == Some(name);
+        let services = traffic::services_named(&rollout.spec)
+            .into_iter()
+            .filter_map(|n| self.list("", "services").into_iter().find(|s| named(s, n)))
+            .filter_map(|s| serde_json::from_value::<k8s_openapi::api::core::v1::Service>((*s).clone()).ok())
+            .filter_map(|s| ServiceView::from_service(&s).ok())
+            .collect();
+        let routes = traffic::routes_named(&rollout.spec)
+            .into_iter()
+            .filter_map(|(kind, n)| {
+                let found = self
+                    .list("gateway.networking.k8s.io", kind.plural())
+                    .into_iter()
+                    .find(|r| named(r, n))?;
+                RouteView::from_json(kind, &found).ok()
+            })
+            .collect();
+        crate::plan::TrafficView { services, routes }
+    }
+
+    /// Every object of a resource in the run's namespace, as stored.
+    pub fn objects(&self, group: &str, plural: &str) -> Vec<Arc<Value>> {
+        self.list(group, plural)
     }
 
     /// Runs the hollow controllers, kubelets and garbage collector to quiescence at the current

@@ -33,6 +33,9 @@ fn namespaced_rules() -> BTreeSet<Rule> {
         rule("apps", "replicasets", &["get", "list", "watch", "create", "patch", "delete"], &[]),
         rule("policy", "poddisruptionbudgets", &["get", "list", "watch"], &[]),
         rule("events.k8s.io", "events", &["create", "patch"], &[]),
+        rule("", "services", &["get", "list", "watch", "patch"], &[]),
+        rule("gateway.networking.k8s.io", "httproutes", &["get", "list", "watch", "patch"], &[]),
+        rule("gateway.networking.k8s.io", "grpcroutes", &["get", "list", "watch", "patch"], &[]),
     ]
     .into()
 }

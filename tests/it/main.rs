@@ -6,6 +6,8 @@
 mod common;
 
 mod architecture;
+mod canary_e2e;
+mod canary_tables;
 mod chart;
 mod cli;
 mod controller_crash;

@@ -71,6 +71,7 @@ fn scenario() -> Scenario {
         changes: Vec::new(),
         lag_chance: 0.0,
         time_limit: Duration::from_secs(3600),
+        traffic: Default::default(),
     }
 }
 

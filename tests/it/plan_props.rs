@@ -196,6 +196,7 @@ fn scenario(c: &Case) -> Scenario {
         changes,
         lag_chance: if c.lag { 0.5 } else { 0.0 },
         time_limit: Duration::from_secs(6 * 3600),
+        traffic: Default::default(),
     }
 }
 
@@ -254,7 +255,7 @@ fn final_template(sc: &Scenario) -> PodTemplateSpec {
                     c.image = Some(image);
                 }
             }
-            Change::Replicas(_) | Change::Paused(_) => {}
+            Change::Replicas(_) | Change::Paused(_) | Change::Request(_) => {}
         }
     }
     t

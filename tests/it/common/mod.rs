@@ -73,6 +73,7 @@ pub fn rollout(spec: RolloutSpec) -> RolloutView {
         generation: 2,
         spec,
         status: RolloutStatus::default(),
+        request: None,
     }
 }
 
@@ -141,6 +142,8 @@ pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<Disrupt
         replica_sets: rss,
         disruption_budgets: pdbs,
         unreadable_replica_sets: Vec::new(),
+        traffic: Default::default(),
+        verdicts: Vec::new(),
         now: epoch() + SignedDuration::from_hours(1),
     }
 }

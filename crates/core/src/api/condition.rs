@@ -48,6 +48,8 @@ pub mod reasons {
     pub const NOT_PAUSED: &str = "NotPaused";
     /// The spec failed validation.
     pub const INVALID_SPEC: &str = "InvalidSpec";
+    /// A Service or route the strategy names is missing or cannot carry a weight.
+    pub const TRAFFIC_NOT_READY: &str = "TrafficNotReady";
     /// A ReplicaSet the Rollout controls cannot be read; nothing is changed until it can.
     pub const UNREADABLE_REPLICA_SET: &str = "UnreadableReplicaSet";
 }

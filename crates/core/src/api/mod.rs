@@ -15,10 +15,10 @@ pub mod validate;
 
 pub use duration::DurationString;
 pub use rollout::{Rollout, RolloutSpec, WorkloadRef, WorkloadScaleDown};
-pub use status::{PauseCondition, RolloutPhase, RolloutStatus};
+pub use status::{ApprovalRecord, PauseCondition, RequestRecord, RolloutPhase, RolloutStatus};
 pub use strategy::{
     AnalysisArg, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis, BlueGreenStrategy, CanaryStep,
     CanaryStrategy, GatewayApiRouting, PauseStep, RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy,
-    SetCanaryScale, StrategyRef, TrafficRouting,
+    RouteKind, RouteRuleRef, SetCanaryScale, StrategyRef, TrafficRouting,
 };
 pub use validate::{FieldError, InvalidSpec, validate};

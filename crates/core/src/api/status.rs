@@ -28,9 +28,14 @@ pub struct RolloutStatus {
     /// Index of the current canary step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_step: Option<i32>,
-    /// Percentage of traffic on the updated revision.
+    /// Percentage of traffic on the updated revision: for a canary, the weight its steps set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i32>,
+    /// The weight actually achieved: the route's applied weight, or (without traffic routing)
+    /// the share of available pods on the updated revision, whose granularity is
+    /// 1/replicas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achieved_weight: Option<i32>,
     /// Pods that exist (not terminating), all revisions.
     #[serde(default)]
     pub replicas: i32,
@@ -59,6 +64,14 @@ pub struct RolloutStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["reason".into()]))]
     pub pause_conditions: Vec<PauseCondition>,
+    /// The last operation (promote, abort, retry, pause, resume, approve, reject) Ramp
+    /// carried out, with who asked and when. Requests newer than this one are pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_request: Option<RequestRecord>,
+    /// Approvals and rejections recorded for approval steps, each bound to a revision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    pub approvals: Vec<ApprovalRecord>,
     /// Progressing, Available, Paused, Healthy and InvalidSpec, in that order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
@@ -104,4 +117,50 @@ pub struct PauseCondition {
     pub reason: String,
     /// When the pause began.
     pub start_time: Time,
+}
+
+/// An operation request Ramp has carried out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    /// The request's id (unique per request).
+    pub id: String,
+    /// `promote`, `promoteFull`, `abort`, `retry`, `pause`, `resume`, `approve`, `reject`.
+    pub op: String,
+    /// Who asked, as the client said.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
+    /// When they asked, as the client said.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub at: String,
+    /// The updated revision it applied to.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub revision: String,
+    /// What Ramp did with it (or why it did nothing).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub outcome: String,
+}
+
+/// An approval or rejection of one approval step of one revision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalRecord {
+    /// pod-template-hash of the revision approved: an approval of another revision approves
+    /// nothing.
+    pub revision: String,
+    /// The step (0-based) it approves.
+    pub step: i32,
+    /// True for an approval, false for a rejection.
+    pub approved: bool,
+    /// Who.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
+    /// When.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub at: String,
+    /// Why.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
 }

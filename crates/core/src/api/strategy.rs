@@ -162,6 +162,11 @@ pub struct CanaryStrategy {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 100))]
     pub steps: Vec<CanaryStep>,
+    /// With traffic routing: shrink the stable ReplicaSet as its traffic weight falls (and
+    /// grow it back, Ready, before any weight returns to it). Default false: stable stays at
+    /// full size until promotion, so an abort needs no scale-up.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dynamic_stable_scale: bool,
 }
 
 /// Traffic routers.
@@ -174,14 +179,84 @@ pub struct TrafficRouting {
     pub gateway_api: Option<GatewayApiRouting>,
 }
 
-/// A Gateway API HTTPRoute whose backendRefs to the stable and canary Services get weights.
+/// A Gateway API route (HTTPRoute or GRPCRoute, `gateway.networking.k8s.io/v1`) whose
+/// backendRefs to the stable and canary Services get weights. Ramp changes only those two
+/// weights, in the rules named here; every other rule, match, filter and backend is left as
+/// it is, so several Rollouts can share one route.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
 #[x_kube(crates(kube_core = "::kube_core"))]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("(has(self.httpRoute) ? 1 : 0) + (has(self.grpcRoute) ? 1 : 0) == 1")
+    .message("gatewayApi names exactly one of httpRoute or grpcRoute"))]
 pub struct GatewayApiRouting {
     /// Name of the HTTPRoute in the Rollout's namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 253))]
-    pub http_route: String,
+    pub http_route: Option<String>,
+    /// Name of the GRPCRoute in the Rollout's namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub grpc_route: Option<String>,
+    /// The rules to weight, by name or index; empty: every rule whose backendRefs name both
+    /// the stable and the canary Service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub rules: Vec<RouteRuleRef>,
+}
+
+impl GatewayApiRouting {
+    /// The route's kind and name.
+    pub fn route(&self) -> Option<(RouteKind, &str)> {
+        match (&self.http_route, &self.grpc_route) {
+            (Some(h), None) => Some((RouteKind::Http, h.as_str())),
+            (None, Some(g)) => Some((RouteKind::Grpc, g.as_str())),
+            _ => None,
+        }
+    }
+}
+
+/// The two Gateway API route kinds with weighted backendRefs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum RouteKind {
+    /// `HTTPRoute`
+    Http,
+    /// `GRPCRoute`
+    Grpc,
+}
+
+impl RouteKind {
+    /// The kind's name.
+    pub fn kind(self) -> &'static str {
+        match self {
+            RouteKind::Http => "HTTPRoute",
+            RouteKind::Grpc => "GRPCRoute",
+        }
+    }
+
+    /// The resource's plural.
+    pub fn plural(self) -> &'static str {
+        match self {
+            RouteKind::Http => "httproutes",
+            RouteKind::Grpc => "grpcroutes",
+        }
+    }
+}
+
+/// One rule of a route: by `name` (Gateway API 1.2+) or by 0-based `index`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("(has(self.name) ? 1 : 0) + (has(self.index) ? 1 : 0) == 1")
+    .message("a rule is named by exactly one of name or index"))]
+pub struct RouteRuleRef {
+    /// The rule's `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub name: Option<String>,
+    /// The rule's position in `spec.rules`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 15))]
+    pub index: Option<i32>,
 }
 
 /// One canary step: exactly one member is set.

@@ -103,6 +103,29 @@ impl Collector {
         {
             self.err(format!("{base}.canaryService"), "must differ from stableService");
         }
+        let routed = c.traffic_routing.as_ref().is_some_and(|t| t.gateway_api.is_some());
+        if let Some(g) = c.traffic_routing.as_ref().and_then(|t| t.gateway_api.as_ref()) {
+            if g.route().is_none() {
+                self.err(
+                    format!("{base}.trafficRouting.gatewayApi"),
+                    "names exactly one of httpRoute or grpcRoute",
+                );
+            }
+            for (i, r) in g.rules.iter().enumerate() {
+                if r.name.is_some() == r.index.is_some() {
+                    self.err(
+                        format!("{base}.trafficRouting.gatewayApi.rules[{i}]"),
+                        "names exactly one of name or index",
+                    );
+                }
+            }
+        }
+        if c.dynamic_stable_scale && !routed {
+            self.err(
+                format!("{base}.dynamicStableScale"),
+                "needs trafficRouting: without a router the pods already are the weight",
+            );
+        }
         for (i, step) in c.steps.iter().enumerate() {
             let p = format!("{base}.steps[{i}]");
             let set = [
@@ -126,6 +149,12 @@ impl Collector {
             }
             if let Some(a) = &step.analysis {
                 self.analysis(&format!("{p}.analysis"), a);
+            }
+            if step.set_canary_scale.is_some() && !routed {
+                self.err(
+                    format!("{p}.setCanaryScale"),
+                    "needs trafficRouting: without a router the canary's size is its weight",
+                );
             }
             if let Some(s) = &step.set_canary_scale {
                 let n = [s.replicas.is_some(), s.weight.is_some(), s.match_traffic_weight.is_some()];

@@ -20,8 +20,51 @@ pub enum Action {
         /// ReplicaSet name.
         name: String,
     },
+    /// Point a Service's selector at one revision (its `pod-template-hash` key only; the
+    /// Service's other selector keys are the user's).
+    SetServiceSelector(ServiceSelector),
+    /// Set the stable and canary backend weights in the named rules of a route (only those
+    /// weights: every other field of the route is the user's).
+    SetRouteWeights(RouteWeights),
     /// Record a Kubernetes Event on the Rollout.
     Event(EventNote),
+}
+
+/// A Service selector change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceSelector {
+    /// Service name.
+    pub service: String,
+    /// The `pod-template-hash` it selects from now on.
+    pub hash: String,
+}
+
+/// Weights to set on a route's backendRefs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteWeights {
+    /// HTTPRoute or GRPCRoute.
+    pub kind: crate::api::RouteKind,
+    /// Route name.
+    pub route: String,
+    /// Each backendRef to weight, by position, with the Service it must still name (the
+    /// write fails rather than weight another backend if the route changed meanwhile).
+    pub backends: Vec<WeightedBackend>,
+}
+
+/// One backendRef's weight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WeightedBackend {
+    /// Index in `spec.rules`.
+    pub rule: usize,
+    /// Index in that rule's `backendRefs`.
+    pub backend: usize,
+    /// The Service it names.
+    pub service: String,
+    /// The weight to set.
+    pub weight: i32,
 }
 
 /// A ReplicaSet to create.

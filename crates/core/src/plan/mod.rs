@@ -13,18 +13,27 @@
 
 pub mod action;
 pub mod budget;
+pub mod canary;
 pub mod observed;
 pub mod replicas;
+pub mod request;
 pub mod revision;
 pub mod rolling;
 pub mod scaling;
 pub mod status;
+pub mod traffic;
 pub mod working;
 
 use std::time::Duration;
 
-pub use action::{Action, EventKind, EventNote, NewReplicaSet, RevisionUpdate, ScaleReplicaSet};
-pub use observed::{DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView, Unreadable};
+pub use action::{
+    Action, EventKind, EventNote, NewReplicaSet, RevisionUpdate, RouteWeights, ScaleReplicaSet,
+    ServiceSelector, WeightedBackend,
+};
+pub use observed::{
+    BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView, RouteRuleView,
+    RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
+};
 
 use crate::api::{RolloutStatus, StrategyRef, condition::reasons, validate};
 
@@ -77,6 +86,7 @@ pub fn plan(obs: &Observed) -> Plan {
     }
     match (spec.strategy.selected(), &spec.template) {
         (Some(StrategyRef::RollingUpdate(r)), Some(template)) => rolling::plan(obs, r, template),
+        (Some(StrategyRef::Canary(c)), Some(template)) => canary::plan(obs, c, template),
         (_, None) => degraded(
             obs,
             reasons::NOT_IMPLEMENTED,

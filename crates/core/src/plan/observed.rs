@@ -25,8 +25,86 @@ pub struct Observed {
     /// ReplicaSets controlled by the Rollout that cannot be read: the planner does not know
     /// their pods, so it changes nothing until they can be.
     pub unreadable_replica_sets: Vec<Unreadable>,
+    /// The Services and routes the strategy names, as they are now.
+    pub traffic: TrafficView,
+    /// Verdicts of the analyses the strategy runs (filled in by the analysis controller).
+    pub verdicts: Vec<Verdict>,
     /// The only clock the planner reads.
     pub now: Timestamp,
+}
+
+/// The traffic objects a strategy names: only those, by name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrafficView {
+    /// Services (stable, canary, active, preview) that exist.
+    pub services: Vec<ServiceView>,
+    /// Routes (HTTPRoute, GRPCRoute) that exist.
+    pub routes: Vec<RouteView>,
+}
+
+/// A Service's selector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceView {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.selector`.
+    pub selector: BTreeMap<String, String>,
+}
+
+/// The parts of a Gateway API route that weights live in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteView {
+    /// HTTPRoute or GRPCRoute.
+    pub kind: crate::api::RouteKind,
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.rules`, in order.
+    pub rules: Vec<RouteRuleView>,
+    /// Every parent reports the route `Accepted` for the current `metadata.generation`: only
+    /// then does a weight written to it count as applied.
+    pub accepted_current: bool,
+}
+
+/// One rule of a route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteRuleView {
+    /// `name`, when set.
+    pub name: Option<String>,
+    /// `backendRefs`, in order.
+    pub backends: Vec<BackendView>,
+}
+
+/// One backendRef of a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendView {
+    /// The Service it names (refs to other kinds are kept with their kind in `name`).
+    pub name: String,
+    /// `weight` (Gateway API's default is 1).
+    pub weight: i32,
+}
+
+/// The verdict of one analysis of one revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// pod-template-hash of the revision it judged.
+    pub revision: String,
+    /// The canary step (0-based) it belongs to; `None` for background analysis.
+    pub step: Option<i32>,
+    /// What it decided.
+    pub outcome: VerdictOutcome,
+}
+
+/// What an analysis decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerdictOutcome {
+    /// Still measuring.
+    Running,
+    /// Passed.
+    Successful,
+    /// Failed: the rollout aborts.
+    Failed,
+    /// Undecided: the rollout pauses for a person.
+    Inconclusive,
 }
 
 /// An object the planner must take into account but cannot read.
@@ -45,6 +123,9 @@ impl Observed {
         self.replica_sets.sort_by(|a, b| a.name.cmp(&b.name));
         self.disruption_budgets.sort_by(|a, b| a.name.cmp(&b.name));
         self.unreadable_replica_sets.sort_by(|a, b| (&a.name, &a.reason).cmp(&(&b.name, &b.reason)));
+        self.traffic.services.sort_by(|a, b| a.name.cmp(&b.name));
+        self.traffic.routes.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        self.verdicts.sort_by(|a, b| (&a.revision, a.step).cmp(&(&b.revision, b.step)));
         self
     }
 }
@@ -62,6 +143,9 @@ pub struct RolloutView {
     pub spec: RolloutSpec,
     /// Status as last written (default when none).
     pub status: RolloutStatus,
+    /// The operation request annotation, if any (handled or not: see
+    /// [`Annotation::pending`](super::request::Annotation::pending)).
+    pub request: Option<super::request::Annotation>,
 }
 
 /// Pod counts from a ReplicaSet's status.
@@ -157,6 +241,12 @@ impl RolloutView {
             generation: r.metadata.generation.unwrap_or(1),
             spec: r.spec.clone(),
             status: r.status.clone().unwrap_or_default(),
+            request: r
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(super::request::ANNOTATION))
+                .map(|raw| super::request::parse(raw)),
         })
     }
 }
@@ -205,6 +295,82 @@ impl ReplicaSetView {
             max_replicas: annotation_int(keys::MAX_REPLICAS),
             deleting: meta.deletion_timestamp.is_some(),
         })
+    }
+}
+
+impl ServiceView {
+    /// Reads a Service object.
+    pub fn from_service(svc: &k8s_openapi::api::core::v1::Service) -> Result<Self, ObserveError> {
+        Ok(Self {
+            name: svc
+                .metadata
+                .name
+                .clone()
+                .ok_or(ObserveError::MissingMetadata { kind: "Service", field: "name" })?,
+            selector: svc.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+impl RouteView {
+    /// Reads an HTTPRoute or GRPCRoute from its JSON (Ramp reads only the fields weights live
+    /// in, so it needs no typed binding of the Gateway API).
+    pub fn from_json(kind: crate::api::RouteKind, route: &serde_json::Value) -> Result<Self, ObserveError> {
+        use serde_json::Value;
+        let name = route
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .ok_or(ObserveError::MissingMetadata { kind: kind.kind(), field: "name" })?
+            .to_string();
+        let generation = route.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+        let rules = route
+            .pointer("/spec/rules")
+            .and_then(Value::as_array)
+            .map(|rules| {
+                rules
+                    .iter()
+                    .map(|r| RouteRuleView {
+                        name: r.get("name").and_then(Value::as_str).map(str::to_string),
+                        backends: r
+                            .get("backendRefs")
+                            .and_then(Value::as_array)
+                            .map(|refs| {
+                                refs.iter()
+                                    .map(|b| {
+                                        let kind = b.get("kind").and_then(Value::as_str).unwrap_or("Service");
+                                        let n = b.get("name").and_then(Value::as_str).unwrap_or_default();
+                                        BackendView {
+                                            name: if kind == "Service" {
+                                                n.to_string()
+                                            } else {
+                                                format!("{kind}/{n}")
+                                            },
+                                            weight: b
+                                                .get("weight")
+                                                .and_then(Value::as_i64)
+                                                .and_then(|w| i32::try_from(w).ok())
+                                                .unwrap_or(1),
+                                        }
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let parents = route.pointer("/status/parents").and_then(Value::as_array).cloned().unwrap_or_default();
+        let accepted_current = !parents.is_empty()
+            && parents.iter().all(|p| {
+                p.get("conditions").and_then(Value::as_array).is_some_and(|cs| {
+                    cs.iter().any(|c| {
+                        c.get("type").and_then(Value::as_str) == Some("Accepted")
+                            && c.get("status").and_then(Value::as_str) == Some("True")
+                            && c.get("observedGeneration").and_then(Value::as_i64) == Some(generation)
+                    })
+                })
+            });
+        Ok(Self { kind, name, rules, accepted_current })
     }
 }
 

@@ -16,6 +16,7 @@
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
+pub mod gateway;
 pub mod kubelet;
 pub mod replicaset;
 pub mod revisions;
@@ -194,6 +195,7 @@ impl Controllers {
                 "disruption-controller",
             ))),
             Box::new(endpoints::EndpointsController::new(Ctx::new(server.clone(), "endpoint-controller"))),
+            Box::new(gateway::GatewayController::new(Ctx::new(server.clone(), "hollow-gateway"))),
             Box::new(traffic::TrafficController::new(Ctx::new(server.clone(), "traffic"))),
         ];
         let progress = Mutex::new(Progress { next: vec![None; all.len()], ..Progress::default() });

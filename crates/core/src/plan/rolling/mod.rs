@@ -10,12 +10,13 @@
 //! `replicas + maxSurge`, or (if it could not grow) shrink old ones while keeping
 //! `replicas - maxUnavailable` available; clean up history once complete.
 
-mod assess;
+pub(crate) mod assess;
 mod report;
 mod scale;
 
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 pub use report::BLOCKED_RECHECK;
+pub(crate) use scale::ensure_new;
 
 use super::{Plan, action::Action, observed::Observed, replicas::Limits};
 use crate::api::RollingUpdateStrategy;

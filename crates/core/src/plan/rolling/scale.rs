@@ -45,7 +45,7 @@ pub fn scale(obs: &Observed, a: &Assessment, template: &PodTemplateSpec) -> Scal
         scaling::scale(&mut w, target, limits, obs.rollout.status.replicas, &obs.replica_sets, &mut ledger);
     } else if !spec.paused {
         if !a.aborted
-            && let Some((action, note)) = ensure_new(obs, &mut w, a, template)
+            && let Some((action, note)) = ensure_new(obs, &mut w, a, template, limits.replicas)
         {
             out.created = matches!(action, Action::CreateReplicaSet(_));
             out.actions.push(action);
@@ -78,11 +78,14 @@ pub fn scale(obs: &Observed, a: &Assessment, template: &PodTemplateSpec) -> Scal
 
 /// Creates the ReplicaSet for the template, or renumbers an existing one re-used by a
 /// rollback (and keeps its minReadySeconds current).
-fn ensure_new(
+/// A new ReplicaSet starts at most at `cap` replicas (the rolling update: `replicas`; a
+/// canary: 0, sized by its own pass).
+pub(crate) fn ensure_new(
     obs: &Observed,
     w: &mut Working,
     a: &Assessment,
     template: &PodTemplateSpec,
+    cap: i32,
 ) -> Option<(Action, Option<EventNote>)> {
     let spec = &obs.rollout.spec;
     let (existing, name, hash, fingerprint, limits) =
@@ -95,7 +98,7 @@ fn ensure_new(
             let replicas = if current >= limits.max_total() {
                 0
             } else {
-                (limits.max_total() - current).min(limits.replicas)
+                (limits.max_total() - current).min(limits.replicas).min(cap)
             };
             let (labelled, selector) = revision::with_hash_label(template, &spec.selector, hash);
             let labels = labelled.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();

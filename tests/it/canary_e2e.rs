@@ -1,0 +1,250 @@
+//! A canary end to end on the hollow cluster, through the controller: the route's weights
+//! follow the steps, a promote request moves past an untimed pause, the promotion moves the
+//! stable Service and then the weight, and an abort returns traffic to stable before the
+//! canary's pods go. On tokio's paused clock.
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::paused::{Instance, cluster};
+use k8s_openapi::{
+    api::{apps::v1::ReplicaSet, core::v1::Service},
+    apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
+};
+use kube::{
+    Api, Client,
+    api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams},
+    runtime::wait::await_condition,
+};
+use ramp::api::{Rollout, RolloutPhase};
+use serde_json::{Value, json};
+
+fn canary(image: &str, routed: bool) -> Rollout {
+    let mut strategy = json!({"stableService": "web-stable", "canaryService": "web-canary",
+        "maxSurge": "25%", "maxUnavailable": 0,
+        "steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": "30s"}}]});
+    if routed {
+        strategy["trafficRouting"] = json!({"gatewayApi": {"httpRoute": "web"}});
+    }
+    serde_json::from_value(json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+        "spec": {"replicas": 10, "selector": {"matchLabels": {"app": "web"}},
+                 "strategy": {"canary": strategy},
+                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "2s"}},
+                              "spec": {"containers": [{"name": "web", "image": image}]}}}
+    }))
+    .unwrap()
+}
+
+fn routes(client: &Client) -> Api<DynamicObject> {
+    let gvk = GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute");
+    Api::namespaced_with(client.clone(), "default", &ApiResource::from_gvk(&gvk))
+}
+
+async fn install_traffic(client: &Client) {
+    let crd_yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/gateway-api/httproute-crd.yaml"
+    ))
+    .unwrap();
+    let crd: CustomResourceDefinition = serde_saphyr::from_str(&crd_yaml).unwrap();
+    Api::<CustomResourceDefinition>::all(client.clone()).create(&PostParams::default(), &crd).await.unwrap();
+    let svcs: Api<Service> = Api::namespaced(client.clone(), "default");
+    for name in ["web-stable", "web-canary"] {
+        let svc: Service = serde_json::from_value(json!({"metadata": {"name": name},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
+        .unwrap();
+        svcs.create(&PostParams::default(), &svc).await.unwrap();
+    }
+    let route: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "web"},
+        "spec": {"parentRefs": [{"name": "gateway"}], "rules": [
+            {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [
+                {"name": "web-stable", "port": 80, "weight": 100}, {"name": "web-canary", "port": 80, "weight": 0}]},
+            {"matches": [{"path": {"type": "PathPrefix", "value": "/admin"}}], "backendRefs": [{"name": "admin", "port": 80}]}]}
+    }))
+    .unwrap();
+    routes(client).create(&PostParams::default(), &route).await.unwrap();
+}
+
+/// (stable weight, canary weight) of the route's first rule.
+async fn route_weights(client: &Client) -> (i64, i64) {
+    let r = routes(client).get("web").await.unwrap();
+    let refs = r.data.pointer("/spec/rules/0/backendRefs").and_then(Value::as_array).cloned().unwrap();
+    let w = |i: usize| refs[i].get("weight").and_then(Value::as_i64).unwrap_or(1);
+    (w(0), w(1))
+}
+
+async fn wait_for(api: &Api<Rollout>, what: &str, f: impl Fn(&Rollout) -> bool) -> Rollout {
+    let cond = move |r: Option<&Rollout>| r.is_some_and(&f);
+    match tokio::time::timeout(Duration::from_secs(3600), await_condition(api.clone(), "web", cond)).await {
+        Ok(Ok(Some(r))) => r,
+        _ => panic!("never reached: {what}; status: {:?}", api.get("web").await.ok().and_then(|r| r.status)),
+    }
+}
+
+fn phase(r: &Rollout) -> Option<RolloutPhase> {
+    r.status.as_ref().and_then(|s| s.phase)
+}
+
+fn step(r: &Rollout) -> Option<i32> {
+    r.status.as_ref().and_then(|s| s.current_step)
+}
+
+async fn request(api: &Api<Rollout>, id: &str, op: &str) {
+    let body = json!({"metadata": {"annotations": {"ramp.dev/request":
+        json!({"id": id, "op": op, "by": "test"}).to_string()}}});
+    api.patch("web", &PatchParams::default(), &Patch::Merge(&body)).await.unwrap();
+}
+
+async fn set_image(api: &Api<Rollout>, image: &str) {
+    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}});
+    api.patch("web", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+}
+
+fn stable_selects(svc: &Service) -> Option<String> {
+    svc.spec.as_ref()?.selector.as_ref()?.get("pod-template-hash").cloned()
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_routed_canary_follows_its_steps_and_is_promoted() {
+    let (server, client) = cluster().await;
+    install_traffic(&client).await;
+    let _a = Instance::start(&server, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &canary("web:v1", true)).await.unwrap();
+    let v1 = wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
+    let v1_hash = v1.status.unwrap().stable_revision.unwrap();
+    assert_eq!(route_weights(&client).await, (100, 0));
+
+    set_image(&api, "web:v2").await;
+    let paused =
+        wait_for(&api, "paused at step 2", |r| phase(r) == Some(RolloutPhase::Paused) && step(r) == Some(1))
+            .await;
+    let st = paused.status.unwrap();
+    assert_eq!((st.weight, st.achieved_weight), (Some(20), Some(20)));
+    assert_eq!(route_weights(&client).await, (80, 20), "the route carries the step's weight");
+    // Only the weights changed: the other rule is untouched.
+    let route = routes(&client).get("web").await.unwrap();
+    assert_eq!(route.data.pointer("/spec/rules/1/backendRefs/0/name"), Some(&json!("admin")));
+    let svcs: Api<Service> = Api::namespaced(client.clone(), "default");
+    assert_eq!(stable_selects(&svcs.get("web-stable").await.unwrap()), Some(v1_hash.clone()));
+    let v2_hash = st.updated_revision.unwrap();
+    assert_eq!(stable_selects(&svcs.get("web-canary").await.unwrap()), Some(v2_hash.clone()));
+
+    request(&api, "p1", "promote").await;
+    let done = wait_for(&api, "v2 promoted and healthy", |r| {
+        phase(r) == Some(RolloutPhase::Healthy)
+            && r.status.as_ref().and_then(|s| s.stable_revision.as_deref()) == Some(v2_hash.as_str())
+    })
+    .await;
+    let st = done.status.unwrap();
+    assert_eq!(st.last_request.map(|l| l.id), Some("p1".into()));
+    assert_eq!(route_weights(&client).await, (100, 0), "all traffic on the stable Service, which is v2");
+    assert_eq!(stable_selects(&svcs.get("web-stable").await.unwrap()), Some(v2_hash.clone()));
+    let rss: Api<ReplicaSet> = Api::namespaced(client.clone(), "default");
+    let sizes: Vec<(String, i32)> = rss
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|rs| {
+            let hash =
+                rs.metadata.labels.unwrap_or_default().get("pod-template-hash").cloned().unwrap_or_default();
+            (hash, rs.spec.and_then(|s| s.replicas).unwrap_or(0))
+        })
+        .collect();
+    assert!(sizes.contains(&(v2_hash, 10)) && sizes.contains(&(v1_hash, 0)), "{sizes:?}");
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_aborted_canary_returns_traffic_to_stable_before_its_pods_go() {
+    let (server, client) = cluster().await;
+    install_traffic(&client).await;
+    let _a = Instance::start(&server, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &canary("web:v1", true)).await.unwrap();
+    wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
+    set_image(&api, "web:v2").await;
+    let paused =
+        wait_for(&api, "paused at step 2", |r| phase(r) == Some(RolloutPhase::Paused) && step(r) == Some(1))
+            .await;
+    let canary_rs = format!("/replicasets/web-{}", paused.status.unwrap().updated_revision.unwrap());
+    let abort_at = server.audit.lock().unwrap().len();
+    request(&api, "a1", "abort").await;
+    let aborted = wait_for(&api, "aborted", |r| phase(r) == Some(RolloutPhase::Aborted)).await;
+    assert_eq!(
+        aborted.status.unwrap().last_request.map(|l| l.outcome),
+        Some("traffic and capacity return to stable".into())
+    );
+    // Eventually the canary is gone and the route all on stable.
+    let rss: Api<ReplicaSet> = Api::namespaced(client.clone(), "default");
+    let canary_gone = || async {
+        rss.list(&ListParams::default()).await.unwrap().items.iter().all(|rs| {
+            let image = rs
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.as_ref())
+                .and_then(|t| t.spec.as_ref())
+                .and_then(|s| s.containers[0].image.clone());
+            image.as_deref() != Some("web:v2") || rs.spec.as_ref().and_then(|s| s.replicas) == Some(0)
+        })
+    };
+    for _ in 0..600 {
+        if canary_gone().await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(canary_gone().await, "the canary was scaled down");
+    assert_eq!(route_weights(&client).await, (100, 0));
+    // The order: the route was back on stable before the canary's ReplicaSet was scaled down.
+    let audit: Vec<_> = server.audit.lock().unwrap().iter().skip(abort_at).cloned().collect();
+    let after: Vec<&hollow::apiserver::AuditEntry> =
+        audit.iter().filter(|e| e.user_agent.contains("ramp-a") && e.code < 300).collect();
+    let weight_back = after.iter().position(|e| e.path.contains("/httproutes/web"));
+    let canary_down = after.iter().position(|e| e.method == "PATCH" && e.path.ends_with(&canary_rs));
+    assert!(weight_back.is_some() && canary_down.is_some(), "{after:?}");
+    assert!(weight_back < canary_down, "traffic left the canary before its pods did");
+
+    // Retry starts the revision again from its first step.
+    request(&api, "r1", "retry").await;
+    wait_for(&api, "retried, paused at step 2 again", |r| {
+        phase(r) == Some(RolloutPhase::Paused) && step(r) == Some(1)
+    })
+    .await;
+    assert_eq!(route_weights(&client).await, (80, 20));
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_canary_without_a_router_is_sized_by_replica_ratio() {
+    let (server, client) = cluster().await;
+    let svcs: Api<Service> = Api::namespaced(client.clone(), "default");
+    for name in ["web-stable", "web-canary"] {
+        let svc: Service = serde_json::from_value(json!({"metadata": {"name": name},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
+        .unwrap();
+        svcs.create(&PostParams::default(), &svc).await.unwrap();
+    }
+    let _a = Instance::start(&server, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &canary("web:v1", false)).await.unwrap();
+    wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
+    set_image(&api, "web:v2").await;
+    let paused =
+        wait_for(&api, "paused at step 2", |r| phase(r) == Some(RolloutPhase::Paused) && step(r) == Some(1))
+            .await;
+    let st = paused.status.unwrap();
+    assert_eq!((st.weight, st.achieved_weight), (Some(20), Some(20)), "2 of 10 pods");
+    assert_eq!((st.replicas, st.updated_replicas, st.available_replicas), (10, 2, 10));
+    request(&api, "p1", "promoteFull").await;
+    wait_for(&api, "healthy on v2", |r| {
+        phase(r) == Some(RolloutPhase::Healthy)
+            && r.status
+                .as_ref()
+                .is_some_and(|s| s.stable_revision == s.updated_revision && s.updated_replicas == 10)
+    })
+    .await;
+}

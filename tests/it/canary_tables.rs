@@ -1,0 +1,434 @@
+//! Table tests of the canary planner: each case is one planning pass over an observation, and
+//! asserts the exact writes, the step it stands at and the weight it dares to set.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use ramp::{
+    api::{
+        ApprovalStep, CanaryStep, CanaryStrategy, GatewayApiRouting, PauseStep, RequestRecord, RolloutPhase,
+        RolloutSpec, RolloutStrategy, TrafficRouting, condition::keys,
+    },
+    plan::{
+        Action, BackendView, Observed, Plan, RouteRuleView, RouteView, ServiceView, TrafficView, Verdict,
+        VerdictOutcome, plan, request,
+    },
+};
+
+const STABLE_SVC: &str = "web-stable";
+const CANARY_SVC: &str = "web-canary";
+
+fn set_weight(w: i32) -> CanaryStep {
+    CanaryStep { set_weight: Some(w), ..Default::default() }
+}
+
+fn pause(d: Option<&str>) -> CanaryStep {
+    CanaryStep { pause: Some(PauseStep { duration: d.map(Into::into) }), ..Default::default() }
+}
+
+fn approval() -> CanaryStep {
+    CanaryStep { approval: Some(ApprovalStep { message: None }), ..Default::default() }
+}
+
+/// A canary of `replicas` running `image`, with these steps; routed through the HTTPRoute
+/// `web` when `routed`.
+fn canary_spec(replicas: i32, image: &str, steps: Vec<CanaryStep>, routed: bool) -> RolloutSpec {
+    let mut s = spec(replicas, "25%", "25%", image);
+    s.strategy = RolloutStrategy {
+        canary: Some(CanaryStrategy {
+            stable_service: Some(STABLE_SVC.into()),
+            canary_service: Some(CANARY_SVC.into()),
+            traffic_routing: routed.then(|| TrafficRouting {
+                gateway_api: Some(GatewayApiRouting {
+                    http_route: Some("web".into()),
+                    grpc_route: None,
+                    rules: Vec::new(),
+                }),
+            }),
+            max_surge: Some(ios("25%")),
+            max_unavailable: Some(ios("25%")),
+            steps,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    s
+}
+
+fn service(name: &str, hash: Option<&str>) -> ServiceView {
+    let mut selector: BTreeMap<String, String> = labels();
+    if let Some(h) = hash {
+        selector.insert(keys::POD_TEMPLATE_HASH.into(), h.into());
+    }
+    ServiceView { name: name.into(), selector }
+}
+
+fn route(stable: i32, canary: i32, accepted: bool) -> RouteView {
+    RouteView {
+        kind: ramp::api::RouteKind::Http,
+        name: "web".into(),
+        rules: vec![RouteRuleView {
+            name: None,
+            backends: vec![
+                BackendView { name: STABLE_SVC.into(), weight: stable },
+                BackendView { name: CANARY_SVC.into(), weight: canary },
+            ],
+        }],
+        accepted_current: accepted,
+    }
+}
+
+/// Stable v1 at full size, the template at v2: the canary's observation.
+struct World {
+    obs: Observed,
+}
+
+impl World {
+    fn new(replicas: i32, steps: Vec<CanaryStep>, routed: bool) -> Self {
+        let stable = rs("v1", 1, replicas);
+        let mut r = rollout(canary_spec(replicas, "v2", steps, routed));
+        r.status.stable_revision = Some(stable.pod_template_hash.clone());
+        let mut obs = observe(r, vec![stable.clone()], Vec::new());
+        obs.traffic = TrafficView {
+            // In name order, as observed: canary, stable.
+            services: vec![
+                service(CANARY_SVC, Some(&stable.pod_template_hash)),
+                service(STABLE_SVC, Some(&stable.pod_template_hash)),
+            ],
+            routes: if routed { vec![route(100, 0, true)] } else { Vec::new() },
+        };
+        Self { obs }
+    }
+
+    fn canary_hash(&self) -> String {
+        rs("v2", 2, 0).pod_template_hash
+    }
+
+    fn stable_hash(&self) -> String {
+        rs("v1", 1, 0).pod_template_hash
+    }
+
+    /// The canary ReplicaSet at `size` with `available` pods (ready as many), stable at `stable`.
+    fn sizes(mut self, canary: i32, available: i32, stable: i32) -> Self {
+        let c = rs("v2", 2, canary).ready(available, available).pods(canary);
+        let s = rs("v1", 1, stable);
+        self.obs.replica_sets = vec![s, c];
+        self
+    }
+
+    /// The status a previous pass wrote for the canary at `step`.
+    fn at_step(mut self, step: i32) -> Self {
+        let hash = rs("v2", 2, 0).pod_template_hash;
+        let st = &mut self.obs.rollout.status;
+        st.updated_revision = Some(hash.clone());
+        st.current_step = Some(step);
+        // An earlier pass pointed the canary Service at the canary.
+        self.obs.traffic.services[0] = service(CANARY_SVC, Some(&hash));
+        self
+    }
+
+    fn route(mut self, stable: i32, canary: i32, accepted: bool) -> Self {
+        self.obs.traffic.routes = vec![route(stable, canary, accepted)];
+        self
+    }
+
+    fn request(mut self, json: &str) -> Self {
+        self.obs.rollout.request = Some(request::parse(json));
+        self
+    }
+
+    fn plan(&self) -> Plan {
+        plan(&self.obs)
+    }
+
+    /// Feeds a plan's status back in, as the next pass would read it.
+    fn after(mut self, p: &Plan) -> Self {
+        self.obs.rollout.status = p.status.clone();
+        self
+    }
+}
+
+fn scales(p: &Plan) -> Vec<(String, i32)> {
+    p.writes()
+        .filter_map(|a| match a {
+            Action::ScaleReplicaSet(s) if s.from != s.to => Some((s.name.clone(), s.to)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn weights(p: &Plan) -> Option<(i32, i32)> {
+    p.writes().find_map(|a| match a {
+        Action::SetRouteWeights(w) => {
+            let of = |svc: &str| w.backends.iter().find(|b| b.service == svc).map_or(-1, |b| b.weight);
+            Some((of(STABLE_SVC), of(CANARY_SVC)))
+        }
+        _ => None,
+    })
+}
+
+fn selectors(p: &Plan) -> Vec<(String, String)> {
+    p.writes()
+        .filter_map(|a| match a {
+            Action::SetServiceSelector(s) => Some((s.service.clone(), s.hash.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn name(image: &str, revision: u64) -> String {
+    rs(image, revision, 0).name
+}
+
+#[test]
+fn a_new_template_creates_the_canary_and_sizes_it_for_the_first_weight_by_replica_ratio() {
+    let w = World::new(10, vec![set_weight(20), pause(None), set_weight(50)], false);
+    let p = w.plan();
+    let created = p.writes().find_map(|a| match a {
+        Action::CreateReplicaSet(n) => Some((n.name.clone(), n.replicas)),
+        _ => None,
+    });
+    assert_eq!(created, Some((name("v2", 2), 0)), "created empty, then sized");
+    // 20% of 10 is 2 canary pods; stable gives up 2 within maxUnavailable (2 of 10).
+    assert_eq!(scales(&p), [(name("v2", 2), 2), (name("v1", 1), 8)]);
+    assert_eq!(p.status.current_step, Some(0));
+    assert_eq!(p.status.weight, Some(20));
+    assert_eq!(p.status.phase, Some(RolloutPhase::Progressing));
+    // The canary Service selects the new revision; the stable one stays on stable.
+    assert_eq!(selectors(&p), [(CANARY_SVC.to_string(), w.canary_hash())]);
+}
+
+#[test]
+fn a_weight_reached_moves_on_and_an_untimed_pause_waits_for_a_promote() {
+    let w =
+        World::new(10, vec![set_weight(20), pause(None), set_weight(50)], false).sizes(2, 2, 8).at_step(0);
+    let p = w.plan();
+    assert_eq!(p.status.current_step, Some(1), "setWeight 20 is done");
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    assert_eq!(
+        p.status.pause_conditions.iter().map(|c| c.reason.as_str()).collect::<Vec<_>>(),
+        ["CanaryPauseStep"]
+    );
+    assert_eq!(p.status.achieved_weight, Some(20), "2 of 10 available pods");
+    assert!(scales(&p).is_empty());
+
+    // The next pass changes nothing; a promote request moves past the pause to 50%.
+    let w = w.after(&p);
+    let again = w.plan();
+    assert_eq!((again.status.current_step, scales(&again).len()), (Some(1), 0));
+    let w = w.request(r#"{"id": "r1", "op": "promote", "by": "alice"}"#);
+    let p = w.plan();
+    assert_eq!(p.status.current_step, Some(2));
+    assert!(p.status.pause_conditions.is_empty());
+    let rec = p.status.last_request.as_ref().unwrap();
+    assert_eq!((rec.id.as_str(), rec.op.as_str(), rec.by.as_str()), ("r1", "promote", "alice"));
+    assert_eq!(scales(&p), [(name("v2", 2), 5), (name("v1", 1), 6)], "towards 5/5 within the bounds");
+    // Handled once: the same request read again does nothing more.
+    let p2 = w.after(&p).plan();
+    assert_eq!(p2.status.current_step, Some(2));
+    assert_eq!(p2.status.last_request, p.status.last_request);
+}
+
+#[test]
+fn a_timed_pause_ends_on_the_clock() {
+    let w = World::new(4, vec![set_weight(25), pause(Some("1m")), set_weight(100)], false)
+        .sizes(1, 1, 3)
+        .at_step(0);
+    let p = w.plan();
+    assert_eq!(p.status.current_step, Some(1));
+    assert_eq!(p.requeue_after, Some(std::time::Duration::from_secs(60)));
+    let mut w = w.after(&p);
+    w.obs.now += jiff::SignedDuration::from_secs(59);
+    assert_eq!(w.plan().status.current_step, Some(1), "not yet");
+    w.obs.now += jiff::SignedDuration::from_secs(1);
+    let p = w.plan();
+    assert_eq!(p.status.current_step, Some(2), "pause over");
+    assert!(p.status.pause_conditions.is_empty());
+}
+
+#[test]
+fn a_routed_weight_rises_only_once_the_canary_has_the_pods_and_counts_once_accepted() {
+    let steps = vec![set_weight(20), set_weight(60)];
+    // Canary pods not available yet: no weight for it.
+    let w = World::new(10, steps.clone(), true).sizes(2, 0, 10).at_step(0);
+    let p = w.plan();
+    assert_eq!(weights(&p), None, "the route stays at 100/0");
+    assert_eq!(p.status.achieved_weight, Some(0));
+    assert!(scales(&p).iter().all(|(n, _)| *n != name("v1", 1)), "stable keeps every pod with a router");
+
+    // Available: the route gets 80/20; the step is done only once the route accepts it.
+    let w = World::new(10, steps.clone(), true).sizes(2, 2, 10).at_step(0);
+    let p = w.plan();
+    assert_eq!(weights(&p), Some((80, 20)));
+    assert_eq!(p.status.current_step, Some(0));
+    let w = w.route(80, 20, false);
+    let p = w.plan();
+    assert_eq!((weights(&p), p.status.current_step), (None, Some(0)), "written, not yet accepted");
+    let w = w.route(80, 20, true);
+    let p = w.plan();
+    assert_eq!(p.status.current_step, Some(1), "accepted: next step");
+    assert_eq!(weights(&p), None, "60% waits for 6 canary pods");
+    assert_eq!(scales(&p), [(name("v2", 2), 6)]);
+}
+
+#[test]
+fn an_abort_returns_traffic_first_and_removes_the_canary_only_after() {
+    let w = World::new(10, vec![set_weight(30), pause(None)], true)
+        .sizes(3, 3, 10)
+        .at_step(1)
+        .route(70, 30, true)
+        .request(r#"{"id": "a1", "op": "abort", "by": "bob"}"#);
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Aborted));
+    assert_eq!(p.status.aborted_revision, Some(w.canary_hash()));
+    assert_eq!(weights(&p), Some((100, 0)), "stable is at full size and Ready: traffic back at once");
+    assert!(scales(&p).is_empty(), "the canary keeps its pods until no traffic reaches it");
+    let w = w.after(&p).route(100, 0, true);
+    let p = w.plan();
+    assert_eq!(scales(&p), [(name("v2", 2), 0)]);
+    assert_eq!(p.status.phase, Some(RolloutPhase::Aborted));
+}
+
+#[test]
+fn with_dynamic_stable_scale_an_abort_scales_stable_up_and_waits_for_it_before_shifting_back() {
+    let mut w =
+        World::new(10, vec![set_weight(50), pause(None)], true).sizes(5, 5, 5).at_step(1).route(50, 50, true);
+    if let Some(c) = w.obs.rollout.spec.strategy.canary.as_mut() {
+        c.dynamic_stable_scale = true;
+    }
+    let w = w.request(r#"{"id": "a1", "op": "abort"}"#);
+    let p = w.plan();
+    assert_eq!(weights(&p), None, "stable has 5 of the 10 pods it needs: no snap back to a cold stable");
+    assert!(scales(&p).contains(&(name("v1", 1), 10)), "stable grows first: {:?}", scales(&p));
+    // Stable Ready at 10: now the weight goes back.
+    let w = w.after(&p).sizes(5, 5, 10);
+    let p = w.plan();
+    assert_eq!(weights(&p), Some((100, 0)));
+}
+
+#[test]
+fn no_weight_points_at_a_version_without_ready_pods() {
+    // The canary's pods all failed after it took 20%.
+    let w = World::new(10, vec![set_weight(20), pause(None)], true)
+        .sizes(2, 0, 10)
+        .at_step(1)
+        .route(80, 20, true);
+    let p = w.plan();
+    assert_eq!(weights(&p), Some((100, 0)), "the canary has no ready pod: its weight goes to stable");
+}
+
+#[test]
+fn an_approval_binds_to_its_revision_and_a_rejection_aborts() {
+    let steps = vec![set_weight(10), approval(), set_weight(100)];
+    let w = World::new(10, steps.clone(), false).sizes(1, 1, 9).at_step(1);
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    assert_eq!(p.status.pause_conditions[0].reason, "AwaitingApproval");
+    let w = w.after(&p);
+    // An approval meant for another revision approves nothing.
+    let stale = w.request(r#"{"id": "x", "op": "approve", "revision": "0ld0ld"}"#);
+    let p = stale.plan();
+    assert_eq!(p.status.current_step, Some(1));
+    assert!(p.status.last_request.as_ref().unwrap().outcome.starts_with("refused"));
+    assert!(p.events().any(|e| e.reason == "RequestRefused"));
+    let stale = stale.after(&p);
+    let approve =
+        format!(r#"{{"id": "y", "op": "approve", "by": "carol", "revision": "{}"}}"#, stale.canary_hash());
+    let p = stale.request(&approve).plan();
+    assert_eq!(p.status.current_step, Some(2));
+    let a = &p.status.approvals[0];
+    assert_eq!((a.step, a.approved, a.by.as_str()), (1, true, "carol"));
+
+    let w = World::new(10, steps, false)
+        .sizes(1, 1, 9)
+        .at_step(1)
+        .request(r#"{"id": "z", "op": "reject", "by": "dan"}"#);
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Aborted));
+    assert!(
+        p.status.message.as_deref().unwrap_or_default().contains("rejected by dan"),
+        "{:?}",
+        p.status.message
+    );
+}
+
+#[test]
+fn a_failed_verdict_aborts_and_a_successful_one_passes_its_step() {
+    let analysis = CanaryStep {
+        analysis: Some(ramp::api::RolloutAnalysis {
+            templates: vec![ramp::api::AnalysisTemplateRef {
+                template_name: "ok".into(),
+                cluster_scope: false,
+            }],
+            args: Vec::new(),
+        }),
+        ..Default::default()
+    };
+    let w = World::new(10, vec![set_weight(10), analysis], false).sizes(1, 1, 9).at_step(1);
+    assert_eq!(w.plan().status.current_step, Some(1), "waits for a verdict");
+    let mut pass = World::new(10, w.obs.rollout.spec.strategy.canary.clone().unwrap().steps, false)
+        .sizes(1, 1, 9)
+        .at_step(1);
+    pass.obs.verdicts =
+        vec![Verdict { revision: pass.canary_hash(), step: Some(1), outcome: VerdictOutcome::Successful }];
+    assert_eq!(pass.plan().status.current_step, Some(2));
+    let mut fail = pass;
+    fail.obs.verdicts[0].outcome = VerdictOutcome::Failed;
+    assert_eq!(fail.plan().status.phase, Some(RolloutPhase::Aborted));
+}
+
+#[test]
+fn promotion_fills_the_canary_then_moves_the_stable_service_then_the_weight() {
+    let w = World::new(4, vec![set_weight(50)], true).sizes(2, 2, 4).at_step(0).route(50, 50, true);
+    let p = w.plan();
+    assert_eq!(p.status.current_step, Some(1), "every step done: promoting");
+    assert_eq!(scales(&p), [(name("v2", 2), 4)]);
+    assert!(selectors(&p).iter().all(|(s, _)| s != STABLE_SVC), "not before the canary runs every replica");
+    let w = w.after(&p).sizes(4, 4, 4);
+    let p = w.plan();
+    assert_eq!(selectors(&p), [(STABLE_SVC.to_string(), w.canary_hash())]);
+    assert_eq!(weights(&p), None, "the weight waits for the stable Service to select the new revision");
+    let mut w = w.after(&p);
+    w.obs.traffic.services[1] = service(STABLE_SVC, Some(&w.canary_hash()));
+    let p = w.plan();
+    assert_eq!(weights(&p), Some((100, 0)));
+    assert_eq!(p.status.stable_revision, Some(w.stable_hash()), "promoted only once the route carries it");
+    let w = w.after(&p).route(100, 0, true);
+    let p = w.plan();
+    assert_eq!(p.status.stable_revision, Some(w.canary_hash()));
+    // The next pass is a settled rollout: with every new pod available, old stable goes.
+    let p = w.after(&p).plan();
+    assert_eq!(scales(&p), [(name("v1", 1), 0)]);
+}
+
+#[test]
+fn the_first_rollout_has_no_stable_to_compare_with_and_goes_straight_to_full_size() {
+    let mut r = rollout(canary_spec(4, "v1", vec![set_weight(10), pause(None)], false));
+    r.status = Default::default();
+    let mut obs = observe(r, Vec::new(), Vec::new());
+    obs.traffic.services = vec![service(STABLE_SVC, None), service(CANARY_SVC, None)];
+    let p = plan(&obs);
+    let created = p.writes().find_map(|a| match a {
+        Action::CreateReplicaSet(n) => Some(n.replicas),
+        _ => None,
+    });
+    assert_eq!(created, Some(4));
+    let hash = rs("v1", 1, 0).pod_template_hash;
+    assert_eq!(selectors(&p), [(STABLE_SVC.to_string(), hash.clone()), (CANARY_SVC.to_string(), hash)]);
+}
+
+#[test]
+fn a_missing_service_is_reported_and_a_bad_request_is_refused_once() {
+    let mut w = World::new(4, vec![set_weight(25)], false).request("not json");
+    w.obs.traffic.services.retain(|s| s.name != CANARY_SVC);
+    let p = w.plan();
+    assert!(p.status.message.as_deref().unwrap_or_default().contains("Service web-canary does not exist"));
+    assert!(p.events().any(|e| e.reason == "TrafficNotReady"));
+    assert!(p.events().any(|e| e.reason == "RequestRefused"));
+    let rec: &RequestRecord = p.status.last_request.as_ref().unwrap();
+    assert_eq!(rec.op, "invalid");
+    let p2 = w.after(&p).plan();
+    assert!(!p2.events().any(|e| e.reason == "RequestRefused" || e.reason == "TrafficNotReady"), "once");
+}
