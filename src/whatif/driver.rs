@@ -12,7 +12,9 @@ use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::{apps::v1::ReplicaSet, core::v1::PodTemplateSpec, policy::v1::PodDisruptionBudget};
 use serde_json::Value;
 
-pub use super::record::{BudgetCheck, Entry, PlanCheck, ReplicaSetRow, Run, SyncCheck};
+pub use super::record::{
+    BudgetCheck, Entry, PlanCheck, ReplicaSetRow, RoutedBackend, Run, SyncCheck, TrafficCheck,
+};
 use super::{
     record::{record, rows},
     world::{World, WorldError},
@@ -238,7 +240,7 @@ fn drive(
     let mut changes = changes.into_iter().peekable();
     let mut passes = 0;
     // ReplicaSet sizes seen at this instant: coming back to one is oscillation.
-    let mut seen_at_instant: std::collections::BTreeSet<Vec<WrittenState>> = Default::default();
+    let mut seen_at_instant: std::collections::BTreeSet<(Vec<WrittenState>, String)> = Default::default();
     let mut lagged = false;
     let mut user_scaled_down = false;
     let mut allowed_before: Vec<(String, i32)> = Vec::new();
@@ -289,6 +291,9 @@ fn drive(
         let (pods_changed, wake) =
             sync(world, out, &obs.rollout, elapsed, user_scaled_down, &allowed_before)?;
         user_scaled_down = false;
+        if let Some(t) = traffic_check(world, elapsed) {
+            out.traffic.push(t);
+        }
         let rss_now = world.replica_sets()?;
         record(out, elapsed, &p, rows(&rss_now, &world.pods(), now), phase_changed || wrote);
 
@@ -296,8 +301,19 @@ fn drive(
         // controller again at the same instant (its watches see the change).
         if wrote || pods_changed {
             passes += 1;
-            if (wrote && !seen_at_instant.insert(written_state(&rss_now))) || passes > MAX_PASSES_PER_INSTANT
-            {
+            // A canary may legitimately come back to the same sizes at one instant (steps
+            // 60, 0, 60 with pods Ready at once): the step is part of the state.
+            let step = world.rollout(name).ok().and_then(|r| r.status).map(|s| {
+                format!(
+                    "{:?}/{:?}/{:?}/{:?}",
+                    s.current_step,
+                    s.weight,
+                    s.aborted_revision,
+                    s.last_request.map(|l| l.id)
+                )
+            });
+            let state = (written_state(&rss_now), format!("{}{step:?}", traffic_state(world)));
+            if (wrote && !seen_at_instant.insert(state)) || passes > MAX_PASSES_PER_INSTANT {
                 return Err(DriverError::Livelock { at: elapsed, passes });
             }
             continue;
@@ -316,6 +332,39 @@ fn drive(
             None => return Ok(true),
         }
     }
+}
+
+/// Where the run's HTTPRoute sends traffic now: per backendRef, its weight and the ready pods
+/// its Service selects (what the data plane would spread that weight over).
+fn traffic_check(world: &World, at: Duration) -> Option<TrafficCheck> {
+    let route = world.objects("gateway.networking.k8s.io", "httproutes").into_iter().next()?;
+    let services = world.objects("", "services");
+    let pods = world.pods();
+    let ready_for = |svc: &str| -> usize {
+        let Some(selector) = services
+            .iter()
+            .find(|s| s.pointer("/metadata/name").and_then(Value::as_str) == Some(svc))
+            .and_then(|s| s.pointer("/spec/selector").and_then(Value::as_object).cloned())
+        else {
+            return 0;
+        };
+        pods.iter()
+            .filter(|p| controllers::pod_ready(p).0)
+            .filter(|p| {
+                selector.iter().all(|(k, v)| p.pointer("/metadata/labels").and_then(|l| l.get(k)) == Some(v))
+            })
+            .count()
+    };
+    let mut backends = Vec::new();
+    for (rule, r) in route.pointer("/spec/rules").and_then(Value::as_array).into_iter().flatten().enumerate()
+    {
+        for b in r.get("backendRefs").and_then(Value::as_array).into_iter().flatten() {
+            let service = b.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+            let weight = b.get("weight").and_then(Value::as_i64).unwrap_or(1);
+            backends.push(RoutedBackend { rule, ready: ready_for(&service), service, weight });
+        }
+    }
+    Some(TrafficCheck { at, backends })
 }
 
 /// `status.disruptionsAllowed` of a budget.
@@ -358,6 +407,19 @@ fn written_state(rss: &[ReplicaSet]) -> Vec<WrittenState> {
         .collect();
     state.sort();
     state
+}
+
+/// Everything a plan writes on Services and routes (selectors, route specs), as text.
+fn traffic_state(world: &World) -> String {
+    let services = world.objects("", "services");
+    let routes = world.objects("gateway.networking.k8s.io", "httproutes");
+    let selectors: Vec<String> = services
+        .iter()
+        .map(|s| s.pointer("/spec/selector").map(ToString::to_string).unwrap_or_default())
+        .collect();
+    let specs: Vec<String> =
+        routes.iter().map(|r| r.pointer("/spec").map(ToString::to_string).unwrap_or_default()).collect();
+    format!("{selectors:?}{specs:?}")
 }
 
 /// One pod as the invariants see it.

@@ -91,6 +91,28 @@ pub struct SyncCheck {
     pub budgets: Vec<BudgetCheck>,
 }
 
+/// Where a route sent traffic after one planning pass and the sync that followed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficCheck {
+    /// Offset from the start.
+    pub at: Duration,
+    /// Every backendRef of every rule: Service, weight, and the ready pods it selects.
+    pub backends: Vec<RoutedBackend>,
+}
+
+/// One backendRef as the data plane would use it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutedBackend {
+    /// Rule index.
+    pub rule: usize,
+    /// The Service.
+    pub service: String,
+    /// Its weight.
+    pub weight: i64,
+    /// Ready pods its selector selects.
+    pub ready: usize,
+}
+
 /// The result of a run.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -102,6 +124,8 @@ pub struct Run {
     pub plans: Vec<PlanCheck>,
     /// Around every sync that deleted pods.
     pub syncs: Vec<SyncCheck>,
+    /// After every planning pass, when the run has a route.
+    pub traffic: Vec<TrafficCheck>,
     /// Final Rollout status.
     pub status: RolloutStatus,
     /// Final ReplicaSets.
@@ -122,6 +146,7 @@ impl Run {
             entries: Vec::new(),
             plans: Vec::new(),
             syncs: Vec::new(),
+            traffic: Vec::new(),
             status: RolloutStatus::default(),
             replica_sets: Vec::new(),
             final_fingerprint: String::new(),

@@ -7,6 +7,7 @@ mod common;
 
 mod architecture;
 mod canary_e2e;
+mod canary_props;
 mod canary_tables;
 mod chart;
 mod cli;
