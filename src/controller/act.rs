@@ -77,7 +77,7 @@ async fn write(ctx: &Context, rollout: &Rollout, w: &Write) -> Result<(), Error>
     may_write(ctx)?;
     match (send(ctx, w).await, w.kind) {
         (Ok(()), _) => {}
-        (Err(kube::Error::Api(s)), WriteKind::DeleteReplicaSet) if s.code == 404 => {}
+        (Err(kube::Error::Api(s)), WriteKind::DeleteReplicaSet) if s.code == 404 => return Ok(()), // already gone
         (Err(kube::Error::Api(s)), WriteKind::CreateReplicaSet) if s.code == 409 => {
             let ns = rollout.namespace().unwrap_or_default();
             let rss: Api<ReplicaSet> = Api::namespaced(ctx.client.clone(), &ns);
@@ -87,6 +87,8 @@ async fn write(ctx: &Context, rollout: &Rollout, w: &Write) -> Result<(), Error>
             if !ours {
                 return Err(Error::NameTaken(w.name.clone()));
             }
+            // Planned from a cache that had not yet seen our own create: nothing was written.
+            return Ok(());
         }
         (Err(e), _) => return Err(write_error(w, e)),
     }
