@@ -12,8 +12,8 @@ use ramp::{
         RolloutSpec, RolloutStrategy, TrafficRouting, condition::keys,
     },
     plan::{
-        Action, BackendView, Observed, Plan, RouteRuleView, RouteView, ServiceView, TrafficView, Verdict,
-        VerdictOutcome, plan, request,
+        Action, AnalysisPoint, BackendView, Observed, Plan, RouteRuleView, RouteView, ServiceView,
+        TrafficView, Verdict, VerdictOutcome, plan, request,
     },
 };
 
@@ -371,8 +371,11 @@ fn a_failed_verdict_aborts_and_a_successful_one_passes_its_step() {
     let mut pass = World::new(10, w.obs.rollout.spec.strategy.canary.clone().unwrap().steps, false)
         .sizes(1, 1, 9)
         .at_step(1);
-    pass.obs.verdicts =
-        vec![Verdict { revision: pass.canary_hash(), step: Some(1), outcome: VerdictOutcome::Successful }];
+    pass.obs.verdicts = vec![Verdict {
+        revision: pass.canary_hash(),
+        point: AnalysisPoint::Step(1),
+        outcome: VerdictOutcome::Successful,
+    }];
     assert_eq!(pass.plan().status.current_step, Some(2));
     let mut fail = pass;
     fail.obs.verdicts[0].outcome = VerdictOutcome::Failed;

@@ -57,6 +57,10 @@ pub struct RolloutStatus {
     /// The updated revision was rolled back; stays set until the template changes or a retry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted_revision: Option<String>,
+    /// Blue-green: when ReplicaSets that no longer serve (the previous active revision after
+    /// a switch, the preview after an abort) are scaled down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down_at: Option<Time>,
     /// Last time the rollout made progress; the progress deadline counts from here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_progress_time: Option<Time>,

@@ -120,6 +120,10 @@ pub struct BlueGreenStrategy {
     /// selector flip and data planes converge (default 30s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_down_delay: Option<DurationString>,
+    /// After an abort, keep the new revision's pods this long before scaling them down, so
+    /// they can be inspected (default 30s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort_scale_down_delay: Option<DurationString>,
     /// Analysis that must pass before the switch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_promotion_analysis: Option<RolloutAnalysis>,

@@ -253,6 +253,7 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
             c.non_negative(&format!("{base}.previewReplicas"), b.preview_replicas);
             c.duration(&format!("{base}.autoPromotionAfter"), b.auto_promotion_after.as_ref());
             c.duration(&format!("{base}.scaleDownDelay"), b.scale_down_delay.as_ref());
+            c.duration(&format!("{base}.abortScaleDownDelay"), b.abort_scale_down_delay.as_ref());
             if let Some(a) = &b.pre_promotion_analysis {
                 c.analysis(&format!("{base}.prePromotionAnalysis"), a);
             }

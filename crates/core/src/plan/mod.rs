@@ -12,6 +12,7 @@
 //! progress time, the collision count) plus the counts and conditions users read.
 
 pub mod action;
+pub mod blue_green;
 pub mod budget;
 pub mod canary;
 pub mod observed;
@@ -31,8 +32,8 @@ pub use action::{
     ServiceSelector, WeightedBackend,
 };
 pub use observed::{
-    BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView, RouteRuleView,
-    RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
+    AnalysisPoint, BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView,
+    RouteRuleView, RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
 };
 
 use crate::api::{RolloutStatus, StrategyRef, condition::reasons, validate};
@@ -87,15 +88,11 @@ pub fn plan(obs: &Observed) -> Plan {
     match (spec.strategy.selected(), &spec.template) {
         (Some(StrategyRef::RollingUpdate(r)), Some(template)) => rolling::plan(obs, r, template),
         (Some(StrategyRef::Canary(c)), Some(template)) => canary::plan(obs, c, template),
+        (Some(StrategyRef::BlueGreen(b)), Some(template)) => blue_green::plan(obs, b, template),
         (_, None) => degraded(
             obs,
             reasons::NOT_IMPLEMENTED,
             &["spec.workloadRef: Ramp does not run rollouts of a referenced Deployment yet".into()],
-        ),
-        (Some(other), Some(_)) => degraded(
-            obs,
-            reasons::NOT_IMPLEMENTED,
-            &[format!("spec.strategy.{}: this strategy is not planned yet; use rollingUpdate", other.name())],
         ),
         (None, Some(_)) => degraded(obs, reasons::INVALID_SPEC, &["spec.strategy: no strategy set".into()]),
     }

@@ -88,10 +88,23 @@ pub struct BackendView {
 pub struct Verdict {
     /// pod-template-hash of the revision it judged.
     pub revision: String,
-    /// The canary step (0-based) it belongs to; `None` for background analysis.
-    pub step: Option<i32>,
+    /// Where in the strategy it was run.
+    pub point: AnalysisPoint,
     /// What it decided.
     pub outcome: VerdictOutcome,
+}
+
+/// Where in a strategy an analysis runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AnalysisPoint {
+    /// Canary background analysis, across the steps.
+    Background,
+    /// A canary `analysis` step (0-based index).
+    Step(i32),
+    /// Blue-green: before the active Service is switched.
+    PrePromotion,
+    /// Blue-green: after the switch, before the old revision is let go.
+    PostPromotion,
 }
 
 /// What an analysis decided.
@@ -125,7 +138,7 @@ impl Observed {
         self.unreadable_replica_sets.sort_by(|a, b| (&a.name, &a.reason).cmp(&(&b.name, &b.reason)));
         self.traffic.services.sort_by(|a, b| a.name.cmp(&b.name));
         self.traffic.routes.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-        self.verdicts.sort_by(|a, b| (&a.revision, a.step).cmp(&(&b.revision, b.step)));
+        self.verdicts.sort_by(|a, b| (&a.revision, a.point).cmp(&(&b.revision, b.point)));
         self
     }
 }

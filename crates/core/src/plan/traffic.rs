@@ -8,10 +8,25 @@
 //! [`TrafficRouter`] with their own action variant; the planner does not change.
 
 use super::{
-    action::{Action, RouteWeights, WeightedBackend},
-    observed::{RouteView, TrafficView},
+    action::{Action, RouteWeights, ServiceSelector, WeightedBackend},
+    observed::{Observed, RouteView, TrafficView},
 };
-use crate::api::{GatewayApiRouting, RouteKind};
+use crate::api::{GatewayApiRouting, RouteKind, condition::keys};
+
+/// `SetServiceSelector` for `service` unless it already selects `hash`; nothing for a Service
+/// that does not exist (reported by the caller).
+pub fn select(obs: &Observed, service: &str, hash: &str) -> Option<Action> {
+    let svc = obs.traffic.services.iter().find(|s| s.name == service)?;
+    (svc.selector.get(keys::POD_TEMPLATE_HASH).map(String::as_str) != Some(hash))
+        .then(|| Action::SetServiceSelector(ServiceSelector { service: service.into(), hash: hash.into() }))
+}
+
+/// Whether `service` exists and selects `hash`.
+pub fn selects(obs: &Observed, service: &str, hash: &str) -> bool {
+    obs.traffic.services.iter().any(|s| {
+        s.name == service && s.selector.get(keys::POD_TEMPLATE_HASH).map(String::as_str) == Some(hash)
+    })
+}
 
 /// The Services a spec's strategy names (stable, canary; active, preview), which the
 /// observation must carry.

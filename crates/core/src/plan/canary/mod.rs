@@ -17,7 +17,7 @@
 //! `replicas - maxUnavailable` available and the PodDisruptionBudgets.
 
 mod sizes;
-mod steps;
+pub(crate) mod steps;
 
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
@@ -26,18 +26,18 @@ use steps::Position;
 
 use super::{
     Plan,
-    action::{Action, EventNote, ServiceSelector},
+    action::{Action, EventNote},
     budget::DisruptionLedger,
     observed::{Observed, ReplicaSetView},
     replicas::Limits,
     rolling::{self, assess},
     status::StatusBuilder,
-    traffic::{Applied, GatewayApi, TrafficRouter},
+    traffic::{Applied, GatewayApi, TrafficRouter, select, selects},
     working::Working,
 };
 use crate::api::{
     CanaryStrategy, PauseCondition, RollingUpdateStrategy, RolloutPhase,
-    condition::{keys, reasons, types},
+    condition::{reasons, types},
 };
 
 /// How soon to look again while waiting on a route to accept a weight (its status changes
@@ -66,21 +66,6 @@ pub fn plan(obs: &Observed, c: &CanaryStrategy, template: &PodTemplateSpec) -> P
         None => settled(obs, c, template, &a),
         Some(stable) => progressing(obs, c, template, &a, &stable),
     }
-}
-
-/// `SetServiceSelector` for `service` unless it already selects `hash`; nothing for a Service
-/// that does not exist (reported by the caller).
-fn select(obs: &Observed, service: &str, hash: &str) -> Option<Action> {
-    let svc = obs.traffic.services.iter().find(|s| s.name == service)?;
-    (svc.selector.get(keys::POD_TEMPLATE_HASH).map(String::as_str) != Some(hash))
-        .then(|| Action::SetServiceSelector(ServiceSelector { service: service.into(), hash: hash.into() }))
-}
-
-/// Whether `service` exists and selects `hash`.
-fn selects(obs: &Observed, service: &str, hash: &str) -> bool {
-    obs.traffic.services.iter().any(|s| {
-        s.name == service && s.selector.get(keys::POD_TEMPLATE_HASH).map(String::as_str) == Some(hash)
-    })
 }
 
 /// Services the strategy names that do not exist.
@@ -141,7 +126,7 @@ fn settled(obs: &Observed, c: &CanaryStrategy, template: &PodTemplateSpec, a: &a
 
 /// A traffic object the strategy needs is missing or cannot carry a weight: said in the
 /// Progressing condition and once as a Warning event; the pods still move.
-fn note_traffic_problems(p: &mut Plan, problems: &[String], obs: &Observed) {
+pub(crate) fn note_traffic_problems(p: &mut Plan, problems: &[String], obs: &Observed) {
     let message = problems.join("; ");
     let prior = obs.rollout.status.conditions.iter().find(|c| c.type_ == types::PROGRESSING);
     if prior.is_none_or(|c| c.reason != reasons::TRAFFIC_NOT_READY || c.message != message) {

@@ -14,7 +14,7 @@ use crate::{
     api::{ApprovalRecord, CanaryStep, CanaryStrategy, PauseCondition, RequestRecord},
     plan::{
         action::EventNote,
-        observed::{Observed, ReplicaSetView, VerdictOutcome},
+        observed::{AnalysisPoint, Observed, ReplicaSetView, VerdictOutcome},
         request::{Annotation, Op},
         rolling::assess::{Assessment, remaining},
         traffic::Applied,
@@ -96,7 +96,7 @@ fn record(r: &Annotation, revision: &str, outcome: String) -> RequestRecord {
     }
 }
 
-fn who(r: &Annotation) -> String {
+pub(crate) fn who(r: &Annotation) -> String {
     match r {
         Annotation::Request(q) if !q.by.is_empty() => format!("{} by {}", q.op.as_str(), q.by),
         Annotation::Request(q) => q.op.as_str().to_string(),
@@ -114,12 +114,12 @@ pub fn refused(r: &Annotation, revision: &str, why: &str) -> (RequestRecord, Eve
     (record(r, revision, outcome), note)
 }
 
-fn carried_out(r: &Annotation, revision: &str, what: String) -> (RequestRecord, EventNote) {
+pub(crate) fn carried_out(r: &Annotation, revision: &str, what: String) -> (RequestRecord, EventNote) {
     let note = EventNote::normal(REQUEST_CARRIED_OUT, format!("{}: {what}", who(r)));
     (record(r, revision, what), note)
 }
 
-fn ensure_pause(pauses: &mut Vec<PauseCondition>, reason: &str, now: Timestamp) -> Timestamp {
+pub(crate) fn ensure_pause(pauses: &mut Vec<PauseCondition>, reason: &str, now: Timestamp) -> Timestamp {
     if let Some(p) = pauses.iter().find(|p| p.reason == reason) {
         return p.start_time.0;
     }
@@ -127,7 +127,7 @@ fn ensure_pause(pauses: &mut Vec<PauseCondition>, reason: &str, now: Timestamp) 
     now
 }
 
-fn clear_pause(pauses: &mut Vec<PauseCondition>, reason: &str) {
+pub(crate) fn clear_pause(pauses: &mut Vec<PauseCondition>, reason: &str) {
     pauses.retain(|p| p.reason != reason);
 }
 
@@ -283,7 +283,11 @@ pub fn position(
         && obs.verdicts.iter().any(|v| {
             v.revision == hash
                 && v.outcome == VerdictOutcome::Failed
-                && v.step.is_none_or(|s| usize::try_from(s).is_ok_and(|s| s <= step))
+                && match v.point {
+                    AnalysisPoint::Background => true,
+                    AnalysisPoint::Step(s) => usize::try_from(s).is_ok_and(|s| s <= step),
+                    AnalysisPoint::PrePromotion | AnalysisPoint::PostPromotion => false,
+                }
         })
     {
         aborted = true;
@@ -334,8 +338,9 @@ pub fn position(
                 false
             }
         } else if s.analysis.is_some() {
-            let i = i32::try_from(step).ok();
-            let verdict = obs.verdicts.iter().find(|v| v.revision == hash && v.step == i).map(|v| v.outcome);
+            let at = AnalysisPoint::Step(i32::try_from(step).unwrap_or(i32::MAX));
+            let verdict =
+                obs.verdicts.iter().find(|v| v.revision == hash && v.point == at).map(|v| v.outcome);
             match verdict {
                 Some(VerdictOutcome::Successful) => true,
                 _ if std::mem::take(&mut promote_once) => true,
