@@ -5,6 +5,7 @@ pub mod bench;
 pub mod controller;
 pub mod crd;
 pub mod manifest;
+pub mod ops;
 #[cfg(feature = "hollow")]
 pub mod plan;
 #[cfg(feature = "hollow")]
@@ -41,6 +42,22 @@ pub enum Command {
     /// Run the hollow cluster (a Kubernetes-compatible API server in memory) until Ctrl-C.
     #[cfg(feature = "hollow")]
     Sim(sim::SimArgs),
+    /// Move past the current pause (canary) or approve the switch (blue-green); `--full`
+    /// skips every remaining step and analysis.
+    Promote(ops::PromoteArgs),
+    /// Return traffic and capacity to the stable revision; the rollout stays Aborted until a
+    /// new revision or `retry`.
+    Abort(ops::OpArgs),
+    /// Start an aborted revision again from its first step.
+    Retry(ops::OpArgs),
+    /// Hold the rollout where it is (without editing its spec).
+    Pause(ops::OpArgs),
+    /// Release a `pause`.
+    Resume(ops::OpArgs),
+    /// Approve the approval step (or blue-green switch) waiting for the current revision.
+    Approve(ops::OpArgs),
+    /// Reject it: the rollout aborts.
+    Reject(ops::OpArgs),
 }
 
 /// Output formats.
@@ -85,6 +102,13 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args, &mut stdout),
         #[cfg(feature = "hollow")]
         Command::Sim(args) => sim::run(&args, &mut stdout),
+        Command::Promote(a) => ops::run(if a.full { "promoteFull" } else { "promote" }, &a.op, &mut stdout),
+        Command::Abort(a) => ops::run("abort", &a, &mut stdout),
+        Command::Retry(a) => ops::run("retry", &a, &mut stdout),
+        Command::Pause(a) => ops::run("pause", &a, &mut stdout),
+        Command::Resume(a) => ops::run("resume", &a, &mut stdout),
+        Command::Approve(a) => ops::run("approve", &a, &mut stdout),
+        Command::Reject(a) => ops::run("reject", &a, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,5 +25,6 @@ mod crd_served;
 mod one_world;
 mod plan_props;
 mod plan_tables;
+mod plugin_ops;
 mod python_client;
 mod validate;

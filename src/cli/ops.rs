@@ -1,0 +1,186 @@
+//! Operations on a live Rollout — `kubectl ramp promote [--full] | abort | retry | pause |
+//! resume | approve | reject ROLLOUT` — written as the `ramp.dev/request` annotation (never
+//! into the spec, so GitOps tools see no drift), bound to the revision the user saw, then
+//! followed until the controller records what it did with it.
+
+use std::{io::Write, path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use kube::{
+    Api,
+    api::{Patch, PatchParams},
+};
+use serde_json::json;
+
+use super::{CliError, Output};
+use crate::{
+    api::{DurationString, RequestRecord, Rollout},
+    plan::request::ANNOTATION,
+};
+
+/// Where the Rollout is: the flags kubectl users expect.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Target {
+    /// Namespace [default: the kubeconfig context's, else `default`].
+    #[arg(short, long)]
+    pub namespace: Option<String>,
+    /// Kubeconfig [default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account].
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context.
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+/// Arguments every operation takes.
+#[derive(Debug, clap::Args)]
+pub struct OpArgs {
+    /// The Rollout.
+    pub rollout: String,
+    #[command(flatten)]
+    pub target: Target,
+    /// Why (recorded with the request; shown with approvals).
+    #[arg(short, long, default_value = "")]
+    pub message: String,
+    /// How long to wait for the controller to carry the request out (`0s`: do not wait).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub wait: Duration,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// `promote`'s own flag.
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    #[command(flatten)]
+    pub op: OpArgs,
+    /// Skip every remaining step, pause and analysis.
+    #[arg(long)]
+    pub full: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    DurationString::new(s).parse().map_err(|e| e.to_string())
+}
+
+/// A request id unique enough for one Rollout: the time in nanoseconds and the process id.
+fn request_id() -> String {
+    let nanos = jiff::Timestamp::now().as_nanosecond();
+    format!("{nanos:x}-{:x}", std::process::id())
+}
+
+/// Who is asking: the kubeconfig context's user, else `$USER`.
+fn requester(target: &Target) -> String {
+    let from_kubeconfig = || -> Option<String> {
+        let kc = match &target.kubeconfig {
+            Some(p) => kube::config::Kubeconfig::read_from(p).ok()?,
+            None => kube::config::Kubeconfig::read().ok()?,
+        };
+        let ctx_name = target.context.clone().or(kc.current_context.clone())?;
+        let ctx = kc.contexts.iter().find(|c| c.name == ctx_name)?.context.clone()?;
+        ctx.user
+    };
+    from_kubeconfig().or_else(|| std::env::var("USER").ok()).unwrap_or_default()
+}
+
+/// The namespace: the flag, else the context's, else `default`.
+fn namespace(target: &Target, client: &kube::Client) -> String {
+    target.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string())
+}
+
+/// Sends `op` for the Rollout and waits for its outcome.
+pub fn run(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let rt =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(send(op, args, out))
+}
+
+async fn send(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let client = super::controller::client(
+        args.target.kubeconfig.as_ref(),
+        args.target.context.clone(),
+        "kubectl-ramp",
+    )
+    .await?;
+    let ns = namespace(&args.target, &client);
+    let api: Api<Rollout> = Api::namespaced(client, &ns);
+    let rollout = match api.get_opt(&args.rollout).await.context("reading the Rollout")? {
+        Some(r) => r,
+        None => {
+            return Err(CliError::BadInput(format!("rollout {} not found in namespace {ns}", args.rollout)));
+        }
+    };
+    let id = request_id();
+    let mut request = json!({"id": id, "op": op, "by": requester(&args.target),
+                             "at": jiff::Timestamp::now().to_string()});
+    if !args.message.is_empty() {
+        request["message"] = json!(args.message);
+    }
+    // Bound to what the user saw: if the revision changes before the controller reads it,
+    // the request is refused rather than applied to something else.
+    if let Some(rev) = rollout.status.as_ref().and_then(|s| s.updated_revision.clone()) {
+        request["revision"] = json!(rev);
+    }
+    let patch = json!({"metadata": {"annotations": {ANNOTATION: request.to_string()}}});
+    api.patch(&args.rollout, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .context("writing the request")?;
+    if args.wait.is_zero() {
+        return say(out, args.output, &args.rollout, op, &id, None);
+    }
+    let record = wait_for(&api, &args.rollout, &id, args.wait).await?;
+    let refused = record.as_ref().is_some_and(|r| r.outcome.starts_with("refused") || r.op == "invalid");
+    say(out, args.output, &args.rollout, op, &id, record.as_ref())?;
+    match record {
+        None => Err(CliError::Failed(anyhow::anyhow!(
+            "the request is on rollout {} but no controller carried it out within {}s (is `ramp controller` running?)",
+            args.rollout,
+            args.wait.as_secs()
+        ))),
+        Some(r) if refused => Err(CliError::Failed(anyhow::anyhow!("{op} {}: {}", args.rollout, r.outcome))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Polls (cheap: one GET every 250 ms) until the controller records request `id`.
+async fn wait_for(
+    api: &Api<Rollout>,
+    name: &str,
+    id: &str,
+    limit: Duration,
+) -> Result<Option<RequestRecord>, CliError> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let r = api.get(name).await.context("reading the Rollout")?;
+        if let Some(rec) = r.status.and_then(|s| s.last_request).filter(|l| l.id == id) {
+            return Ok(Some(rec));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn say(
+    out: &mut dyn Write,
+    format: Output,
+    name: &str,
+    op: &str,
+    id: &str,
+    record: Option<&RequestRecord>,
+) -> Result<(), CliError> {
+    match format {
+        Output::Json => {
+            let v =
+                json!({"rollout": name, "op": op, "id": id, "outcome": record.map(|r| r.outcome.clone())});
+            writeln!(out, "{v}").context("writing output")?;
+        }
+        Output::Text => match record {
+            Some(r) => writeln!(out, "rollout {name}: {op}: {}", r.outcome).context("writing output")?,
+            None => writeln!(out, "rollout {name}: {op} requested (id {id})").context("writing output")?,
+        },
+    }
+    Ok(())
+}
