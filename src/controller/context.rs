@@ -40,6 +40,8 @@ pub struct Context {
     pub budgets: Store<PodDisruptionBudget>,
     /// Services in the watched namespaces (a strategy's stable, canary, active, preview).
     pub services: Store<Service>,
+    /// Restarts and readiness flaps of the pods of Ramp's ReplicaSets.
+    pub pod_health: Arc<super::pods::PodHealthIndex>,
     /// Gateway API routes, per kind the cluster serves.
     pub routes: Vec<RouteCache>,
     /// Rollouts whose last reconcile failed (exponential backoff, one Warning event per

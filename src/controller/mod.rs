@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod observe;
 pub mod owners;
 pub mod pacing;
+pub mod pods;
 pub mod reconcile;
 pub mod render;
 pub mod serve;
@@ -26,7 +27,11 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use futures::{StreamExt, future::join_all};
 use k8s_openapi::{
-    api::{apps::v1::ReplicaSet, core::v1::Service, policy::v1::PodDisruptionBudget},
+    api::{
+        apps::v1::ReplicaSet,
+        core::v1::{Pod, Service},
+        policy::v1::PodDisruptionBudget,
+    },
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
 };
 use kube::{
@@ -280,6 +285,33 @@ pub async fn run(
             .inspect(watch_health(health.clone(), "poddisruptionbudgets", &scope_name))
             .reflect(pdb_writer)
             .touched_objects();
+        let pod_health = Arc::new(pods::PodHealthIndex::default());
+        let pods_api: Api<Pod> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
+        let pod_index = pod_health.clone();
+        // Only the pods of Ramp's ReplicaSets, projected to a few numbers; a pod wakes its
+        // Rollout only when its restarts or flaps change (readiness reaches the planner
+        // through the ReplicaSet's status).
+        let pod_stream = watcher(pods_api, watcher::Config::default().labels(act::ROLLOUT_LABEL))
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "pods", &scope_name))
+            .filter_map(move |e| {
+                let woken = match e {
+                    Ok(watcher::Event::Apply(pod) | watcher::Event::InitApply(pod))
+                        if !pod_index.apply_pod(&pod).is_empty() =>
+                    {
+                        Some(Ok(pod))
+                    }
+                    Ok(ev) => {
+                        pod_index.apply(&ev);
+                        None
+                    }
+                    Err(e) => Some(Err(e)),
+                };
+                std::future::ready(woken)
+            });
         let (svc_reader, svc_writer) = reflector::store();
         let svc_stream = watcher(services, watcher::Config::default())
             .default_backoff()
@@ -338,12 +370,14 @@ pub async fn run(
             owners,
             budgets: pdb_reader.clone(),
             services: svc_reader.clone(),
+            pod_health,
             routes: route_caches,
             failures: Default::default(),
             pacer: Default::default(),
         });
 
         let health = health.clone();
+        let rs_of_pod = rs_reader.clone();
         tokio::spawn(async move {
             let mut ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
                 && rs_reader.wait_until_ready().await.is_ok()
@@ -368,6 +402,26 @@ pub async fn run(
                     .filter(move |r| r.metadata.namespace == ns && budget_covers(&pdb, r))
                     .map(|r| ObjectRef::from(r.as_ref()))
                     .collect::<Vec<_>>()
+            })
+            .watches_stream(pod_stream, move |pod: Pod| {
+                // The pod's ReplicaSet's controller is the Rollout to wake.
+                let ns = pod.metadata.namespace.clone().unwrap_or_default();
+                let rs = pod
+                    .metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .find(|o| o.controller == Some(true))?
+                    .name
+                    .clone();
+                rs_of_pod.get(&ObjectRef::new(&rs).within(&ns)).and_then(|rs| {
+                    rs.metadata
+                        .owner_references
+                        .iter()
+                        .flatten()
+                        .find(|o| o.controller == Some(true) && o.kind == "Rollout")
+                        .map(|o| ObjectRef::<Rollout>::new(&o.name).within(&ns))
+                })
             })
             .watches_stream(svc_stream, move |svc: Service| {
                 let (ns, name) =

@@ -6,8 +6,8 @@ use super::{context::Context, error::Error};
 use crate::{
     api::Rollout,
     plan::{
-        DisruptionBudgetView, Observed, ReplicaSetView, RolloutView, RouteView, ServiceView, TrafficView,
-        Unreadable,
+        DisruptionBudgetView, Observed, ReplicaSetView, RevisionHealth, RolloutView, RouteView, ServiceView,
+        TrafficView, Unreadable,
         observed::ObserveError,
         traffic::{routes_named, services_named},
     },
@@ -26,6 +26,16 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
     let mut obs = assemble(rollout, rss.iter().map(|r| &**r), pdbs.iter().map(|p| &**p), now)
         .map_err(Error::Observe)?;
     obs.traffic = traffic(rollout, ctx);
+    let ns = obs.rollout.namespace.clone();
+    obs.pod_health = obs
+        .replica_sets
+        .iter()
+        .map(|rs| {
+            let (restarts, flaps) = ctx.pod_health.of(&ns, &rs.name);
+            RevisionHealth { revision: rs.pod_template_hash.clone(), restarts, flaps }
+        })
+        .filter(|h| h.restarts > 0 || h.flaps > 0)
+        .collect();
     Ok(obs.canonical())
 }
 
@@ -91,6 +101,7 @@ pub fn assemble<'a>(
         unreadable_replica_sets,
         traffic: Default::default(),
         verdicts: Vec::new(),
+        pod_health: Vec::new(),
         now,
     }
     .canonical())

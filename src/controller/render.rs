@@ -139,6 +139,14 @@ pub fn new_replica_set(rollout: &Rollout, n: &NewReplicaSet) -> Value {
         n.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
     labels.insert(ROLLOUT_LABEL.into(), rollout_label_value(&rollout.name_any()));
     let owner = rollout.controller_owner_ref(&()).map(|o| vec![o]);
+    // Pods carry the label too, so the controller watches only Ramp's pods (for restarts).
+    let mut template = serde_json::to_value(&n.template).unwrap_or_default();
+    if let Some(meta) = template.get_mut("metadata").and_then(Value::as_object_mut) {
+        let pod_labels = meta.entry("labels").or_insert_with(|| json!({}));
+        if let Some(l) = pod_labels.as_object_mut() {
+            l.insert(ROLLOUT_LABEL.into(), json!(rollout_label_value(&rollout.name_any())));
+        }
+    }
     json!({
         "apiVersion": "apps/v1", "kind": "ReplicaSet",
         "metadata": {
@@ -150,7 +158,7 @@ pub fn new_replica_set(rollout: &Rollout, n: &NewReplicaSet) -> Value {
                 keys::MAX_REPLICAS: n.max_replicas.to_string(),
             },
         },
-        "spec": {"replicas": n.replicas, "minReadySeconds": n.min_ready_seconds, "selector": n.selector, "template": n.template},
+        "spec": {"replicas": n.replicas, "minReadySeconds": n.min_ready_seconds, "selector": n.selector, "template": template},
     })
 }
 

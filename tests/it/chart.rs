@@ -34,6 +34,7 @@ fn namespaced_rules() -> BTreeSet<Rule> {
         rule("policy", "poddisruptionbudgets", &["get", "list", "watch"], &[]),
         rule("events.k8s.io", "events", &["create", "patch"], &[]),
         rule("", "services", &["get", "list", "watch", "patch"], &[]),
+        rule("", "pods", &["get", "list", "watch"], &[]),
         rule("gateway.networking.k8s.io", "httproutes", &["get", "list", "watch", "patch"], &[]),
         rule("gateway.networking.k8s.io", "grpcroutes", &["get", "list", "watch", "patch"], &[]),
     ]

@@ -11,6 +11,7 @@ mod blue_green_tables;
 mod canary_e2e;
 mod canary_props;
 mod canary_tables;
+mod canary_unstable;
 mod chart;
 mod cli;
 mod controller_crash;

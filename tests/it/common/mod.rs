@@ -144,6 +144,7 @@ pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<Disrupt
         unreadable_replica_sets: Vec::new(),
         traffic: Default::default(),
         verdicts: Vec::new(),
+        pod_health: Vec::new(),
         now: epoch() + SignedDuration::from_hours(1),
     }
 }

@@ -19,6 +19,6 @@ pub use status::{ApprovalRecord, PauseCondition, RequestRecord, RolloutPhase, Ro
 pub use strategy::{
     AnalysisArg, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis, BlueGreenStrategy, CanaryStep,
     CanaryStrategy, GatewayApiRouting, PauseStep, RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy,
-    RouteKind, RouteRuleRef, SetCanaryScale, StrategyRef, TrafficRouting,
+    RouteKind, RouteRuleRef, SetCanaryScale, StrategyRef, TrafficRouting, UnstableAction, UnstablePods,
 };
 pub use validate::{FieldError, InvalidSpec, validate};

@@ -124,6 +124,9 @@ pub struct BlueGreenStrategy {
     /// they can be inspected (default 30s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abort_scale_down_delay: Option<DurationString>,
+    /// What a preview whose pods restart or flap ends in (default: abort after 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unstable_pods: Option<UnstablePods>,
     /// Analysis that must pass before the switch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_promotion_analysis: Option<RolloutAnalysis>,
@@ -171,6 +174,62 @@ pub struct CanaryStrategy {
     /// full size until promotion, so an abort needs no scale-up.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dynamic_stable_scale: bool,
+    /// What a new revision whose pods restart or flap ends in (default: abort after 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unstable_pods: Option<UnstablePods>,
+}
+
+/// The bound on a new revision whose pods are not stable. Pods that crash and come back reset
+/// any progress deadline (argo-rollouts#4128, #3765), so Ramp counts instead: the container
+/// restarts of the new revision's pods, and the times one of them went from Ready to not
+/// Ready; either reaching its limit ends the rollout at once, whatever the deadline.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct UnstablePods {
+    /// Container restarts, summed over the new revision's pods, that end the rollout
+    /// (default 3; 0: not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub max_restarts: Option<i32>,
+    /// Ready → not Ready transitions of the new revision's pods that end the rollout
+    /// (default 3; 0: not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub max_readiness_flaps: Option<i32>,
+    /// `Abort` (default): traffic and capacity back to stable. `Pause`: hold where it is (no
+    /// more weight) until the revision is replaced or aborted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<UnstableAction>,
+}
+
+/// What an unstable new revision ends in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum UnstableAction {
+    /// Return to stable.
+    #[default]
+    Abort,
+    /// Hold for a person.
+    Pause,
+}
+
+/// Default of `unstablePods.maxRestarts` and `maxReadinessFlaps`.
+pub const DEFAULT_UNSTABLE_LIMIT: i32 = 3;
+
+impl UnstablePods {
+    /// Whether `restarts` and `flaps` reach a limit; the reason in words if so.
+    pub fn exceeded(this: Option<&Self>, restarts: i32, flaps: i32) -> Option<String> {
+        let limit = |v: Option<i32>| v.unwrap_or(DEFAULT_UNSTABLE_LIMIT);
+        let (max_restarts, max_flaps) =
+            (limit(this.and_then(|u| u.max_restarts)), limit(this.and_then(|u| u.max_readiness_flaps)));
+        if max_restarts > 0 && restarts >= max_restarts {
+            return Some(format!("its pods restarted {restarts} times (limit {max_restarts})"));
+        }
+        if max_flaps > 0 && flaps >= max_flaps {
+            return Some(format!("its pods went from Ready to not Ready {flaps} times (limit {max_flaps})"));
+        }
+        None
+    }
 }
 
 /// Traffic routers.

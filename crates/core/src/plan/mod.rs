@@ -32,8 +32,8 @@ pub use action::{
     ServiceSelector, WeightedBackend,
 };
 pub use observed::{
-    AnalysisPoint, BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RolloutView,
-    RouteRuleView, RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
+    AnalysisPoint, BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RevisionHealth,
+    RolloutView, RouteRuleView, RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
 };
 
 use crate::api::{RolloutStatus, StrategyRef, condition::reasons, validate};

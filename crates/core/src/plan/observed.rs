@@ -29,6 +29,8 @@ pub struct Observed {
     pub traffic: TrafficView,
     /// Verdicts of the analyses the strategy runs (filled in by the analysis controller).
     pub verdicts: Vec<Verdict>,
+    /// How stable each revision's pods are (restarts, readiness flaps), per pod-template-hash.
+    pub pod_health: Vec<RevisionHealth>,
     /// The only clock the planner reads.
     pub now: Timestamp,
 }
@@ -94,6 +96,25 @@ pub struct Verdict {
     pub outcome: VerdictOutcome,
 }
 
+/// The stability of one revision's pods.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevisionHealth {
+    /// pod-template-hash.
+    pub revision: String,
+    /// Container restarts, summed over its pods (init containers included).
+    pub restarts: i32,
+    /// Ready → not Ready transitions of its pods seen by this controller (kept in memory:
+    /// a restarted controller counts again from zero).
+    pub flaps: i32,
+}
+
+impl Observed {
+    /// Restarts and flaps of revision `hash` (0, 0 when unknown).
+    pub fn health_of(&self, hash: &str) -> (i32, i32) {
+        self.pod_health.iter().find(|h| h.revision == hash).map_or((0, 0), |h| (h.restarts, h.flaps))
+    }
+}
+
 /// Where in a strategy an analysis runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum AnalysisPoint {
@@ -139,6 +160,7 @@ impl Observed {
         self.traffic.services.sort_by(|a, b| a.name.cmp(&b.name));
         self.traffic.routes.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         self.verdicts.sort_by(|a, b| (&a.revision, a.point).cmp(&(&b.revision, b.point)));
+        self.pod_health.sort_by(|a, b| a.revision.cmp(&b.revision));
         self
     }
 }

@@ -6,6 +6,10 @@
 //!   Running, never Ready;
 //! - annotation `sim.ramp.dev/crashloop: "true"`, or an image tag containing `-crashloop`:
 //!   the container waits in CrashLoopBackOff;
+//! - annotation `sim.ramp.dev/flap: "<duration>"`, or an image tag containing `-flap`
+//!   (duration 5s): after its readiness delay the pod is Ready for that long, then its
+//!   container crashes (restartCount + 1, not Ready) for as long, then is Ready again, and so
+//!   on — the flapping pod of argo-rollouts#4128;
 //! - otherwise Ready at creation + the readiness delay: annotation
 //!   `sim.ramp.dev/readiness-delay` (a duration such as `5s`), else the first container's
 //!   `readinessProbe.initialDelaySeconds`, else at once.
@@ -41,6 +45,28 @@ enum Behaviour {
     ReadyAt(Timestamp),
     NeverReady,
     CrashLoop,
+    /// Ready from `start` for `half`, crashed for `half`, and again.
+    Flap {
+        start: Timestamp,
+        half: SignedDuration,
+    },
+}
+
+/// Where a flapping pod is at `now`: (ready, restarts so far, next change).
+fn flap_state(start: Timestamp, half: SignedDuration, now: Timestamp) -> (bool, i64, Timestamp) {
+    if now < start || half <= SignedDuration::ZERO {
+        return (false, 0, start);
+    }
+    let half_ns = half.as_nanos().max(1);
+    let elapsed = now.duration_since(start).as_nanos();
+    let halves = elapsed / half_ns;
+    let ready = halves % 2 == 0;
+    let restarts = i64::try_from((halves + 1) / 2).unwrap_or(i64::MAX);
+    let next = i64::try_from((halves + 1) * half_ns)
+        .ok()
+        .and_then(|n| start.checked_add(SignedDuration::from_nanos(n)).ok())
+        .unwrap_or(now);
+    (ready, restarts, next)
 }
 
 fn annotation<'a>(pod: &'a Value, key: &str) -> Option<&'a str> {
@@ -84,6 +110,10 @@ fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
     if annotation(pod, "sim.ramp.dev/crashloop") == Some("true") || tag_has("-crashloop") {
         return Behaviour::CrashLoop;
     }
+    let flap = annotation(pod, "sim.ramp.dev/flap")
+        .and_then(|d| humantime::parse_duration(d).ok())
+        .or_else(|| tag_has("-flap").then_some(std::time::Duration::from_secs(5)))
+        .and_then(|d| SignedDuration::try_from(d).ok());
     let created: Timestamp = pod
         .pointer("/metadata/creationTimestamp")
         .and_then(Value::as_str)
@@ -100,7 +130,10 @@ fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
             })
     });
     let delay = delay.unwrap_or(SignedDuration::ZERO);
-    Behaviour::ReadyAt(created + delay)
+    match flap {
+        Some(half) => Behaviour::Flap { start: created + delay, half },
+        None => Behaviour::ReadyAt(created + delay),
+    }
 }
 
 impl Kubelet {
@@ -111,9 +144,15 @@ impl Kubelet {
 
     fn status(&self, pod: &Value, b: Behaviour, now: Timestamp, ip: &str) -> Value {
         let created = pod.pointer("/metadata/creationTimestamp").cloned().unwrap_or(json!(format_time(now)));
-        let ready_since = match b {
-            Behaviour::ReadyAt(t) if t <= now => Some(t),
-            _ => None,
+        let (ready_since, flap_restarts) = match b {
+            Behaviour::ReadyAt(t) if t <= now => (Some(t), 0),
+            Behaviour::Flap { start, half } => {
+                let (ready, restarts, next) = flap_state(start, half, now);
+                // Ready since the start of the current up half.
+                let since = next.checked_sub(half).unwrap_or(start);
+                (ready.then_some(since), restarts)
+            }
+            _ => (None, 0),
         };
         let ready = ready_since.is_some();
         let since = ready_since.map_or_else(|| created.clone(), |t| json!(format_time(t)));
@@ -124,13 +163,14 @@ impl Kubelet {
             .into_iter()
             .flatten()
             .map(|c| {
-                let state = if b == Behaviour::CrashLoop {
+                let crashed = b == Behaviour::CrashLoop || (matches!(b, Behaviour::Flap { .. }) && !ready);
+                let state = if crashed {
                     json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}})
                 } else {
                     json!({"running": {"startedAt": created}})
                 };
-                json!({"name": c["name"], "image": c["image"], "imageID": "", "ready": ready, "started": b != Behaviour::CrashLoop,
-                       "restartCount": if b == Behaviour::CrashLoop { 1 } else { 0 }, "state": state})
+                json!({"name": c["name"], "image": c["image"], "imageID": "", "ready": ready, "started": !crashed,
+                       "restartCount": if b == Behaviour::CrashLoop { 1 } else { flap_restarts }, "state": state})
             })
             .collect();
         json!({
@@ -172,6 +212,7 @@ impl Kubelet {
         let b = behaviour(pod, &self.ctx.server.faults);
         let next = match b {
             Behaviour::ReadyAt(t) if t > now => Some(t),
+            Behaviour::Flap { start, half } => Some(flap_state(start, half, now).2),
             _ => None,
         };
         let ip = pod.pointer("/status/podIP").and_then(Value::as_str).map_or_else(
@@ -246,5 +287,23 @@ impl Controller for Kubelet {
             }
         }
         (wrote, self.timers().first().map(|(t, _)| *t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flapping_pod_is_ready_then_crashed_in_turn_and_counts_each_crash_as_a_restart() {
+        let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let half = SignedDuration::from_secs(5);
+        let at = |s: i64| start + SignedDuration::from_secs(s);
+        assert_eq!(flap_state(start, half, at(-1)), (false, 0, start), "not started");
+        assert_eq!(flap_state(start, half, at(0)), (true, 0, at(5)));
+        assert_eq!(flap_state(start, half, at(4)), (true, 0, at(5)));
+        assert_eq!(flap_state(start, half, at(5)), (false, 1, at(10)), "first crash");
+        assert_eq!(flap_state(start, half, at(10)), (true, 1, at(15)), "back up");
+        assert_eq!(flap_state(start, half, at(16)), (false, 2, at(20)));
     }
 }

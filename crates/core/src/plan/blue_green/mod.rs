@@ -33,7 +33,7 @@ use super::{
     Plan,
     action::{Action, EventNote},
     budget::DisruptionLedger,
-    canary::steps::{INCONCLUSIVE, ensure_pause},
+    canary::steps::{INCONCLUSIVE, UNSTABLE_PODS, ensure_pause, unstable},
     observed::{AnalysisPoint, Observed, ReplicaSetView, VerdictOutcome},
     replicas::Limits,
     revision,
@@ -294,7 +294,10 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
     let replicas = p.a.limits.replicas;
     let hash = p.a.new_hash.clone();
     let preview_size = p.b.preview_replicas.unwrap_or(replicas).clamp(0, replicas);
-    let held = p.gate.held(p.obs);
+    if unstable_ends(p) {
+        return aborted(p, w, ledger);
+    }
+    let held = p.gate.held(p.obs) || p.gate.pauses.iter().any(|x| x.reason == UNSTABLE_PODS);
     // Promoting once approved (promote, approve, autoPromotionAfter elapsed), or already
     // grown past the preview size for it.
     let mut approved =
@@ -394,6 +397,22 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
     }
 }
 
+/// Whether the new revision's pods restart or flap past their limit: aborting (returns
+/// true) or pausing.
+fn unstable_ends(p: &mut Pass<'_>) -> bool {
+    match unstable(p.obs, p.b.unstable_pods.as_ref(), &p.a.new_hash) {
+        Some((why, true)) => {
+            abort(p, &why);
+            true
+        }
+        Some((_, false)) => {
+            ensure_pause(&mut p.gate.pauses, UNSTABLE_PODS, p.obs.now);
+            false
+        }
+        None => false,
+    }
+}
+
 fn ensure_no_pause(p: &mut Pass<'_>, reason: &str) {
     p.gate.pauses.retain(|x| x.reason != reason);
 }
@@ -417,6 +436,10 @@ fn switched(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>
         p.actions.extend(select(p.obs, svc, &hash));
     }
     p.gate.pauses.retain(|x| x.reason != PREVIEW_PAUSE);
+    if unstable_ends(p) {
+        return aborted(p, w, ledger);
+    }
+    let held_unstable = p.gate.pauses.iter().any(|x| x.reason == UNSTABLE_PODS);
     let skip = p.gate.skips_analysis(&hash) || p.b.post_promotion_analysis.is_none();
     let done = skip
         || match p.verdict(AnalysisPoint::PostPromotion) {
@@ -439,7 +462,7 @@ fn switched(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>
             }
             Some(VerdictOutcome::Running) | None => false,
         };
-    if done {
+    if done && !held_unstable {
         p.gate.pauses.retain(|x| x.reason != INCONCLUSIVE);
         p.stable_revision = Some(hash.clone());
         p.scale_down_at = Some(later(p.obs.now, delay(p.b.scale_down_delay.as_ref())));
@@ -450,7 +473,8 @@ fn switched(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>
         );
         p.phase = RolloutPhase::Progressing;
     } else {
-        let paused = p.gate.held(p.obs) || p.gate.pauses.iter().any(|x| x.reason == INCONCLUSIVE);
+        let paused = p.gate.held(p.obs)
+            || p.gate.pauses.iter().any(|x| x.reason == INCONCLUSIVE || x.reason == UNSTABLE_PODS);
         p.phase = if paused { RolloutPhase::Paused } else { RolloutPhase::Progressing };
         p.message = format!(
             "revision {hash} is active; waiting for post-promotion analysis before letting {} go",
@@ -603,6 +627,7 @@ fn pause_message(reason: &str) -> &'static str {
         PREVIEW_PAUSE => "the preview waits for its promotion",
         INCONCLUSIVE => "an analysis was inconclusive: promote, abort or retry",
         crate::plan::canary::steps::USER_PAUSE => "paused by a request",
+        UNSTABLE_PODS => "the new revision's pods restart or flap: abort, or replace the revision",
         _ => "paused",
     }
 }

@@ -365,6 +365,7 @@ fn pause_message(reason: &str) -> &'static str {
         steps::AWAITING_APPROVAL => "waiting for an approval of this revision",
         steps::INCONCLUSIVE => "an analysis was inconclusive: promote, abort or retry",
         steps::USER_PAUSE => "paused by a request",
+        steps::UNSTABLE_PODS => "the new revision's pods restart or flap: abort, or replace the revision",
         _ => "paused",
     }
 }

@@ -11,7 +11,10 @@ use super::{
     sizes::{self, CanaryScale, Targets},
 };
 use crate::{
-    api::{ApprovalRecord, CanaryStep, CanaryStrategy, PauseCondition, RequestRecord},
+    api::{
+        ApprovalRecord, CanaryStep, CanaryStrategy, PauseCondition, RequestRecord, UnstableAction,
+        UnstablePods,
+    },
     plan::{
         action::EventNote,
         observed::{AnalysisPoint, Observed, ReplicaSetView, VerdictOutcome},
@@ -29,6 +32,17 @@ pub const AWAITING_APPROVAL: &str = "AwaitingApproval";
 pub const INCONCLUSIVE: &str = "InconclusiveAnalysis";
 /// Pause reason of a `pause` request.
 pub const USER_PAUSE: &str = "PauseRequested";
+/// Pause reason of a new revision whose pods restart or flap (`unstablePods.action: Pause`).
+pub const UNSTABLE_PODS: &str = "UnstablePods";
+
+/// Whether revision `hash`'s pods reached a limit of `u`: the reason, and whether to abort
+/// (else pause).
+pub(crate) fn unstable(obs: &Observed, u: Option<&UnstablePods>, hash: &str) -> Option<(String, bool)> {
+    let (restarts, flaps) = obs.health_of(hash);
+    let why = UnstablePods::exceeded(u, restarts, flaps)?;
+    let abort = u.and_then(|u| u.action).unwrap_or_default() == UnstableAction::Abort;
+    Some((format!("revision {hash} is unstable: {why}"), abort))
+}
 /// Event reason of a step that is done.
 pub const STEP_COMPLETED: &str = "StepCompleted";
 /// Event reason of a request carried out.
@@ -293,10 +307,19 @@ pub fn position(
         aborted = true;
         abort_reason = "an analysis failed".into();
     }
+    // Pods that restart or flap end the canary within their own bound, not the deadline's.
+    if !aborted && let Some((why, abort)) = unstable(obs, c.unstable_pods.as_ref(), hash) {
+        if abort {
+            aborted = true;
+            abort_reason = why;
+        } else {
+            ensure_pause(&mut pauses, UNSTABLE_PODS, now);
+        }
+    }
 
     let (canary_size, canary_ready, canary_available) = pods(canary);
     let (stable_size, stable_ready, stable_available) = pods(Some(stable));
-    let held = spec.paused || pauses.iter().any(|p| p.reason == USER_PAUSE);
+    let held = spec.paused || pauses.iter().any(|p| p.reason == USER_PAUSE || p.reason == UNSTABLE_PODS);
     let mut requeue_after: Option<Duration> = None;
     let mut soonest = |d: Duration| requeue_after = Some(requeue_after.map_or(d, |r: Duration| r.min(d)));
 
