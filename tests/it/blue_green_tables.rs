@@ -373,3 +373,23 @@ fn a_missing_active_service_is_said_and_nothing_is_switched() {
     assert!(selectors(&p).iter().all(|(s, _)| s != ACTIVE));
     assert!(p.status.message.unwrap().contains("Service web-active does not exist"));
 }
+
+#[test]
+fn a_preview_whose_pods_keep_restarting_is_aborted_before_any_switch() {
+    let mut w = World::new(5, |_| {}).sizes(5, 5, 5).preview("v2");
+    w.obs.pod_health = vec![ramp::plan::RevisionHealth { revision: h("v2"), restarts: 3, flaps: 0 }];
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Aborted));
+    assert!(p.status.message.clone().unwrap().contains("is unstable: its pods restarted 3 times (limit 3)"));
+    assert_eq!(selectors(&p), [(PREVIEW.to_string(), h("v1"))], "never switched");
+    // Below the limit nothing happens; a limit of 0 turns the count off.
+    w.obs.pod_health[0].restarts = 2;
+    assert_eq!(selectors(&w.plan()), [(ACTIVE.to_string(), h("v2"))]);
+    let mut off = World::new(5, |b| {
+        b.unstable_pods = Some(ramp::api::UnstablePods { max_restarts: Some(0), ..Default::default() })
+    })
+    .sizes(5, 5, 5)
+    .preview("v2");
+    off.obs.pod_health = vec![ramp::plan::RevisionHealth { revision: h("v2"), restarts: 50, flaps: 0 }];
+    assert_eq!(selectors(&off.plan()), [(ACTIVE.to_string(), h("v2"))]);
+}

@@ -23,6 +23,7 @@ mod controller_serve;
 mod controller_writes;
 mod crd;
 mod crd_served;
+mod examples_e2e;
 mod one_world;
 mod plan_props;
 mod plan_tables;
