@@ -65,8 +65,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// A request id unique enough for one Rollout: the time in nanoseconds and the process id.
-fn request_id() -> String {
-    let nanos = jiff::Timestamp::now().as_nanosecond();
+fn request_id(now: jiff::Timestamp) -> String {
+    let nanos = now.as_nanosecond();
     format!("{nanos:x}-{:x}", std::process::id())
 }
 
@@ -111,9 +111,9 @@ async fn send(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliErr
             return Err(CliError::BadInput(format!("rollout {} not found in namespace {ns}", args.rollout)));
         }
     };
-    let id = request_id();
-    let mut request = json!({"id": id, "op": op, "by": requester(&args.target),
-                             "at": jiff::Timestamp::now().to_string()});
+    let now = crate::controller::clock::Clock::system().now();
+    let id = request_id(now);
+    let mut request = json!({"id": id, "op": op, "by": requester(&args.target), "at": now.to_string()});
     if !args.message.is_empty() {
         request["message"] = json!(args.message);
     }
