@@ -58,6 +58,12 @@ pub enum Command {
     Approve(ops::OpArgs),
     /// Reject it: the rollout aborts.
     Reject(ops::OpArgs),
+    /// Run an earlier revision again (the stable one, or --to-revision), steps and analysis
+    /// skipped, until the spec's template changes; the spec is not edited.
+    Undo(ops::UndoArgs),
+    /// Re-create every pod of the running revision within the strategy's limits and the
+    /// PodDisruptionBudgets.
+    Restart(ops::OpArgs),
 }
 
 /// Output formats.
@@ -109,6 +115,14 @@ pub fn main() -> ExitCode {
         Command::Resume(a) => ops::run("resume", &a, &mut stdout),
         Command::Approve(a) => ops::run("approve", &a, &mut stdout),
         Command::Reject(a) => ops::run("reject", &a, &mut stdout),
+        Command::Undo(a) => {
+            let mut fields = serde_json::Map::new();
+            if let Some(n) = a.to_revision {
+                fields.insert("toRevision".into(), n.into());
+            }
+            ops::run_with("undo", &a.op, fields, &mut stdout)
+        }
+        Command::Restart(a) => ops::run("restart", &a, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

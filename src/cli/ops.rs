@@ -1,5 +1,5 @@
 //! Operations on a live Rollout — `kubectl ramp promote [--full] | abort | retry | pause |
-//! resume | approve | reject ROLLOUT` — written as the `ramp.dev/request` annotation (never
+//! resume | approve | reject | undo [--to-revision N] | restart ROLLOUT` — written as the `ramp.dev/request` annotation (never
 //! into the spec, so GitOps tools see no drift), bound to the revision the user saw, then
 //! followed until the controller records what it did with it.
 
@@ -60,6 +60,18 @@ pub struct PromoteArgs {
     pub full: bool,
 }
 
+/// `undo`'s own flag.
+#[derive(Debug, clap::Args)]
+pub struct UndoArgs {
+    #[command(flatten)]
+    pub op: OpArgs,
+    /// The revision number to go back to (`kubectl ramp` history shows them; the
+    /// `ramp.dev/revision` annotation of its ReplicaSet) [default: the stable revision, else
+    /// the previous one].
+    #[arg(long)]
+    pub to_revision: Option<u64>,
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     DurationString::new(s).parse().map_err(|e| e.to_string())
 }
@@ -91,12 +103,27 @@ fn namespace(target: &Target, client: &kube::Client) -> String {
 
 /// Sends `op` for the Rollout and waits for its outcome.
 pub fn run(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let rt =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    rt.block_on(send(op, args, out))
+    run_with(op, args, serde_json::Map::new(), out)
 }
 
-async fn send(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
+/// Like [`run`], with more request fields (`toRevision`).
+pub fn run_with(
+    op: &str,
+    args: &OpArgs,
+    fields: serde_json::Map<String, serde_json::Value>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let rt =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(send(op, args, fields, out))
+}
+
+async fn send(
+    op: &str,
+    args: &OpArgs,
+    fields: serde_json::Map<String, serde_json::Value>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let client = super::controller::client(
         args.target.kubeconfig.as_ref(),
         args.target.context.clone(),
@@ -116,6 +143,9 @@ async fn send(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliErr
     let mut request = json!({"id": id, "op": op, "by": requester(&args.target), "at": now.to_string()});
     if !args.message.is_empty() {
         request["message"] = json!(args.message);
+    }
+    for (k, v) in fields {
+        request[k] = v;
     }
     // Bound to what the user saw: if the revision changes before the controller reads it,
     // the request is refused rather than applied to something else.

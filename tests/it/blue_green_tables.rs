@@ -393,3 +393,25 @@ fn a_preview_whose_pods_keep_restarting_is_aborted_before_any_switch() {
     off.obs.pod_health = vec![ramp::plan::RevisionHealth { revision: h("v2"), restarts: 50, flaps: 0 }];
     assert_eq!(selectors(&off.plan()), [(ACTIVE.to_string(), h("v2"))]);
 }
+
+#[test]
+fn a_restart_previews_fresh_pods_and_switches_without_waiting_for_a_promotion() {
+    let mut w = World::new(5, |b| b.auto_promotion_enabled = Some(false));
+    w.obs.rollout.spec = bg_spec(5, "v1", |b| b.auto_promotion_enabled = Some(false));
+    w.obs.rollout.request = Some(request::parse(r#"{"id":"r","op":"restart"}"#));
+    let p = w.plan();
+    let fresh = p
+        .writes()
+        .find_map(|a| match a {
+            Action::CreateReplicaSet(c) => Some(c.pod_template_hash.clone()),
+            _ => None,
+        })
+        .expect("a fresh ReplicaSet");
+    assert_eq!(p.status.phase, Some(RolloutPhase::Progressing), "not paused for a promotion");
+    assert!(
+        p.status
+            .approvals
+            .iter()
+            .any(|a| a.revision == fresh && a.step == blue_green::SWITCH_SKIPPING_ANALYSIS)
+    );
+}

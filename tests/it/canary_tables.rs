@@ -435,3 +435,69 @@ fn a_missing_service_is_reported_and_a_bad_request_is_refused_once() {
     let p2 = w.after(&p).plan();
     assert!(!p2.events().any(|e| e.reason == "RequestRefused" || e.reason == "TrafficNotReady"), "once");
 }
+
+#[test]
+fn an_undo_mid_canary_goes_back_to_stable_traffic_first_and_ends_healthy_not_aborted() {
+    let w = World::new(10, vec![set_weight(30), pause(None)], true)
+        .sizes(3, 3, 10)
+        .at_step(1)
+        .route(70, 30, true)
+        .request(r#"{"id": "u1", "op": "undo", "by": "bob"}"#);
+    let p = w.plan();
+    assert!(p.status.last_request.as_ref().unwrap().outcome.starts_with("running revision 1"));
+    assert_eq!(weights(&p), Some((100, 0)), "stable has every pod: traffic back at once");
+    assert!(scales(&p).is_empty(), "the canary keeps its pods while the route still reaches it");
+    let w = w.after(&p).route(100, 0, true);
+    let p = w.plan();
+    assert_eq!(scales(&p), [(name("v2", 2), 0)]);
+    assert_ne!(p.status.phase, Some(RolloutPhase::Aborted));
+    assert_eq!(p.status.aborted_revision, None);
+}
+
+#[test]
+fn a_restart_of_a_canary_skips_its_steps() {
+    let mut w = World::new(4, vec![set_weight(25), pause(None)], false);
+    // Settled on v2 (the spec's template), nothing in progress.
+    w.obs.rollout.spec = canary_spec(4, "v1", vec![set_weight(25), pause(None)], false);
+    w.obs.rollout.status.updated_revision = Some(w.stable_hash());
+    w.obs.rollout.request = Some(request::parse(r#"{"id": "r1", "op": "restart"}"#));
+    let p = w.plan();
+    assert!(p.status.last_request.as_ref().unwrap().outcome.starts_with("every pod of revision"));
+    assert_eq!(p.status.current_step, Some(2), "promoting at once: no pause for a restart");
+    assert!(p.writes().any(|a| matches!(a, Action::CreateReplicaSet(_))));
+}
+
+#[test]
+fn an_undo_to_an_older_revision_promotes_it_without_steps() {
+    let mut w = World::new(4, vec![set_weight(25), pause(None)], false);
+    w.obs.rollout.spec = canary_spec(4, "v1", vec![set_weight(25), pause(None)], false);
+    w.obs.rollout.status.updated_revision = Some(w.stable_hash());
+    w.obs.replica_sets = vec![rs("v0", 1, 0), rs("v1", 2, 4)];
+    w.obs.rollout.request = Some(request::parse(r#"{"id": "u", "op": "undo"}"#));
+    let mut p = w.plan();
+    for _ in 0..20 {
+        if p.status.phase == Some(RolloutPhase::Healthy) {
+            break;
+        }
+        // Apply the scales as if every pod became available at once.
+        w.obs.rollout.status = p.status.clone();
+        w.obs.rollout.request = None;
+        let scaled = scales(&p);
+        for rs_view in &mut w.obs.replica_sets {
+            if let Some((_, to)) = scaled.iter().find(|(n, _)| *n == rs_view.name) {
+                rs_view.replicas = *to;
+                rs_view.status = ramp::plan::PodCounts { replicas: *to, ready: *to, available: *to };
+            }
+        }
+        for a in p.writes() {
+            if let Action::SetServiceSelector(s) = a {
+                if let Some(svc) = w.obs.traffic.services.iter_mut().find(|x| x.name == s.service) {
+                    *svc = service(&s.service, Some(&s.hash));
+                }
+            }
+        }
+        p = w.plan();
+    }
+    assert_eq!(p.status.phase, Some(RolloutPhase::Healthy));
+    assert_eq!(p.status.stable_revision, Some(rs("v0", 0, 0).pod_template_hash));
+}

@@ -25,6 +25,7 @@ mod crd;
 mod crd_served;
 mod examples_e2e;
 mod one_world;
+mod operations_tables;
 mod plan_props;
 mod plan_tables;
 mod plugin_ops;

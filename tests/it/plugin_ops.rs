@@ -1,5 +1,5 @@
 //! The operations as users run them: the real `kubectl` finds `kubectl-ramp` on PATH, and
-//! `kubectl ramp promote | abort | retry | pause | resume` drive a canary on the hollow
+//! `kubectl ramp promote | abort | retry | pause | resume | undo | restart` drive a canary on the hollow
 //! cluster through the controller; refusals and a missing Rollout exit non-zero with the
 //! reason, and the spec is never edited.
 
@@ -60,6 +60,7 @@ async fn kubectl_ramp_drives_a_canary_and_says_why_when_it_cannot() {
     let _controller = Instance::start(&k.running.url(), "ramp-a");
     k.ok(&["apply", "--server-side", "-f", file.to_str().unwrap()]).await;
     phase_becomes(&k, "Healthy").await;
+    let v1 = k.ok(&["get", "rollout", "web", "-o", "jsonpath={.status.stableRevision}"]).await;
 
     // Not found: bad input, exit 2.
     let o = plugin(&k, &["promote", "nope"]).await;
@@ -98,6 +99,35 @@ async fn kubectl_ramp_drives_a_canary_and_says_why_when_it_cannot() {
     phase_becomes(&k, "Healthy").await;
     let spec_after = k.ok(&["get", "rollout", "web", "-o", "jsonpath={.spec}"]).await;
     assert_eq!(spec_before, spec_after, "operations never edit the spec");
+    let stable = || k.ok(&["get", "rollout", "web", "-o", "jsonpath={.status.stableRevision}"]);
+    let v2 = stable().await;
+
+    // restart: the same pods re-created as a fresh ReplicaSet.
+    let o = plugin(&k, &["restart", "web"]).await;
+    assert!(o.status.success(), "{:?}", text(&o));
+    for _ in 0..300 {
+        let s = stable().await;
+        if s != v2 && !s.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let restarted = stable().await;
+    assert!(restarted != v1 && restarted != v2, "a fresh revision: {restarted}");
+    phase_becomes(&k, "Healthy").await;
+
+    // undo: back to revision 1 (v1), steps skipped, the spec still says v2.
+    let o = plugin(&k, &["undo", "web", "--to-revision", "1"]).await;
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("running revision 1"), "{:?}", text(&o));
+    let cond = format!("--for=jsonpath={{.status.stableRevision}}={v1}");
+    k.ok(&["wait", &cond, "rollout/web", "--timeout=60s"]).await;
+    phase_becomes(&k, "Healthy").await;
+    assert_eq!(k.ok(&["get", "rollout", "web", "-o", "jsonpath={.spec}"]).await, spec_before);
+    // A restart during an undo is refused, with the way out.
+    let o = plugin(&k, &["restart", "web"]).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("an undo is in effect"), "{:?}", text(&o));
 
     // Without a controller the request stays on the Rollout and the command says so.
     drop(_controller);

@@ -15,7 +15,9 @@ pub mod validate;
 
 pub use duration::DurationString;
 pub use rollout::{Rollout, RolloutSpec, WorkloadRef, WorkloadScaleDown};
-pub use status::{ApprovalRecord, PauseCondition, RequestRecord, RolloutPhase, RolloutStatus};
+pub use status::{
+    ApprovalRecord, PauseCondition, RequestRecord, RolloutPhase, RolloutStatus, TemplateOverride,
+};
 pub use strategy::{
     AnalysisArg, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis, BlueGreenStrategy, CanaryStep,
     CanaryStrategy, GatewayApiRouting, PauseStep, RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy,

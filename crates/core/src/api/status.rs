@@ -57,6 +57,10 @@ pub struct RolloutStatus {
     /// The updated revision was rolled back; stays set until the template changes or a retry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted_revision: Option<String>,
+    /// An `undo` or `restart` in effect: the template run instead of the spec's, for as long as
+    /// the spec's template is the one it was asked on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_override: Option<TemplateOverride>,
     /// Blue-green: when ReplicaSets that no longer serve (the previous active revision after
     /// a switch, the preview after an abort) are scaled down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,6 +148,22 @@ pub struct RequestRecord {
     /// What Ramp did with it (or why it did nothing).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub outcome: String,
+}
+
+/// What an `undo` or `restart` put in place of the spec's template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateOverride {
+    /// Fingerprint of the spec's template when it was asked: a new template ends it.
+    pub spec_fingerprint: String,
+    /// `undo`: pod-template-hash of the revision run instead of the spec's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// `restart`: the time written into the pod template (annotation `ramp.dev/restartedAt`),
+    /// which makes a fresh ReplicaSet of the same pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarted_at: Option<String>,
 }
 
 /// An approval or rejection of one approval step of one revision.

@@ -16,6 +16,7 @@ pub mod blue_green;
 pub mod budget;
 pub mod canary;
 pub mod observed;
+pub mod operations;
 pub mod replicas;
 pub mod request;
 pub mod revision;
@@ -86,9 +87,20 @@ pub fn plan(obs: &Observed) -> Plan {
         return degraded(obs, reasons::UNREADABLE_REPLICA_SET, &problems);
     }
     match (spec.strategy.selected(), &spec.template) {
-        (Some(StrategyRef::RollingUpdate(r)), Some(template)) => rolling::plan(obs, r, template),
-        (Some(StrategyRef::Canary(c)), Some(template)) => canary::plan(obs, c, template),
-        (Some(StrategyRef::BlueGreen(b)), Some(template)) => blue_green::plan(obs, b, template),
+        (Some(strategy), Some(t)) => {
+            let e = operations::prepare(obs, t, strategy);
+            let mut p = match strategy {
+                StrategyRef::RollingUpdate(r) => rolling::plan(&e.obs, r, &e.desired),
+                StrategyRef::Canary(c) => canary::plan(&e.obs, c, &e.desired),
+                StrategyRef::BlueGreen(b) => blue_green::plan(&e.obs, b, &e.desired),
+            };
+            p.status.template_override.clone_from(&e.obs.rollout.status.template_override);
+            if let Some((record, note)) = e.handled {
+                p.status.last_request = Some(record);
+                p.actions.push(Action::Event(note));
+            }
+            p
+        }
         (_, None) => degraded(
             obs,
             reasons::NOT_IMPLEMENTED,

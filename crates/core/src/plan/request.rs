@@ -1,4 +1,4 @@
-//! Operation requests: promote, abort, retry, pause, resume, approve, reject. A client
+//! Operation requests: promote, abort, retry, pause, resume, approve, reject, undo, restart. A client
 //! (`kubectl ramp`, the dashboard) writes one as the `ramp.dev/request` annotation on the
 //! Rollout — never into its spec, so GitOps tools have nothing to fight — and the planner
 //! carries it out once: the request's id goes into `status.lastRequest` in the same write as
@@ -36,6 +36,11 @@ pub enum Op {
     Approve,
     /// Reject it: the rollout aborts.
     Reject,
+    /// Run an earlier revision (the stable one, or `toRevision`) instead of the spec's, steps
+    /// and analysis skipped, until the spec's template changes.
+    Undo,
+    /// Re-create every pod of the running revision, within the strategy's bounds.
+    Restart,
 }
 
 impl Op {
@@ -50,6 +55,8 @@ impl Op {
             Op::Resume => "resume",
             Op::Approve => "approve",
             Op::Reject => "reject",
+            Op::Undo => "undo",
+            Op::Restart => "restart",
         }
     }
 }
@@ -75,6 +82,9 @@ pub struct Request {
     /// the updated one is refused (it was meant for something that is no longer there).
     #[serde(default)]
     pub revision: Option<String>,
+    /// For `undo`: the revision number (`ramp.dev/revision` of its ReplicaSet) to go back to.
+    #[serde(default)]
+    pub to_revision: Option<u64>,
 }
 
 /// The annotation as read: a request, or why it cannot be one.

@@ -14,6 +14,24 @@ use serde_json::Value;
 use super::observed::ReplicaSetView;
 use crate::api::condition::keys;
 
+/// The template a pass rolls towards, with the fingerprint its ReplicaSet carries (the
+/// spec's template and its fingerprint; for an `undo`, an earlier ReplicaSet's template and
+/// the fingerprint recorded on it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Desired {
+    /// The pod template.
+    pub template: PodTemplateSpec,
+    /// Its fingerprint.
+    pub fingerprint: String,
+}
+
+impl Desired {
+    /// The spec's template.
+    pub fn of(template: &PodTemplateSpec) -> Self {
+        Self { template: template.clone(), fingerprint: fingerprint(template) }
+    }
+}
+
 /// Alphabet of `rand.SafeEncodeString`: no vowels (no words) and no look-alike characters.
 const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 

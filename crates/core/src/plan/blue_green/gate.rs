@@ -150,6 +150,8 @@ pub fn decide(obs: &Observed, hash: &str, before: Before, now: Timestamp) -> Gat
                 g.approvals.clear();
                 carried_out(ann, hash, "the revision is previewed again".into())
             }
+            // Carried out before the strategy (plan::operations); never pending here.
+            Op::Undo | Op::Restart => refused(ann, hash, "not a blue-green operation"),
             Op::Pause => {
                 ensure_pause(&mut g.pauses, USER_PAUSE, now);
                 carried_out(ann, hash, "paused".into())

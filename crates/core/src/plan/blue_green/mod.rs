@@ -24,11 +24,12 @@ mod gate;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use k8s_openapi::{api::core::v1::PodTemplateSpec, apimachinery::pkg::apis::meta::v1::Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use gate::{Before, Gate};
 pub use gate::{SWITCH, SWITCH_SKIPPING_ANALYSIS};
 
+use super::revision::Desired;
 use super::{
     Plan,
     action::{Action, EventNote},
@@ -93,7 +94,7 @@ impl Pass<'_> {
 }
 
 /// Plans one pass of a blue-green rollout.
-pub fn plan(obs: &Observed, b: &BlueGreenStrategy, template: &PodTemplateSpec) -> Plan {
+pub fn plan(obs: &Observed, b: &BlueGreenStrategy, template: &Desired) -> Plan {
     let replicas = obs.rollout.spec.replicas.max(0);
     // The preview comes up in full beside the active revision: no surge bound; nothing that
     // serves is ever taken below its size, so no unavailability either.
@@ -224,7 +225,7 @@ fn scale_down_superseded(p: &Pass<'_>, w: &mut Working, ledger: &mut DisruptionL
 
 /// One revision: the template's, at full size, both Services on it; the previous revision
 /// scaled down after `scaleDownDelay`.
-fn settled(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>, template: &PodTemplateSpec) {
+fn settled(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>, template: &Desired) {
     let replicas = p.a.limits.replicas;
     let paused = p.gate.held(p.obs);
     if !paused && let Some((action, note)) = rolling::ensure_new(p.obs, w, &p.a, template, replicas) {
@@ -289,7 +290,7 @@ fn deadline(p: &mut Pass<'_>, paused: bool) {
 }
 
 /// The new revision behind the preview Service; the active one serving.
-fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>, template: &PodTemplateSpec) {
+fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>, template: &Desired) {
     let Some(stable) = p.stable.clone() else { return };
     let replicas = p.a.limits.replicas;
     let hash = p.a.new_hash.clone();

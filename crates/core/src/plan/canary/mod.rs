@@ -19,11 +19,10 @@
 mod sizes;
 pub(crate) mod steps;
 
-use k8s_openapi::api::core::v1::PodTemplateSpec;
-
 pub use sizes::{CanaryScale, Targets, share_up, targets};
 use steps::Position;
 
+use super::revision::Desired;
 use super::{
     Plan,
     action::{Action, EventNote},
@@ -51,7 +50,7 @@ fn router(c: &CanaryStrategy) -> Option<GatewayApi<'_>> {
 }
 
 /// Plans one pass of a canary.
-pub fn plan(obs: &Observed, c: &CanaryStrategy, template: &PodTemplateSpec) -> Plan {
+pub fn plan(obs: &Observed, c: &CanaryStrategy, template: &Desired) -> Plan {
     let limits = Limits::resolve(obs.rollout.spec.replicas, c.max_surge.as_ref(), c.max_unavailable.as_ref());
     let a = assess::assess(obs, limits, template);
     let stable = obs
@@ -80,7 +79,7 @@ fn missing_services(obs: &Observed, c: &CanaryStrategy) -> Vec<String> {
 
 /// No canary in progress: the template's revision is (or becomes, by a rolling update) the
 /// only one, every Service selects it and the router gives the canary Service nothing.
-fn settled(obs: &Observed, c: &CanaryStrategy, template: &PodTemplateSpec, a: &assess::Assessment) -> Plan {
+fn settled(obs: &Observed, c: &CanaryStrategy, template: &Desired, a: &assess::Assessment) -> Plan {
     let rolling =
         RollingUpdateStrategy { max_surge: c.max_surge.clone(), max_unavailable: c.max_unavailable.clone() };
     let mut p = rolling::plan(obs, &rolling, template);
@@ -102,6 +101,12 @@ fn settled(obs: &Observed, c: &CanaryStrategy, template: &PodTemplateSpec, a: &a
             },
             Err(e) => problems.push(e),
         }
+    }
+    if !route_settled {
+        // The route still sends the canary Service traffic: no ReplicaSet but the template's
+        // loses pods until it carries none (an undo back to stable comes this way).
+        let keep = a.new_name.clone();
+        p.actions.retain(|x| !matches!(x, Action::ScaleReplicaSet(s) if s.to < s.from && s.name != keep));
     }
     let first_event = p.actions.iter().position(|x| matches!(x, Action::Event(_))).unwrap_or(p.actions.len());
     p.actions.splice(first_event..first_event, traffic);
@@ -144,7 +149,7 @@ pub(crate) fn note_traffic_problems(p: &mut Plan, problems: &[String], obs: &Obs
 fn progressing(
     obs: &Observed,
     c: &CanaryStrategy,
-    template: &PodTemplateSpec,
+    template: &Desired,
     a: &assess::Assessment,
     stable: &ReplicaSetView,
 ) -> Plan {

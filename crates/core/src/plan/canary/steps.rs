@@ -260,6 +260,8 @@ pub fn position(
                     clear_pause(&mut pauses, USER_PAUSE);
                     carried_out(ann, hash, "resumed".into())
                 }
+                // Carried out before the strategy (plan::operations); never pending here.
+                Op::Undo | Op::Restart => refused(ann, hash, "not a canary step operation"),
                 Op::Approve | Op::Reject if at_step(step).is_none_or(|s| s.approval.is_none()) || aborted => {
                     refused(ann, hash, "no approval step is waiting")
                 }

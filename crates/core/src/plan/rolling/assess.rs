@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 use crate::{
     api::{
@@ -56,15 +55,20 @@ pub struct Assessment {
 }
 
 /// Reads the observation.
-pub fn assess(obs: &Observed, limits: Limits, template: &PodTemplateSpec) -> Assessment {
+pub fn assess(obs: &Observed, limits: Limits, template: &revision::Desired) -> Assessment {
     let spec = &obs.rollout.spec;
     let prior = &obs.rollout.status;
     let live: Vec<ReplicaSetView> = obs.replica_sets.iter().filter(|rs| !rs.deleting).cloned().collect();
-    let fingerprint = revision::fingerprint(template);
+    let fingerprint = template.fingerprint.clone();
     let existing_new = revision::find_by_fingerprint(&live, &fingerprint).cloned();
     let (new_hash, collision_count) = match &existing_new {
         Some(rs) => (rs.pod_template_hash.clone(), prior.collision_count),
-        None => revision::free_name(&obs.rollout.name, template, prior.collision_count, &obs.replica_sets),
+        None => revision::free_name(
+            &obs.rollout.name,
+            &template.template,
+            prior.collision_count,
+            &obs.replica_sets,
+        ),
     };
     let new_name = existing_new
         .as_ref()

@@ -14,15 +14,15 @@ pub(crate) mod assess;
 mod report;
 mod scale;
 
-use k8s_openapi::api::core::v1::PodTemplateSpec;
 pub use report::BLOCKED_RECHECK;
 pub(crate) use scale::ensure_new;
 
+use super::revision::Desired;
 use super::{Plan, action::Action, observed::Observed, replicas::Limits};
 use crate::api::RollingUpdateStrategy;
 
 /// Plans one pass of a rolling update.
-pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &PodTemplateSpec) -> Plan {
+pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &Desired) -> Plan {
     let limits = Limits::resolve(
         obs.rollout.spec.replicas,
         strategy.max_surge.as_ref(),

@@ -2,8 +2,6 @@
 //! the surge or shrink old ones within availability and disruption budgets, resize everything
 //! proportionally when `spec.replicas` changed, and delete history beyond the limit.
 
-use k8s_openapi::api::core::v1::PodTemplateSpec;
-
 use super::assess::Assessment;
 use crate::{
     api::condition::{events, reasons},
@@ -12,7 +10,8 @@ use crate::{
         budget::{Blocked, DisruptionLedger},
         observed::{Observed, ReplicaSetView},
         replicas::Limits,
-        revision, scaling,
+        revision::{self, Desired},
+        scaling,
         working::Working,
     },
 };
@@ -33,7 +32,7 @@ pub struct Scaling {
 }
 
 /// Decides the writes.
-pub fn scale(obs: &Observed, a: &Assessment, template: &PodTemplateSpec) -> Scaling {
+pub fn scale(obs: &Observed, a: &Assessment, template: &Desired) -> Scaling {
     let spec = &obs.rollout.spec;
     let limits = a.limits;
     let mut out = Scaling::default();
@@ -84,7 +83,7 @@ pub(crate) fn ensure_new(
     obs: &Observed,
     w: &mut Working,
     a: &Assessment,
-    template: &PodTemplateSpec,
+    template: &Desired,
     cap: i32,
 ) -> Option<(Action, Option<EventNote>)> {
     let spec = &obs.rollout.spec;
@@ -100,7 +99,7 @@ pub(crate) fn ensure_new(
             } else {
                 (limits.max_total() - current).min(limits.replicas).min(cap)
             };
-            let (labelled, selector) = revision::with_hash_label(template, &spec.selector, hash);
+            let (labelled, selector) = revision::with_hash_label(&template.template, &spec.selector, hash);
             let labels = labelled.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
             w.add_created(ReplicaSetView {
                 name: name.to_string(),
