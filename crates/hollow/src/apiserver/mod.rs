@@ -262,10 +262,12 @@ fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> R
             .map(|targets| {
                 let targets: Vec<crate::traffic::Target> = targets
                     .iter()
-                    .map(|t| crate::traffic::Target {
-                        namespace: t["namespace"].as_str().unwrap_or("default").to_string(),
-                        service: t["service"].as_str().unwrap_or_default().to_string(),
-                        rate_per_second: t["ratePerSecond"].as_f64().unwrap_or(0.0),
+                    .map(|t| {
+                        crate::traffic::Target::new(
+                            t["namespace"].as_str().unwrap_or("default"),
+                            t["service"].as_str().unwrap_or_default(),
+                            t["ratePerSecond"].as_f64().unwrap_or(0.0),
+                        )
                     })
                     .collect();
                 let n = targets.len();

@@ -9,19 +9,38 @@
 //! # The model
 //!
 //! **Targets.** Each [`Target`] names a Service (`namespace`, `service`) that receives
-//! `rate_per_second` synthetic requests. [`Traffic::tick`] with the elapsed time sends
-//! `rate × elapsed` requests per target, carrying the fraction between ticks (computed from
-//! the total time, so `0.5/s` over ten 1 s ticks is exactly 5 requests and long runs do not
-//! drift). Duplicate targets add up. Cost is linear in the number of requests.
+//! `rate_per_second` synthetic requests, all `GET`s of the target's `path` (default `/`)
+//! carrying its `headers` (default none; names are case-insensitive and kept lowercased) and
+//! no query parameters. [`Traffic::tick`] with the elapsed time sends `rate × elapsed`
+//! requests per target, carrying the fraction between ticks (computed from the total time,
+//! so `0.5/s` over ten 1 s ticks is exactly 5 requests and long runs do not drift).
+//! Duplicate targets (same Service, path and headers) add up; targets differing in path or
+//! headers are paced and routed separately. Cost is linear in the number of requests.
 //!
-//! **Routing** (as a data plane would). If an HTTPRoute (`gateway.networking.k8s.io`) in the
-//! target's namespace has a rule with a `backendRef` naming the target Service, requests are
-//! split across *that rule's* `backendRefs` by `weight`: default 1, share =
-//! weight / Σ weights, weight 0 gets nothing. If several routes or rules qualify, the first
-//! rule of the oldest route wins (`creationTimestamp`, then name, per Gateway API
-//! precedence). Matches, filters and parentRefs are ignored: every synthetic request matches.
-//! Without such a route, requests go to the target Service itself. Failures, all counted
+//! **Routing** (as a data plane would). A rule of an HTTPRoute (`gateway.networking.k8s.io`)
+//! in the target's namespace *names* the target if one of its `backendRefs` is the target
+//! Service, and *applies* to a request if it names the target and one of its `matches`
+//! matches the request (a rule without `matches` matches everything, as `PathPrefix /`).
+//! Rules that do not name the target are never considered, even beside rules that do in the
+//! same route. Within a match all conditions must hold:
+//! - `path` (default `PathPrefix /`): `Exact` compares the whole path; `PathPrefix` compares
+//!   whole `/`-separated elements, ignoring a trailing `/` (`/api` matches `/api`, `/api/`
+//!   and `/api/v1`, not `/apiv2`); matching is case-sensitive;
+//! - `headers`: each `{name, value}` of type `Exact` (the default) needs that header with
+//!   exactly that value; names are case-insensitive, and only the first entry per name counts;
+//! - `method`, if set, must be `GET`; `queryParams`, if any, never hold;
+//! - `RegularExpression` (and unknown) path or header types are unsupported: never hold.
+//!
+//! Of the applying rules the most specific wins, per Gateway API precedence: an `Exact` path
+//! over a prefix, then the longer path value, then a method match, then more header matches
+//! (a rule counts with its most specific matching match); ties go to the oldest route
+//! (`creationTimestamp`), then by namespace/name, then to the first rule in the route.
+//! Requests are split across *that rule's* `backendRefs` by `weight`: default 1, share =
+//! weight / Σ weights, weight 0 gets nothing. Filters and parentRefs are ignored. If no rule
+//! names the target Service, requests go to the target Service itself. Failures, all counted
 //! with `version="none"` and zero latency:
+//! - rules name the target Service but none applies → 404 on the target Service (a gateway
+//!   finds no matching rule);
 //! - all weights 0 → 500 on the target Service;
 //! - backend not a core `Service` in the route's namespace (ReferenceGrants are not
 //!   modelled), or the Service does not exist → 500 on that backend;
@@ -57,6 +76,7 @@
 
 mod behaviour;
 mod generator;
+mod matches;
 mod metrics;
 mod split;
 #[cfg(test)]
@@ -77,10 +97,11 @@ pub use split::NO_VERSION;
 
 use crate::rng::Rng;
 use generator::Pacer;
+use matches::Request;
 use metrics::Metrics;
 use split::{Backend, Index};
 
-/// A Service that receives synthetic requests.
+/// A Service that receives synthetic requests, and what those requests look like.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
     /// Namespace of the Service (and of the HTTPRoutes considered).
@@ -89,6 +110,67 @@ pub struct Target {
     pub service: String,
     /// Requests per second.
     pub rate_per_second: f64,
+    /// URL path of every request (without query); empty counts as `/`.
+    pub path: String,
+    /// Headers of every request, name → value; names are case-insensitive.
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Default for Target {
+    /// No requests to an unnamed Service in `default`, path `/`, no headers.
+    fn default() -> Self {
+        Self {
+            namespace: "default".to_owned(),
+            service: String::new(),
+            rate_per_second: 0.0,
+            path: "/".to_owned(),
+            headers: BTreeMap::new(),
+        }
+    }
+}
+
+impl Target {
+    /// `rate_per_second` requests to Service `service` in `namespace`: `GET /`, no headers.
+    pub fn new(namespace: impl Into<String>, service: impl Into<String>, rate_per_second: f64) -> Self {
+        Self { namespace: namespace.into(), service: service.into(), rate_per_second, ..Self::default() }
+    }
+
+    /// The same target, requesting `path`.
+    #[must_use]
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The same target, its requests also carrying header `name: value` (name lowercased).
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(name.into().to_ascii_lowercase(), value.into());
+        self
+    }
+}
+
+/// What requests are paced by: the Service addressed and the request sent to it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    namespace: String,
+    service: String,
+    /// Never empty.
+    path: String,
+    /// Names lowercased.
+    headers: BTreeMap<String, String>,
+}
+
+impl Key {
+    fn of(t: Target) -> Self {
+        let path = if t.path.is_empty() { "/".to_owned() } else { t.path };
+        let headers = t.headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+        Self { namespace: t.namespace, service: t.service, path, headers }
+    }
+
+    fn request(&self) -> Request<'_> {
+        Request { path: &self.path, headers: &self.headers, method: matches::METHOD }
+    }
 }
 
 /// The objects traffic is routed through, as read from the store for one tick.
@@ -108,16 +190,16 @@ pub struct World<'a> {
 #[derive(Clone, Debug)]
 pub struct Traffic {
     rng: Rng,
-    /// Pacing per (namespace, service), sorted so requests are drawn in a fixed order.
-    targets: BTreeMap<(String, String), Pacer>,
+    /// Pacing per Service and request, sorted so requests are drawn in a fixed order.
+    targets: BTreeMap<Key, Pacer>,
     metrics: Metrics,
 }
 
-fn merged_rates(targets: Vec<Target>) -> BTreeMap<(String, String), f64> {
+fn merged_rates(targets: Vec<Target>) -> BTreeMap<Key, f64> {
     let mut rates = BTreeMap::new();
     for t in targets {
         let rate = if t.rate_per_second.is_finite() { t.rate_per_second.max(0.0) } else { 0.0 };
-        *rates.entry((t.namespace, t.service)).or_insert(0.0) += rate;
+        *rates.entry(Key::of(t)).or_insert(0.0) += rate;
     }
     rates
 }
@@ -140,14 +222,17 @@ impl Traffic {
         }
     }
 
-    /// The current targets (merged per Service, sorted).
+    /// The current targets (merged per Service, path and headers; header names lowercased;
+    /// sorted).
     pub fn targets(&self) -> Vec<Target> {
         self.targets
             .iter()
-            .map(|((namespace, service), p)| Target {
-                namespace: namespace.clone(),
-                service: service.clone(),
+            .map(|(key, p)| Target {
+                namespace: key.namespace.clone(),
+                service: key.service.clone(),
                 rate_per_second: p.rate(),
+                path: key.path.clone(),
+                headers: key.headers.clone(),
             })
             .collect()
     }
@@ -156,12 +241,13 @@ impl Traffic {
     pub fn tick(&mut self, elapsed: Duration, world: &World) {
         let Self { rng, targets, metrics } = self;
         let index = Index::new(world);
-        for ((namespace, service), pacer) in targets.iter_mut() {
+        for (key, pacer) in targets.iter_mut() {
             let n = pacer.advance(elapsed);
             if n == 0 {
                 continue;
             }
-            let plan = index.plan(namespace, service);
+            let namespace = &key.namespace;
+            let plan = index.plan(namespace, &key.service, &key.request());
             for _ in 0..n {
                 match plan.pick(rng) {
                     Backend::Serve { service, endpoints } => {

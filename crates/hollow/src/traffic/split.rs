@@ -1,5 +1,6 @@
 //! Routing, the way a data plane would: which backend Services a target's requests reach
-//! (HTTPRoute weights, or the target Service itself), and which ready endpoints serve them.
+//! (the most specific matching HTTPRoute rule's weights, or the target Service itself), and
+//! which ready endpoints serve them.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +8,7 @@ use serde_json::Value;
 
 use super::World;
 use super::behaviour::{Behaviour, version_of};
+use super::matches::{Request, Specificity, best_match};
 use crate::rng::Rng;
 
 /// `version` label of requests no endpoint served (gateway-generated 500 / 503).
@@ -30,8 +32,9 @@ pub(super) struct Endpoint {
 pub(super) enum Backend {
     /// A Service with ready endpoints (never empty); requests spread evenly across them.
     Serve { service: String, endpoints: Vec<Endpoint> },
-    /// Answered without reaching a pod: 500 (unresolvable backend, or all weights zero) or 503
-    /// (backend Service without ready endpoints). Counted with `version="none"`.
+    /// Answered without reaching a pod: 404 (routes name the Service but no rule matches),
+    /// 500 (unresolvable backend, or all weights zero) or 503 (backend Service without ready
+    /// endpoints). Counted with `version="none"`.
     Fail { service: String, code: u16 },
 }
 
@@ -45,6 +48,11 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// Every request to `backend`.
+    fn single(backend: Backend) -> Self {
+        Self { choices: vec![(1, backend.clone())], total: 1, fallback: backend }
+    }
+
     /// The backend for one request (weighted random; the fallback when all weights are 0).
     pub(super) fn pick(&self, rng: &mut Rng) -> &Backend {
         if self.total == 0 {
@@ -105,12 +113,23 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// How requests for Service `service` in `namespace` are routed.
-    pub(super) fn plan(&self, namespace: &str, service: &str) -> Plan {
-        let fallback = Backend::Fail { service: service.to_owned(), code: 500 };
-        let Some(refs) = self.backend_refs(namespace, service) else {
-            return Plan { choices: vec![(1, self.backend(namespace, service))], total: 1, fallback };
-        };
+    /// How `request`s for Service `service` in `namespace` are routed: no rule names the
+    /// Service → the Service itself; rules name it but none matches → 404; else the split of
+    /// the selected rule.
+    pub(super) fn plan(&self, namespace: &str, service: &str, request: &Request) -> Plan {
+        let fail = |code| Backend::Fail { service: service.to_owned(), code };
+        let mut rules = self.rules_naming(namespace, service).peekable();
+        if rules.peek().is_none() {
+            return Plan::single(self.backend(namespace, service));
+        }
+        match most_specific(rules, request) {
+            Some(refs) => self.split(namespace, refs, fail(500)),
+            None => Plan::single(fail(404)),
+        }
+    }
+
+    /// The weighted split across one rule's `refs`; `fallback` when all weights are 0.
+    fn split(&self, namespace: &str, refs: &[Value], fallback: Backend) -> Plan {
         let choices: Vec<(u64, Backend)> = refs
             .iter()
             .filter_map(|r| {
@@ -125,14 +144,23 @@ impl<'a> Index<'a> {
         Plan { choices, total, fallback }
     }
 
-    /// The `backendRefs` of the first rule (of the first route, in precedence order) in
-    /// `namespace` that sends anything to Service `service`.
-    fn backend_refs(&self, namespace: &str, service: &str) -> Option<&'a Vec<Value>> {
-        self.routes.iter().filter(|r| namespace_of(r) == namespace).find_map(|route| {
-            route.pointer("/spec/rules").and_then(Value::as_array)?.iter().find_map(|rule| {
-                let refs = rule.get("backendRefs").and_then(Value::as_array)?;
-                refs.iter().any(|r| is_local_service(namespace, r) && ref_name(r) == service).then_some(refs)
-            })
+    /// The rules, with their `backendRefs`, of the routes in `namespace` that send anything to
+    /// Service `service`, in precedence order: route order, then rule order.
+    fn rules_naming<'s>(
+        &'s self,
+        namespace: &'s str,
+        service: &'s str,
+    ) -> impl Iterator<Item = (&'a Value, &'a [Value])> + 's {
+        let rules = self
+            .routes
+            .iter()
+            .filter(move |r| namespace_of(r) == namespace)
+            .filter_map(|route| route.pointer("/spec/rules").and_then(Value::as_array))
+            .flatten();
+        rules.filter_map(move |rule| {
+            let refs = rule.get("backendRefs").and_then(Value::as_array)?;
+            let names = refs.iter().any(|r| is_local_service(namespace, r) && ref_name(r) == service);
+            names.then_some((rule, refs.as_slice()))
         })
     }
 
@@ -188,6 +216,22 @@ impl<'a> Index<'a> {
             },
         }
     }
+}
+
+/// The `backendRefs` of the rule whose match for `request` is most specific; on a tie the
+/// earliest in `rules` (which come in route, then rule order) wins.
+fn most_specific<'a>(
+    rules: impl Iterator<Item = (&'a Value, &'a [Value])>,
+    request: &Request,
+) -> Option<&'a [Value]> {
+    let mut best: Option<(Specificity, &[Value])> = None;
+    for (rule, refs) in rules {
+        let Some(specificity) = best_match(rule, request) else { continue };
+        if best.is_none_or(|(b, _)| specificity > b) {
+            best = Some((specificity, refs));
+        }
+    }
+    best.map(|(_, refs)| refs)
 }
 
 fn ref_name(r: &Value) -> &str {

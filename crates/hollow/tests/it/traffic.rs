@@ -86,11 +86,7 @@ async fn weighted_route_splits_traffic_and_versions_keep_their_error_rates() {
     .unwrap();
     routes.create(&PostParams::default(), &route).await.unwrap();
     controllers.settle();
-    running.server.traffic.lock().unwrap().set_targets(vec![Target {
-        namespace: "default".into(),
-        service: "web-stable".into(),
-        rate_per_second: 100.0,
-    }]);
+    running.server.traffic.lock().unwrap().set_targets(vec![Target::new("default", "web-stable", 100.0)]);
     controllers.settle();
     for _ in 0..100 {
         running.server.clock.advance(Duration::from_secs(1));

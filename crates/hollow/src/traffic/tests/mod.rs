@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 mod exposition;
+mod matches;
 
 use super::*;
 use exposition::{Sample, parse};
@@ -88,7 +89,7 @@ impl Objects {
 }
 
 pub(super) fn target(service: &str, rate: f64) -> Target {
-    Target { namespace: NS.into(), service: service.into(), rate_per_second: rate }
+    Target::new(NS, service, rate)
 }
 
 /// Runs `rate` requests/s at `service` for one second; returns the traffic.
@@ -354,7 +355,7 @@ fn set_targets_keeps_counters_and_merges_duplicates() {
 fn namespaces_are_separate_series() {
     let mut o = Objects::canary("app:v2");
     o.app("other", "stable", &[("stable-0", "v9", "app:v9")]);
-    let other = Target { namespace: "other".into(), service: "stable".into(), rate_per_second: 4.0 };
+    let other = Target::new("other", "stable", 4.0);
     let mut t = Traffic::new(5, vec![target("stable", 6.0), other]);
     t.tick(Duration::from_secs(1), &o.world());
     let text = t.render();
