@@ -96,6 +96,13 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
                     w.backends.iter().map(|b| format!("{} {}", b.service, b.weight)).collect();
                 lines.push(format!("weights {} {}: {}", w.kind.kind(), w.route, weights.join(", ")));
             }
+            Action::SetRouteRules(r) => lines.push(format!(
+                "header routes {} {}: -{} +{}",
+                r.kind.kind(),
+                r.route,
+                r.remove.len(),
+                r.add.len()
+            )),
             Action::Event(ev) if is_transition(&ev.reason) => {
                 let mark = if ev.kind == EventKind::Warning { "warning" } else { "event" };
                 lines.push(format!("{mark} {}", ev.reason));

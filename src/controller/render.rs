@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use crate::{
     api::{Rollout, RolloutStatus, condition::keys},
-    plan::{Action, NewReplicaSet, RevisionUpdate, RouteWeights, ScaleReplicaSet, ServiceSelector},
+    plan::{
+        Action, NewReplicaSet, RevisionUpdate, RouteRules, RouteWeights, ScaleReplicaSet, ServiceSelector,
+    },
 };
 
 /// Field manager of everything Ramp writes.
@@ -55,6 +57,8 @@ pub enum WriteKind {
     SetServiceSelector,
     /// JSON-patch weights into a route's backendRefs.
     SetRouteWeights,
+    /// JSON-patch Ramp's header-route rules into a route.
+    SetRouteRules,
 }
 
 impl WriteKind {
@@ -68,6 +72,7 @@ impl WriteKind {
             WriteKind::Status => "Status",
             WriteKind::SetServiceSelector => "SetServiceSelector",
             WriteKind::SetRouteWeights => "SetRouteWeights",
+            WriteKind::SetRouteRules => "SetRouteRules",
         }
     }
 }
@@ -261,6 +266,28 @@ fn route_weights(ns: &str, w: &RouteWeights) -> Write {
     }
 }
 
+/// Header-route rules as a JSON patch: each removal guarded by a `test` of the rule's name
+/// (highest index first, so earlier indices stay valid), then the additions at the end.
+fn route_rules(ns: &str, r: &RouteRules) -> Write {
+    let mut ops = Vec::new();
+    for (i, name) in &r.remove {
+        ops.push(json!({"op": "test", "path": format!("/spec/rules/{i}/name"), "value": name}));
+        ops.push(json!({"op": "remove", "path": format!("/spec/rules/{i}")}));
+    }
+    for rule in &r.add {
+        ops.push(json!({"op": "add", "path": "/spec/rules/-", "value": rule}));
+    }
+    Write {
+        kind: WriteKind::SetRouteRules,
+        name: r.route.clone(),
+        method: Method::PATCH,
+        path: format!("/apis/gateway.networking.k8s.io/v1/namespaces/{ns}/{}/{}", r.kind.plural(), r.route),
+        query: vec![("fieldManager", TRAFFIC_MANAGER.into())],
+        content_type: JSON_PATCH,
+        body: Value::Array(ops),
+    }
+}
+
 /// The request of one action; `None` for actions that are not object writes (events).
 pub fn action(rollout: &Rollout, action: &Action) -> Option<Write> {
     let ns = rollout.namespace().unwrap_or_default();
@@ -271,6 +298,7 @@ pub fn action(rollout: &Rollout, action: &Action) -> Option<Write> {
         Action::DeleteReplicaSet { name } => Some(delete(&ns, name)),
         Action::SetServiceSelector(s) => Some(service_selector(&ns, s)),
         Action::SetRouteWeights(w) => Some(route_weights(&ns, w)),
+        Action::SetRouteRules(r) => Some(route_rules(&ns, r)),
         Action::Event(_) => None,
     }
 }

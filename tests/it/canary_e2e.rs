@@ -248,3 +248,100 @@ async fn a_canary_without_a_router_is_sized_by_replica_ratio() {
     })
     .await;
 }
+
+/// Where `n` requests to web-stable (with the header or without) are served, by the hollow
+/// traffic model over the cluster's objects as they are now: (canary share, stable share).
+async fn served(client: &Client, header: bool) -> (u64, u64) {
+    use hollow::traffic::{Target, Traffic, World};
+    let list = |plural: &'static str| {
+        let client = client.clone();
+        async move {
+            let (group, version, kind) = match plural {
+                "httproutes" => ("gateway.networking.k8s.io", "v1", "HTTPRoute"),
+                "services" => ("", "v1", "Service"),
+                "endpoints" => ("", "v1", "Endpoints"),
+                _ => ("", "v1", "Pod"),
+            };
+            let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, kind));
+            let api: Api<DynamicObject> = Api::namespaced_with(client, "default", &ar);
+            api.list(&ListParams::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|o| {
+                    let mut v = serde_json::to_value(&o).unwrap();
+                    v["apiVersion"] = json!(ar.api_version);
+                    v["kind"] = json!(kind);
+                    v
+                })
+                .collect::<Vec<Value>>()
+        }
+    };
+    let (services, endpoints, pods, routes) =
+        (list("services").await, list("endpoints").await, list("pods").await, list("httproutes").await);
+    let mut target = Target::new("default", "web-stable", 100.0);
+    if header {
+        target = target.with_header("X-Canary", "always");
+    }
+    let mut t = Traffic::new(7, vec![target]);
+    t.tick(
+        Duration::from_secs(1),
+        &World { services: &services, endpoints: &endpoints, pods: &pods, routes: &routes },
+    );
+    let by = |svc: &str| t.counts().iter().filter(|((s, _, _), _)| s == svc).map(|(_, n)| n).sum::<u64>();
+    (by("web-canary"), by("web-stable"))
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_header_route_sends_matching_requests_to_the_canary_until_promotion() {
+    let (server, client) = cluster().await;
+    install_traffic(&client).await;
+    let _a = Instance::start(&server, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    let mut r = canary("web:v1", true);
+    if let Some(c) = r.spec.strategy.canary.as_mut() {
+        c.steps = serde_json::from_value(json!([
+            {"setWeight": 10},
+            {"setHeaderRoute": {"name": "beta", "match": [{"headerName": "x-canary", "headerValue": "always"}]}},
+            {"pause": {}}
+        ]))
+        .unwrap();
+    }
+    api.create(&PostParams::default(), &r).await.unwrap();
+    wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
+    set_image(&api, "web:v2").await;
+    wait_for(&api, "paused after the header route", |r| {
+        phase(r) == Some(RolloutPhase::Paused) && step(r) == Some(2)
+    })
+    .await;
+    let route = routes(&client).get("web").await.unwrap();
+    let rules = route.data.pointer("/spec/rules").and_then(Value::as_array).cloned().unwrap();
+    assert_eq!(rules.len(), 3, "the user's two rules and Ramp's header rule");
+    assert_eq!(rules[2]["name"], "web-canary-hdr-beta");
+    assert_eq!(route_weights(&client).await, (90, 10), "the weighted rule is unchanged by it");
+    // The data plane: every request with the header reaches the canary; 10% of the others.
+    let (canary, stable) = served(&client, true).await;
+    assert_eq!((canary, stable), (100, 0));
+    let (canary, stable) = served(&client, false).await;
+    assert!(canary > 0 && canary < 30 && stable > 70, "{canary} {stable}");
+
+    request(&api, "p", "promoteFull").await;
+    wait_for(&api, "promoted", |r| {
+        phase(r) == Some(RolloutPhase::Healthy)
+            && r.status.as_ref().is_some_and(|s| s.stable_revision == s.updated_revision)
+    })
+    .await;
+    let route = routes(&client).get("web").await.unwrap();
+    assert_eq!(route.data.pointer("/spec/rules").and_then(Value::as_array).map(Vec::len), Some(2), "removed");
+    let header_writes = server
+        .audit
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e.user_agent.contains("ramp-a") && e.method == "PATCH" && e.path.ends_with("/httproutes/web")
+        })
+        .count();
+    assert!(header_writes <= 8, "no write loop on the route: {header_writes}");
+}

@@ -71,9 +71,10 @@ fn route(stable: i32, canary: i32, accepted: bool) -> RouteView {
         name: "web".into(),
         rules: vec![RouteRuleView {
             name: None,
+            matches: vec![serde_json::json!({"path": {"type": "PathPrefix", "value": "/"}})],
             backends: vec![
-                BackendView { name: STABLE_SVC.into(), weight: stable },
-                BackendView { name: CANARY_SVC.into(), weight: canary },
+                BackendView { name: STABLE_SVC.into(), weight: stable, port: Some(80) },
+                BackendView { name: CANARY_SVC.into(), weight: canary, port: Some(80) },
             ],
         }],
         accepted_current: accepted,
@@ -500,4 +501,65 @@ fn an_undo_to_an_older_revision_promotes_it_without_steps() {
     }
     assert_eq!(p.status.phase, Some(RolloutPhase::Healthy));
     assert_eq!(p.status.stable_revision, Some(rs("v0", 0, 0).pod_template_hash));
+}
+
+#[test]
+fn a_header_route_adds_one_rule_for_the_canary_and_promotion_removes_it() {
+    let h = CanaryStep {
+        set_header_route: Some(ramp::api::SetHeaderRoute {
+            name: "beta".into(),
+            matches: vec![ramp::api::HeaderMatch {
+                header_name: "x-canary".into(),
+                header_value: "always".into(),
+            }],
+        }),
+        ..Default::default()
+    };
+    let w = World::new(10, vec![set_weight(10), h, pause(None)], true)
+        .sizes(1, 1, 10)
+        .at_step(1)
+        .route(90, 10, true);
+    let p = w.plan();
+    let rules = p
+        .writes()
+        .find_map(|a| match a {
+            Action::SetRouteRules(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the header rule is added");
+    assert!(rules.remove.is_empty());
+    assert_eq!(
+        rules.add,
+        [serde_json::json!({"name": "web-canary-hdr-beta",
+            "matches": [{"path": {"type": "PathPrefix", "value": "/"},
+                         "headers": [{"type": "Exact", "name": "x-canary", "value": "always"}]}],
+            "backendRefs": [{"name": STABLE_SVC, "port": 80, "weight": 0}, {"name": CANARY_SVC, "port": 80, "weight": 1}]})]
+    );
+    assert_eq!(p.status.current_step, Some(1), "done once the route carries it");
+    // With the rule in place (and accepted) the step is done; weights leave it alone.
+    let mut w = w.after(&p);
+    let rule = ramp::plan::RouteRuleView {
+        name: Some("web-canary-hdr-beta".into()),
+        matches: rules.add[0]["matches"].as_array().unwrap().clone(),
+        backends: vec![
+            BackendView { name: STABLE_SVC.into(), weight: 0, port: Some(80) },
+            BackendView { name: CANARY_SVC.into(), weight: 1, port: Some(80) },
+        ],
+    };
+    w.obs.traffic.routes[0].rules.push(rule);
+    let p = w.plan();
+    assert_eq!(p.status.current_step, Some(2));
+    assert!(
+        p.writes().all(|a| !matches!(a, Action::SetRouteRules(_) | Action::SetRouteWeights(_))),
+        "{:?}",
+        p.actions
+    );
+    // An abort removes it (guarded by its name).
+    let w = w.after(&p).request(r#"{"id": "a", "op": "abort"}"#);
+    let p = w.plan();
+    let removed = p.writes().find_map(|a| match a {
+        Action::SetRouteRules(r) => Some(r.remove.clone()),
+        _ => None,
+    });
+    assert_eq!(removed, Some(vec![(1, "web-canary-hdr-beta".to_string())]));
 }

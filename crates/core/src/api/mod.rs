@@ -20,7 +20,8 @@ pub use status::{
 };
 pub use strategy::{
     AnalysisArg, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis, BlueGreenStrategy, CanaryStep,
-    CanaryStrategy, GatewayApiRouting, PauseStep, RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy,
-    RouteKind, RouteRuleRef, SetCanaryScale, StrategyRef, TrafficRouting, UnstableAction, UnstablePods,
+    CanaryStrategy, GatewayApiRouting, HeaderMatch, PauseStep, RollingUpdateStrategy, RolloutAnalysis,
+    RolloutStrategy, RouteKind, RouteRuleRef, SetCanaryScale, SetHeaderRoute, StrategyRef, TrafficRouting,
+    UnstableAction, UnstablePods,
 };
 pub use validate::{FieldError, InvalidSpec, validate};

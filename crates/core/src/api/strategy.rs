@@ -328,8 +328,8 @@ pub struct RouteRuleRef {
 #[serde(rename_all = "camelCase")]
 #[x_kube(validation = Rule::new(
     "(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) \
-     + (has(self.approval) ? 1 : 0) + (has(self.setCanaryScale) ? 1 : 0) == 1"
-).message("a step sets exactly one of setWeight, pause, analysis, approval or setCanaryScale"))]
+     + (has(self.approval) ? 1 : 0) + (has(self.setCanaryScale) ? 1 : 0) + (has(self.setHeaderRoute) ? 1 : 0) == 1"
+).message("a step sets exactly one of setWeight, pause, analysis, approval, setCanaryScale or setHeaderRoute"))]
 pub struct CanaryStep {
     /// Percentage of traffic for the canary, 0–100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,6 +347,38 @@ pub struct CanaryStep {
     /// Size the canary independently of its traffic weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_canary_scale: Option<SetCanaryScale>,
+    /// Send requests with matching headers to the canary, whatever the weight (HTTPRoute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_header_route: Option<SetHeaderRoute>,
+}
+
+/// A header route: a rule Ramp adds to the HTTPRoute, with the weighted rule's matches plus
+/// these headers (exact values), sending everything to the canary. It lasts until a later
+/// `setHeaderRoute` of the same name without `match` removes it, or until promotion or abort.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct SetHeaderRoute {
+    /// Name of the header route (part of the rule's name).
+    #[schemars(length(min = 1, max = 63), regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    pub name: String,
+    /// Headers a request must carry, all of them; empty: remove the route.
+    #[serde(default, rename = "match", skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub matches: Vec<HeaderMatch>,
+}
+
+/// One header a request must carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct HeaderMatch {
+    /// Header name (case-insensitive).
+    #[schemars(length(min = 1, max = 256))]
+    pub header_name: String,
+    /// Exact value.
+    #[schemars(length(min = 1, max = 4096))]
+    pub header_value: String,
 }
 
 /// A pause step.

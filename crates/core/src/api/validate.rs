@@ -134,11 +134,23 @@ impl Collector {
                 step.analysis.is_some(),
                 step.approval.is_some(),
                 step.set_canary_scale.is_some(),
+                step.set_header_route.is_some(),
             ];
             if set.iter().filter(|s| **s).count() != 1 {
                 self.err(
                     &p,
-                    "must set exactly one of setWeight, pause, analysis, approval or setCanaryScale",
+                    "must set exactly one of setWeight, pause, analysis, approval, setCanaryScale or setHeaderRoute",
+                );
+            }
+            let http_routed = c
+                .traffic_routing
+                .as_ref()
+                .and_then(|t| t.gateway_api.as_ref())
+                .is_some_and(|g| g.http_route.is_some());
+            if step.set_header_route.is_some() && !http_routed {
+                self.err(
+                    format!("{p}.setHeaderRoute"),
+                    "needs trafficRouting.gatewayApi.httpRoute: header matches live in an HTTPRoute",
                 );
             }
             if let Some(w) = step.set_weight.filter(|w| !(0..=100).contains(w)) {

@@ -26,6 +26,9 @@ pub enum Action {
     /// Set the stable and canary backend weights in the named rules of a route (only those
     /// weights: every other field of the route is the user's).
     SetRouteWeights(RouteWeights),
+    /// Replace the header-route rules Ramp owns in a route (removed by index, each guarded by
+    /// its name; added at the end); the user's rules are untouched.
+    SetRouteRules(RouteRules),
     /// Record a Kubernetes Event on the Rollout.
     Event(EventNote),
 }
@@ -38,6 +41,20 @@ pub struct ServiceSelector {
     pub service: String,
     /// The `pod-template-hash` it selects from now on.
     pub hash: String,
+}
+
+/// Header-route rules to remove and add in one route.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteRules {
+    /// HTTPRoute (header routes are HTTP only).
+    pub kind: crate::api::RouteKind,
+    /// Route name.
+    pub route: String,
+    /// Rules to remove: (index, name), highest index first.
+    pub remove: Vec<(usize, String)>,
+    /// Rules to append, as JSON.
+    pub add: Vec<serde_json::Value>,
 }
 
 /// Weights to set on a route's backendRefs.

@@ -29,7 +29,7 @@ pub mod working;
 use std::time::Duration;
 
 pub use action::{
-    Action, EventKind, EventNote, NewReplicaSet, RevisionUpdate, RouteWeights, ScaleReplicaSet,
+    Action, EventKind, EventNote, NewReplicaSet, RevisionUpdate, RouteRules, RouteWeights, ScaleReplicaSet,
     ServiceSelector, WeightedBackend,
 };
 pub use observed::{

@@ -72,6 +72,8 @@ pub struct RouteView {
 pub struct RouteRuleView {
     /// `name`, when set.
     pub name: Option<String>,
+    /// `matches`, as written (header routes copy them).
+    pub matches: Vec<serde_json::Value>,
     /// `backendRefs`, in order.
     pub backends: Vec<BackendView>,
 }
@@ -83,6 +85,8 @@ pub struct BackendView {
     pub name: String,
     /// `weight` (Gateway API's default is 1).
     pub weight: i32,
+    /// `port`, when set.
+    pub port: Option<i64>,
 }
 
 /// The verdict of one analysis of one revision.
@@ -366,6 +370,7 @@ impl RouteView {
                     .iter()
                     .map(|r| RouteRuleView {
                         name: r.get("name").and_then(Value::as_str).map(str::to_string),
+                        matches: r.get("matches").and_then(Value::as_array).cloned().unwrap_or_default(),
                         backends: r
                             .get("backendRefs")
                             .and_then(Value::as_array)
@@ -385,6 +390,7 @@ impl RouteView {
                                                 .and_then(Value::as_i64)
                                                 .and_then(|w| i32::try_from(w).ok())
                                                 .unwrap_or(1),
+                                            port: b.get("port").and_then(Value::as_i64),
                                         }
                                     })
                                     .collect()

@@ -8,10 +8,12 @@
 //! [`TrafficRouter`] with their own action variant; the planner does not change.
 
 use super::{
-    action::{Action, RouteWeights, ServiceSelector, WeightedBackend},
+    action::{Action, RouteRules, RouteWeights, ServiceSelector, WeightedBackend},
     observed::{Observed, RouteView, TrafficView},
 };
-use crate::api::{GatewayApiRouting, RouteKind, condition::keys};
+use serde_json::{Value, json};
+
+use crate::api::{GatewayApiRouting, RouteKind, SetHeaderRoute, condition::keys};
 
 /// `SetServiceSelector` for `service` unless it already selects `hash`; nothing for a Service
 /// that does not exist (reported by the caller).
@@ -79,6 +81,13 @@ pub trait TrafficRouter {
     fn applied(&self, traffic: &TrafficView) -> Result<Applied, String>;
     /// The actions that give the canary `weight` percent and stable the rest.
     fn set_weight(&self, traffic: &TrafficView, weight: i32) -> Result<Vec<Action>, String>;
+    /// The actions that make the header routes exactly `wanted` (none when they are, or when
+    /// the router has none and none is wanted).
+    fn set_header_routes(
+        &self,
+        traffic: &TrafficView,
+        wanted: &[SetHeaderRoute],
+    ) -> Result<Vec<Action>, String>;
 }
 
 /// Weights on the backendRefs of a Gateway API route.
@@ -104,6 +113,69 @@ impl<'a> GatewayApi<'a> {
             .ok_or_else(|| format!("{} {} does not exist", self.kind.kind(), self.route))
     }
 
+    /// Prefix of the names of the header-route rules Ramp adds for this canary.
+    fn header_prefix(&self) -> String {
+        format!("{}-hdr-", self.canary)
+    }
+
+    fn is_header_rule(&self, rule: &crate::plan::observed::RouteRuleView) -> bool {
+        rule.name.as_deref().is_some_and(|n| n.starts_with(&self.header_prefix()))
+    }
+
+    /// The rule for header route `h`: the first weighted rule's matches, each with `h`'s
+    /// headers added, every request to the canary (stable kept at weight 0, so the rule
+    /// still names both Services).
+    fn header_rule(&self, route: &RouteView, h: &SetHeaderRoute) -> Result<Value, String> {
+        let (rule, s, c) = *self.targets(route)?.first().ok_or("no weighted rule")?;
+        let base = &route.rules[rule];
+        let ours: Vec<Value> = h
+            .matches
+            .iter()
+            .map(|m| json!({"type": "Exact", "name": m.header_name, "value": m.header_value}))
+            .collect();
+        // Written in full (path included) so the API server's defaults change nothing and the
+        // rule reads back as written.
+        let matches: Vec<Value> = if base.matches.is_empty() {
+            vec![json!({"path": {"type": "PathPrefix", "value": "/"}, "headers": ours})]
+        } else {
+            base.matches
+                .iter()
+                .map(|m| {
+                    let mut m = m.clone();
+                    let mut headers = m.get("headers").and_then(Value::as_array).cloned().unwrap_or_default();
+                    headers.extend(ours.iter().cloned());
+                    m["headers"] = Value::Array(headers);
+                    m
+                })
+                .collect()
+        };
+        let backend = |i: usize, svc: &str, weight: i32| {
+            let mut b = json!({"name": svc, "weight": weight});
+            if let Some(p) = base.backends[i].port {
+                b["port"] = json!(p);
+            }
+            b
+        };
+        Ok(json!({"name": format!("{}{}", self.header_prefix(), h.name), "matches": matches,
+                  "backendRefs": [backend(s, self.stable, 0), backend(c, self.canary, 1)]}))
+    }
+
+    /// A header rule as it reads back.
+    fn as_written(rule: &crate::plan::observed::RouteRuleView) -> Value {
+        let refs: Vec<Value> = rule
+            .backends
+            .iter()
+            .map(|b| {
+                let mut v = json!({"name": b.name, "weight": b.weight});
+                if let Some(p) = b.port {
+                    v["port"] = json!(p);
+                }
+                v
+            })
+            .collect();
+        json!({"name": rule.name, "matches": rule.matches, "backendRefs": refs})
+    }
+
     /// The rules to weight, as (rule index, stable backend index, canary backend index).
     fn targets(&self, route: &RouteView) -> Result<Vec<(usize, usize, usize)>, String> {
         let both = |i: usize| -> Result<(usize, usize, usize), String> {
@@ -121,7 +193,10 @@ impl<'a> GatewayApi<'a> {
             }
         };
         if self.routing.rules.is_empty() {
-            let found: Vec<_> = (0..route.rules.len()).filter_map(|i| both(i).ok()).collect();
+            let found: Vec<_> = (0..route.rules.len())
+                .filter(|i| !self.is_header_rule(&route.rules[*i]))
+                .filter_map(|i| both(i).ok())
+                .collect();
             if found.is_empty() {
                 return Err(format!(
                     "no rule of {} {} has backendRefs to both {} and {}",
@@ -218,6 +293,31 @@ impl TrafficRouter for GatewayApi<'_> {
             backends,
         })])
     }
+
+    fn set_header_routes(&self, t: &TrafficView, wanted: &[SetHeaderRoute]) -> Result<Vec<Action>, String> {
+        let route = self.route(t)?;
+        let desired: Vec<Value> =
+            wanted.iter().map(|h| self.header_rule(route, h)).collect::<Result<_, _>>()?;
+        let current: Vec<(usize, &crate::plan::observed::RouteRuleView)> =
+            route.rules.iter().enumerate().filter(|(_, r)| self.is_header_rule(r)).collect();
+        let mut remove: Vec<(usize, String)> = current
+            .iter()
+            .filter(|(_, r)| !desired.contains(&Self::as_written(r)))
+            .map(|(i, r)| (*i, r.name.clone().unwrap_or_default()))
+            .collect();
+        remove.sort_by(|a, b| b.0.cmp(&a.0));
+        let add: Vec<Value> =
+            desired.into_iter().filter(|d| !current.iter().any(|(_, r)| Self::as_written(r) == *d)).collect();
+        if remove.is_empty() && add.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Action::SetRouteRules(RouteRules {
+            kind: self.kind,
+            route: self.route.to_string(),
+            remove,
+            add,
+        })])
+    }
 }
 
 #[cfg(test)]
@@ -241,9 +341,10 @@ mod tests {
                     .into_iter()
                     .map(|(name, b)| RouteRuleView {
                         name: name.map(str::to_string),
+                        matches: Vec::new(),
                         backends: b
                             .into_iter()
-                            .map(|(n, w)| BackendView { name: n.into(), weight: w })
+                            .map(|(n, w)| BackendView { name: n.into(), weight: w, port: None })
                             .collect(),
                     })
                     .collect(),

@@ -108,6 +108,12 @@ fn settled(obs: &Observed, c: &CanaryStrategy, template: &Desired, a: &assess::A
         let keep = a.new_name.clone();
         p.actions.retain(|x| !matches!(x, Action::ScaleReplicaSet(s) if s.to < s.from && s.name != keep));
     }
+    if let Some(r) = router(c)
+        && let Ok(x) = r.set_header_routes(&obs.traffic, &[])
+    {
+        route_settled &= x.is_empty();
+        traffic.extend(x);
+    }
     let first_event = p.actions.iter().position(|x| matches!(x, Action::Event(_))).unwrap_or(p.actions.len());
     p.actions.splice(first_event..first_event, traffic);
     let healthy = p.status.phase == Some(RolloutPhase::Healthy);
@@ -177,8 +183,19 @@ fn progressing(
     let canary_obs = a.existing_new.clone();
 
     // Where the steps stand: requests, verdicts and the steps themselves.
-    let pos: Position =
-        steps::position(obs, c, a, stable, canary_obs.as_ref(), applied.as_ref().ok().copied(), routed);
+    let headers_in_place = |wanted: &[crate::api::SetHeaderRoute]| {
+        r.as_ref().is_some_and(|r| r.set_header_routes(&obs.traffic, wanted).is_ok_and(|x| x.is_empty()))
+    };
+    let pos: Position = steps::position(
+        obs,
+        c,
+        a,
+        stable,
+        canary_obs.as_ref(),
+        applied.as_ref().ok().copied(),
+        routed,
+        &headers_in_place,
+    );
     notes.extend(pos.notes.iter().cloned());
 
     // Sizes towards the position's targets, never below the pods the traffic each side
@@ -250,8 +267,18 @@ fn progressing(
             }
         }
     }
-    let promoted =
-        promoting && pos.canary_full && stable_moved && (!routed || applied.as_ref().is_ok_and(|x| x.is(0)));
+    let mut headers_gone = true;
+    if let Some(r) = &r
+        && let Ok(x) = r.set_header_routes(&obs.traffic, &pos.header_routes)
+    {
+        headers_gone = pos.header_routes.is_empty() && x.is_empty();
+        actions.extend(x);
+    }
+    let promoted = promoting
+        && pos.canary_full
+        && stable_moved
+        && headers_gone
+        && (!routed || applied.as_ref().is_ok_and(|x| x.is(0)));
 
     // Status.
     let mut b = StatusBuilder::new(obs);

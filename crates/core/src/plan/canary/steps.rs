@@ -12,8 +12,8 @@ use super::{
 };
 use crate::{
     api::{
-        ApprovalRecord, CanaryStep, CanaryStrategy, PauseCondition, RequestRecord, UnstableAction,
-        UnstablePods,
+        ApprovalRecord, CanaryStep, CanaryStrategy, PauseCondition, RequestRecord, SetHeaderRoute,
+        UnstableAction, UnstablePods,
     },
     plan::{
         action::EventNote,
@@ -87,6 +87,21 @@ pub struct Position {
     pub last_progress: Timestamp,
     /// Look again after this long even without a change.
     pub requeue_after: Option<Duration>,
+    /// Header routes the route should carry now.
+    pub header_routes: Vec<SetHeaderRoute>,
+}
+
+/// The header routes in effect at step `upto` (later steps of the same name replace earlier
+/// ones; one without `match` removes it).
+pub fn header_routes_at(steps: &[CanaryStep], upto: usize) -> Vec<SetHeaderRoute> {
+    let mut routes: Vec<SetHeaderRoute> = Vec::new();
+    for h in steps.iter().take(upto + 1).filter_map(|s| s.set_header_route.as_ref()) {
+        routes.retain(|x| x.name != h.name);
+        if !h.matches.is_empty() {
+            routes.push(h.clone());
+        }
+    }
+    routes
 }
 
 fn record(r: &Annotation, revision: &str, outcome: String) -> RequestRecord {
@@ -158,6 +173,8 @@ pub fn describe(step: Option<&CanaryStep>) -> String {
         "analysis".into()
     } else if s.set_canary_scale.is_some() {
         "setCanaryScale".into()
+    } else if let Some(h) = &s.set_header_route {
+        format!("setHeaderRoute {}", h.name)
     } else {
         "step".into()
     }
@@ -193,6 +210,7 @@ pub fn position(
     canary: Option<&ReplicaSetView>,
     applied: Option<Applied>,
     routed: bool,
+    headers_in_place: &dyn Fn(&[SetHeaderRoute]) -> bool,
 ) -> Position {
     let spec = &obs.rollout.spec;
     let prior = &obs.rollout.status;
@@ -336,6 +354,8 @@ pub fn position(
                 && (!routed || applied.is_some_and(|x| x.is(weight)))
         } else if s.set_canary_scale.is_some() {
             true
+        } else if s.set_header_route.is_some() {
+            headers_in_place(&header_routes_at(steps, step)) && applied.is_some_and(|x| x.accepted)
         } else if let Some(p) = &s.pause {
             if promote_once {
                 promote_once = false;
@@ -459,6 +479,13 @@ pub fn position(
         .unwrap_or(0)
     };
     let step_text = describe(steps.get(step));
+    // Header routes send requests to the canary whatever the weight: only while it has ready
+    // pods, and never once it is aborted or being promoted.
+    let header_routes = if aborted || promoting || canary_ready == 0 || n == 0 {
+        Vec::new()
+    } else {
+        header_routes_at(steps, step.min(n - 1))
+    };
     Position {
         step,
         weight: if promoting { 100 } else { desired },
@@ -477,5 +504,6 @@ pub fn position(
         timed_out,
         last_progress,
         requeue_after,
+        header_routes,
     }
 }
