@@ -334,11 +334,14 @@ fn drive(
     }
 }
 
-/// Where the run's HTTPRoute sends traffic now: per backendRef, its weight and the ready pods
+/// Where the run's HTTPRoute sends traffic now, and how many ready pods each Service selects: per backendRef, its weight and the ready pods
 /// its Service selects (what the data plane would spread that weight over).
 fn traffic_check(world: &World, at: Duration) -> Option<TrafficCheck> {
-    let route = world.objects("gateway.networking.k8s.io", "httproutes").into_iter().next()?;
+    let route = world.objects("gateway.networking.k8s.io", "httproutes").into_iter().next();
     let services = world.objects("", "services");
+    if route.is_none() && services.is_empty() {
+        return None;
+    }
     let pods = world.pods();
     let ready_for = |svc: &str| -> usize {
         let Some(selector) = services
@@ -356,15 +359,20 @@ fn traffic_check(world: &World, at: Duration) -> Option<TrafficCheck> {
             .count()
     };
     let mut backends = Vec::new();
-    for (rule, r) in route.pointer("/spec/rules").and_then(Value::as_array).into_iter().flatten().enumerate()
-    {
+    let rules = route.as_ref().and_then(|r| r.pointer("/spec/rules")).and_then(Value::as_array);
+    for (rule, r) in rules.into_iter().flatten().enumerate() {
         for b in r.get("backendRefs").and_then(Value::as_array).into_iter().flatten() {
             let service = b.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
             let weight = b.get("weight").and_then(Value::as_i64).unwrap_or(1);
             backends.push(RoutedBackend { rule, ready: ready_for(&service), service, weight });
         }
     }
-    Some(TrafficCheck { at, backends })
+    let selected = services
+        .iter()
+        .filter_map(|s| s.pointer("/metadata/name").and_then(Value::as_str))
+        .map(|n| (n.to_string(), ready_for(n)))
+        .collect();
+    Some(TrafficCheck { at, backends, services: selected })
 }
 
 /// `status.disruptionsAllowed` of a budget.

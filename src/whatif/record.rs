@@ -98,6 +98,8 @@ pub struct TrafficCheck {
     pub at: Duration,
     /// Every backendRef of every rule: Service, weight, and the ready pods it selects.
     pub backends: Vec<RoutedBackend>,
+    /// Every Service, with the ready pods its selector selects (blue-green's active Service).
+    pub services: Vec<(String, usize)>,
 }
 
 /// One backendRef as the data plane would use it.

@@ -415,3 +415,30 @@ fn a_restart_previews_fresh_pods_and_switches_without_waiting_for_a_promotion() 
             .any(|a| a.revision == fresh && a.step == blue_green::SWITCH_SKIPPING_ANALYSIS)
     );
 }
+
+#[test]
+fn a_preview_created_while_a_superseded_one_still_holds_pods_is_grown_to_its_size() {
+    // Found by blue_green_props: a restart during a preview created the fresh ReplicaSet at 0
+    // (no room beside the old preview) and nothing ever grew it.
+    let w = World::new(1, |b| b.auto_promotion_enabled = Some(false))
+        .sizes(1, 1, 1)
+        .preview("v2")
+        .request(r#"{"id":"r","op":"restart"}"#);
+    let p = w.plan();
+    let fresh = p
+        .writes()
+        .find_map(|a| match a {
+            Action::CreateReplicaSet(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("a fresh ReplicaSet");
+    let size = p
+        .writes()
+        .find_map(|a| match a {
+            Action::ScaleReplicaSet(s) if s.name == fresh.name => Some(s.to),
+            _ => None,
+        })
+        .unwrap_or(fresh.replicas);
+    assert_eq!(size, 1);
+    assert!(scales(&p).contains(&(n("v2"), 0)), "the superseded preview goes");
+}

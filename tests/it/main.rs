@@ -7,6 +7,7 @@ mod common;
 
 mod architecture;
 mod blue_green_e2e;
+mod blue_green_props;
 mod blue_green_tables;
 mod canary_e2e;
 mod canary_props;

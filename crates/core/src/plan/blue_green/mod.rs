@@ -310,6 +310,10 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
     let new = p.a.new_name.clone();
     grow(w, &stable.name, replicas);
     scale_down_superseded(p, w, ledger, &[new.as_str(), stable.name.as_str()]);
+    // Created smaller when a superseded preview still held pods: grown to the preview size.
+    if !held {
+        grow(w, &new, preview_size);
+    }
     if let Some(svc) = p.b.preview_service.as_deref() {
         p.actions.extend(select(p.obs, svc, &hash));
     }
