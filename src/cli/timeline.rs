@@ -96,6 +96,9 @@ fn write_entry(e: &Entry, out: &mut impl Write) -> io::Result<()> {
                     w.backends.iter().map(|b| format!("{} {}", b.service, b.weight)).collect();
                 lines.push(format!("weights {} {}: {}", w.kind.kind(), w.route, weights.join(", ")));
             }
+            Action::ScaleDeployment { name, replicas } => {
+                lines.push(format!("scale Deployment {name} to {replicas}"))
+            }
             Action::SetRouteRules(r) => lines.push(format!(
                 "header routes {} {}: -{} +{}",
                 r.kind.kind(),

@@ -24,7 +24,7 @@ use crate::{
 
 pub use super::render::{MANAGER, ROLLOUT_LABEL};
 
-fn may_write(ctx: &Context) -> Result<(), Error> {
+pub(super) fn may_write(ctx: &Context) -> Result<(), Error> {
     if ctx.leadership.borrow().may_write() {
         Ok(())
     } else {
@@ -42,7 +42,10 @@ fn write_error(w: &Write, source: kube::Error) -> Error {
     match w.kind {
         WriteKind::DeleteReplicaSet => Error::DeleteReplicaSet { name: w.name.clone(), source },
         WriteKind::Status => Error::WriteStatus(source),
-        WriteKind::SetServiceSelector | WriteKind::SetRouteWeights => {
+        WriteKind::ScaleDeployment => {
+            Error::WriteWorkload { what: "scale the Deployment", name: w.name.clone(), source }
+        }
+        WriteKind::SetServiceSelector | WriteKind::SetRouteWeights | WriteKind::SetRouteRules => {
             Error::WriteTraffic { what: w.kind.as_str(), name: w.name.clone(), source }
         }
         _ => Error::WriteReplicaSet { name: w.name.clone(), source },
@@ -66,7 +69,7 @@ pub async fn bounded<T>(call: impl Future<Output = Result<T, kube::Error>>) -> R
         .unwrap_or_else(|_| Err(kube::Error::Service(Box::new(TimedOut(CALL_TIMEOUT)))))
 }
 
-async fn send(ctx: &Context, w: &Write) -> Result<(), kube::Error> {
+pub(super) async fn send(ctx: &Context, w: &Write) -> Result<(), kube::Error> {
     let req = w.to_http().map_err(|e| kube::Error::Service(Box::new(e)))?;
     bounded(ctx.client.request::<Value>(req)).await.map(|_| ())
 }

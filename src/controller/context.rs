@@ -40,6 +40,8 @@ pub struct Context {
     pub budgets: Store<PodDisruptionBudget>,
     /// Services in the watched namespaces (a strategy's stable, canary, active, preview).
     pub services: Store<Service>,
+    /// Deployments in the watched namespaces (those a `workloadRef` names).
+    pub deployments: Store<k8s_openapi::api::apps::v1::Deployment>,
     /// Restarts and readiness flaps of the pods of Ramp's ReplicaSets.
     pub pod_health: Arc<super::pods::PodHealthIndex>,
     /// Gateway API routes, per kind the cluster serves.

@@ -39,6 +39,17 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// Writing a referenced Deployment's size, or the Rollout's finalizer, failed.
+    #[error("failed to {what} (workloadRef {name})")]
+    WriteWorkload {
+        /// What was being written.
+        what: &'static str,
+        /// The Deployment.
+        name: String,
+        /// Cause.
+        #[source]
+        source: kube::Error,
+    },
     /// Writing the Rollout status failed.
     #[error("failed to write the Rollout status")]
     WriteStatus(#[source] kube::Error),
@@ -61,6 +72,7 @@ impl Error {
             Error::WriteReplicaSet { .. } => "ReplicaSetWriteFailed",
             Error::DeleteReplicaSet { .. } => "ReplicaSetDeleteFailed",
             Error::WriteTraffic { .. } => "TrafficWriteFailed",
+            Error::WriteWorkload { .. } => "WorkloadWriteFailed",
             Error::WriteStatus(_) => "StatusWriteFailed",
             Error::NameTaken(_) => "ReplicaSetNameTaken",
             Error::NotLeader => "NotLeader",

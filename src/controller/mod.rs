@@ -22,13 +22,14 @@ pub mod pods;
 pub mod reconcile;
 pub mod render;
 pub mod serve;
+pub mod workload;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use futures::{StreamExt, future::join_all};
 use k8s_openapi::{
     api::{
-        apps::v1::ReplicaSet,
+        apps::v1::{Deployment, ReplicaSet},
         core::v1::{Pod, Service},
         policy::v1::PodDisruptionBudget,
     },
@@ -312,6 +313,16 @@ pub async fn run(
                 };
                 std::future::ready(woken)
             });
+        let deployments_api: Api<Deployment> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
+        let (deploy_reader, deploy_writer) = reflector::store();
+        let deploy_stream = watcher(deployments_api, watcher::Config::default())
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "deployments", &scope_name))
+            .reflect(deploy_writer)
+            .touched_objects();
         let (svc_reader, svc_writer) = reflector::store();
         let svc_stream = watcher(services, watcher::Config::default())
             .default_backoff()
@@ -371,6 +382,7 @@ pub async fn run(
             budgets: pdb_reader.clone(),
             services: svc_reader.clone(),
             pod_health,
+            deployments: deploy_reader.clone(),
             routes: route_caches,
             failures: Default::default(),
             pacer: Default::default(),
@@ -378,6 +390,7 @@ pub async fn run(
 
         let health = health.clone();
         let rs_of_pod = rs_reader.clone();
+        let by_deployment = rollout_store.clone();
         tokio::spawn(async move {
             let mut ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
                 && rs_reader.wait_until_ready().await.is_ok()
@@ -422,6 +435,10 @@ pub async fn run(
                         .find(|o| o.controller == Some(true) && o.kind == "Rollout")
                         .map(|o| ObjectRef::<Rollout>::new(&o.name).within(&ns))
                 })
+            })
+            .watches_stream(deploy_stream, move |d: Deployment| {
+                let (ns, name) = (d.metadata.namespace.clone(), d.metadata.name.clone().unwrap_or_default());
+                naming(&by_deployment, ns, |r| r.spec.workload_ref.as_ref().is_some_and(|w| w.name == name))
             })
             .watches_stream(svc_stream, move |svc: Service| {
                 let (ns, name) =

@@ -7,7 +7,7 @@ use crate::{
     api::Rollout,
     plan::{
         DisruptionBudgetView, Observed, ReplicaSetView, RevisionHealth, RolloutView, RouteView, ServiceView,
-        TrafficView, Unreadable,
+        TrafficView, Unreadable, WorkloadView,
         observed::ObserveError,
         traffic::{routes_named, services_named},
     },
@@ -26,6 +26,17 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
     let mut obs = assemble(rollout, rss.iter().map(|r| &**r), pdbs.iter().map(|p| &**p), now)
         .map_err(Error::Observe)?;
     obs.traffic = traffic(rollout, ctx);
+    obs.workload = rollout.spec.workload_ref.as_ref().and_then(|w| {
+        use kube::runtime::reflector::ObjectRef;
+        let ns = rollout.metadata.namespace.clone().unwrap_or_default();
+        let d = ctx.deployments.get(&ObjectRef::new(&w.name).within(&ns))?;
+        let spec = d.spec.as_ref()?;
+        Some(WorkloadView {
+            name: w.name.clone(),
+            template: spec.template.clone(),
+            replicas: spec.replicas.unwrap_or(1),
+        })
+    });
     let ns = obs.rollout.namespace.clone();
     obs.pod_health = obs
         .replica_sets
@@ -102,6 +113,7 @@ pub fn assemble<'a>(
         traffic: Default::default(),
         verdicts: Vec::new(),
         pod_health: Vec::new(),
+        workload: None,
         now,
     }
     .canonical())

@@ -32,6 +32,9 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
         });
     }
     let _measure = ctx.metrics.measure();
+    if let Some(done) = super::workload::guard(&rollout, &ctx).await? {
+        return Ok(done);
+    }
     let observed = observe(&rollout, &ctx, ctx.clock.now())?;
     let p = plan(&observed);
     let acted = act(&p, &rollout, &ctx).await?;

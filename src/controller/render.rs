@@ -59,6 +59,8 @@ pub enum WriteKind {
     SetRouteWeights,
     /// JSON-patch Ramp's header-route rules into a route.
     SetRouteRules,
+    /// Apply a referenced Deployment's `spec.replicas`.
+    ScaleDeployment,
 }
 
 impl WriteKind {
@@ -73,6 +75,7 @@ impl WriteKind {
             WriteKind::SetServiceSelector => "SetServiceSelector",
             WriteKind::SetRouteWeights => "SetRouteWeights",
             WriteKind::SetRouteRules => "SetRouteRules",
+            WriteKind::ScaleDeployment => "ScaleDeployment",
         }
     }
 }
@@ -194,6 +197,25 @@ fn scale(ns: &str, s: &ScaleReplicaSet) -> Write {
     }
 }
 
+/// Field manager of a referenced Deployment's `spec.replicas` (forced: the Deployment's owner,
+/// kubectl or a GitOps tool, keeps every other field; see docs/strategies.md for the
+/// ignoreDifferences a GitOps tool needs on this one).
+pub const WORKLOAD_MANAGER: &str = "ramp-workload";
+
+/// The size of a referenced Deployment.
+pub fn scale_deployment(ns: &str, name: &str, replicas: i32) -> Write {
+    Write {
+        kind: WriteKind::ScaleDeployment,
+        name: name.to_string(),
+        method: Method::PATCH,
+        path: format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"),
+        query: apply_query(WORKLOAD_MANAGER.into()),
+        content_type: APPLY,
+        body: json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": replicas}}),
+    }
+}
+
 fn revision(ns: &str, u: &RevisionUpdate) -> Write {
     let history: Vec<String> = u.revision_history.iter().map(ToString::to_string).collect();
     let mut annotations = json!({keys::REVISION: u.revision.to_string()});
@@ -299,6 +321,7 @@ pub fn action(rollout: &Rollout, action: &Action) -> Option<Write> {
         Action::SetServiceSelector(s) => Some(service_selector(&ns, s)),
         Action::SetRouteWeights(w) => Some(route_weights(&ns, w)),
         Action::SetRouteRules(r) => Some(route_rules(&ns, r)),
+        Action::ScaleDeployment { name, replicas } => Some(scale_deployment(&ns, name, *replicas)),
         Action::Event(_) => None,
     }
 }

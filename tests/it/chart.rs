@@ -35,6 +35,7 @@ fn namespaced_rules() -> BTreeSet<Rule> {
         rule("events.k8s.io", "events", &["create", "patch"], &[]),
         rule("", "services", &["get", "list", "watch", "patch"], &[]),
         rule("", "pods", &["get", "list", "watch"], &[]),
+        rule("apps", "deployments", &["get", "list", "watch", "patch"], &[]),
         rule("gateway.networking.k8s.io", "httproutes", &["get", "list", "watch", "patch"], &[]),
         rule("gateway.networking.k8s.io", "grpcroutes", &["get", "list", "watch", "patch"], &[]),
     ]

@@ -32,3 +32,4 @@ mod plan_tables;
 mod plugin_ops;
 mod python_client;
 mod validate;
+mod workload_e2e;

@@ -145,6 +145,7 @@ pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<Disrupt
         traffic: Default::default(),
         verdicts: Vec::new(),
         pod_health: Vec::new(),
+        workload: None,
         now: epoch() + SignedDuration::from_hours(1),
     }
 }

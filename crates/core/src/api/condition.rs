@@ -50,6 +50,8 @@ pub mod reasons {
     pub const INVALID_SPEC: &str = "InvalidSpec";
     /// A Service or route the strategy names is missing or cannot carry a weight.
     pub const TRAFFIC_NOT_READY: &str = "TrafficNotReady";
+    /// The Deployment `spec.workloadRef` names does not exist.
+    pub const WORKLOAD_NOT_FOUND: &str = "WorkloadNotFound";
     /// A ReplicaSet the Rollout controls cannot be read; nothing is changed until it can.
     pub const UNREADABLE_REPLICA_SET: &str = "UnreadableReplicaSet";
 }

@@ -61,6 +61,10 @@ pub struct RolloutStatus {
     /// the spec's template is the one it was asked on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_override: Option<TemplateOverride>,
+    /// `spec.workloadRef`: the Deployment's `spec.replicas` before Ramp scaled it, restored
+    /// when the Rollout is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_replicas: Option<i32>,
     /// Blue-green: when ReplicaSets that no longer serve (the previous active revision after
     /// a switch, the preview after an abort) are scaled down.
     #[serde(default, skip_serializing_if = "Option::is_none")]

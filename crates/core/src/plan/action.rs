@@ -26,6 +26,13 @@ pub enum Action {
     /// Set the stable and canary backend weights in the named rules of a route (only those
     /// weights: every other field of the route is the user's).
     SetRouteWeights(RouteWeights),
+    /// Set a referenced Deployment's `spec.replicas` (`workloadRef.scaleDown`).
+    ScaleDeployment {
+        /// Deployment name.
+        name: String,
+        /// Its new `spec.replicas`.
+        replicas: i32,
+    },
     /// Replace the header-route rules Ramp owns in a route (removed by index, each guarded by
     /// its name; added at the end); the user's rules are untouched.
     SetRouteRules(RouteRules),

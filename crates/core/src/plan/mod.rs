@@ -25,6 +25,7 @@ pub mod scaling;
 pub mod status;
 pub mod traffic;
 pub mod working;
+pub mod workload;
 
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub use action::{
 pub use observed::{
     AnalysisPoint, BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RevisionHealth,
     RolloutView, RouteRuleView, RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
+    WorkloadView,
 };
 
 use crate::api::{RolloutStatus, StrategyRef, condition::reasons, validate};
@@ -86,28 +88,27 @@ pub fn plan(obs: &Observed) -> Plan {
             .collect();
         return degraded(obs, reasons::UNREADABLE_REPLICA_SET, &problems);
     }
-    match (spec.strategy.selected(), &spec.template) {
-        (Some(strategy), Some(t)) => {
-            let e = operations::prepare(obs, t, strategy);
-            let mut p = match strategy {
-                StrategyRef::RollingUpdate(r) => rolling::plan(&e.obs, r, &e.desired),
-                StrategyRef::Canary(c) => canary::plan(&e.obs, c, &e.desired),
-                StrategyRef::BlueGreen(b) => blue_green::plan(&e.obs, b, &e.desired),
-            };
-            p.status.template_override.clone_from(&e.obs.rollout.status.template_override);
-            if let Some((record, note)) = e.handled {
-                p.status.last_request = Some(record);
-                p.actions.push(Action::Event(note));
-            }
-            p
-        }
-        (_, None) => degraded(
-            obs,
-            reasons::NOT_IMPLEMENTED,
-            &["spec.workloadRef: Ramp does not run rollouts of a referenced Deployment yet".into()],
-        ),
-        (None, Some(_)) => degraded(obs, reasons::INVALID_SPEC, &["spec.strategy: no strategy set".into()]),
+    let template = match (&spec.template, workload::desired(obs)) {
+        (Some(t), _) => t.clone(),
+        (None, Ok(d)) => d.template,
+        (None, Err(problem)) => return degraded(obs, reasons::WORKLOAD_NOT_FOUND, &[problem]),
+    };
+    let Some(strategy) = spec.strategy.selected() else {
+        return degraded(obs, reasons::INVALID_SPEC, &["spec.strategy: no strategy set".into()]);
+    };
+    let e = operations::prepare(obs, &template, strategy);
+    let mut p = match strategy {
+        StrategyRef::RollingUpdate(r) => rolling::plan(&e.obs, r, &e.desired),
+        StrategyRef::Canary(c) => canary::plan(&e.obs, c, &e.desired),
+        StrategyRef::BlueGreen(b) => blue_green::plan(&e.obs, b, &e.desired),
+    };
+    p.status.template_override.clone_from(&e.obs.rollout.status.template_override);
+    if let Some((record, note)) = e.handled {
+        p.status.last_request = Some(record);
+        p.actions.push(Action::Event(note));
     }
+    workload::scale_down(obs, &mut p);
+    p
 }
 
 fn degraded(obs: &Observed, reason: &str, problems: &[String]) -> Plan {

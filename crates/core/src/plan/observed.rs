@@ -31,6 +31,8 @@ pub struct Observed {
     pub verdicts: Vec<Verdict>,
     /// How stable each revision's pods are (restarts, readiness flaps), per pod-template-hash.
     pub pod_health: Vec<RevisionHealth>,
+    /// The Deployment `spec.workloadRef` names, if it exists.
+    pub workload: Option<WorkloadView>,
     /// The only clock the planner reads.
     pub now: Timestamp,
 }
@@ -98,6 +100,17 @@ pub struct Verdict {
     pub point: AnalysisPoint,
     /// What it decided.
     pub outcome: VerdictOutcome,
+}
+
+/// A Deployment whose template a Rollout runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkloadView {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.template`.
+    pub template: k8s_openapi::api::core::v1::PodTemplateSpec,
+    /// `spec.replicas`.
+    pub replicas: i32,
 }
 
 /// The stability of one revision's pods.
