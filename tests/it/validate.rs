@@ -138,3 +138,26 @@ fn blue_green_durations_and_services() {
     assert!(p.iter().any(|x| x == "spec.strategy.blueGreen.previewService: must differ from activeService"));
     assert!(p.iter().any(|x| x.starts_with("spec.strategy.blueGreen.scaleDownDelay: must be a duration")));
 }
+
+#[test]
+fn every_rollout_in_examples_is_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for doc in text.split("\n---") {
+            let v: serde_json::Value = serde_saphyr::from_str(doc).unwrap();
+            if v["kind"] != "Rollout" {
+                continue;
+            }
+            let r: ramp::api::Rollout = serde_json::from_value(v).unwrap();
+            assert_eq!(ramp::api::validate(&r.spec), Ok(()), "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5, "{seen} Rollouts in examples/");
+}
