@@ -345,3 +345,49 @@ async fn a_header_route_sends_matching_requests_to_the_canary_until_promotion() 
         .count();
     assert!(header_writes <= 8, "no write loop on the route: {header_writes}");
 }
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_grpc_route_carries_the_weights_too() {
+    let (server, client) = cluster().await;
+    let crd_yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/gateway-api/grpcroute-crd.yaml"
+    ))
+    .unwrap();
+    let crd: CustomResourceDefinition = serde_saphyr::from_str(&crd_yaml).unwrap();
+    Api::<CustomResourceDefinition>::all(client.clone()).create(&PostParams::default(), &crd).await.unwrap();
+    let svcs: Api<Service> = Api::namespaced(client.clone(), "default");
+    for name in ["web-stable", "web-canary"] {
+        let svc: Service = serde_json::from_value(json!({"metadata": {"name": name},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
+        .unwrap();
+        svcs.create(&PostParams::default(), &svc).await.unwrap();
+    }
+    let gvk = GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "GRPCRoute");
+    let grpc: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), "default", &ApiResource::from_gvk(&gvk));
+    let route: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute", "metadata": {"name": "web"},
+        "spec": {"parentRefs": [{"name": "gateway"}], "rules": [{"backendRefs": [
+            {"name": "web-stable", "port": 80, "weight": 100}, {"name": "web-canary", "port": 80, "weight": 0}]}]}
+    }))
+    .unwrap();
+    grpc.create(&PostParams::default(), &route).await.unwrap();
+    // Route kinds are discovered at start: the CRD is in place first.
+    let _a = Instance::start(&server, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    let mut r = canary("web:v1", false);
+    if let Some(c) = r.spec.strategy.canary.as_mut() {
+        c.traffic_routing = serde_json::from_value(json!({"gatewayApi": {"grpcRoute": "web"}})).unwrap();
+    }
+    api.create(&PostParams::default(), &r).await.unwrap();
+    wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
+    set_image(&api, "web:v2").await;
+    let paused =
+        wait_for(&api, "paused at step 2", |r| phase(r) == Some(RolloutPhase::Paused) && step(r) == Some(1))
+            .await;
+    assert_eq!(paused.status.unwrap().achieved_weight, Some(20));
+    let got = grpc.get("web").await.unwrap();
+    let refs = got.data.pointer("/spec/rules/0/backendRefs").and_then(Value::as_array).cloned().unwrap();
+    assert_eq!((refs[0]["weight"].as_i64(), refs[1]["weight"].as_i64()), (Some(80), Some(20)));
+}
