@@ -164,6 +164,12 @@ pub fn new_replica_set(rollout: &Rollout, n: &NewReplicaSet) -> Value {
                 keys::TEMPLATE_FINGERPRINT: n.template_fingerprint,
                 keys::DESIRED_REPLICAS: n.desired_replicas.to_string(),
                 keys::MAX_REPLICAS: n.max_replicas.to_string(),
+                // Generated: GitOps tools must neither prune nor diff it (labels copied from
+                // the pod template may carry their tracking label).
+                "argocd.argoproj.io/compare-options": "IgnoreExtraneous",
+                "argocd.argoproj.io/sync-options": "Prune=false",
+                "kustomize.toolkit.fluxcd.io/prune": "disabled",
+                "kustomize.toolkit.fluxcd.io/reconcile": "disabled",
             },
         },
         "spec": {"replicas": n.replicas, "minReadySeconds": n.min_ready_seconds, "selector": n.selector, "template": template},
@@ -471,6 +477,11 @@ mod tests {
         assert_eq!(w.body["metadata"]["ownerReferences"][0]["uid"], "u-1");
         assert_eq!(w.body["metadata"]["ownerReferences"][0]["controller"], true);
         assert_eq!(w.body["metadata"]["annotations"][keys::REVISION], "2");
+        assert_eq!(
+            w.body["metadata"]["annotations"]["argocd.argoproj.io/compare-options"],
+            "IgnoreExtraneous"
+        );
+        assert_eq!(w.body["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"], "disabled");
         assert_eq!(w.body["spec"]["minReadySeconds"], 3);
     }
 

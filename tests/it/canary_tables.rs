@@ -491,10 +491,10 @@ fn an_undo_to_an_older_revision_promotes_it_without_steps() {
             }
         }
         for a in p.writes() {
-            if let Action::SetServiceSelector(s) = a {
-                if let Some(svc) = w.obs.traffic.services.iter_mut().find(|x| x.name == s.service) {
-                    *svc = service(&s.service, Some(&s.hash));
-                }
+            if let Action::SetServiceSelector(s) = a
+                && let Some(svc) = w.obs.traffic.services.iter_mut().find(|x| x.name == s.service)
+            {
+                *svc = service(&s.service, Some(&s.hash));
             }
         }
         p = w.plan();

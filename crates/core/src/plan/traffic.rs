@@ -305,7 +305,7 @@ impl TrafficRouter for GatewayApi<'_> {
             .filter(|(_, r)| !desired.contains(&Self::as_written(r)))
             .map(|(i, r)| (*i, r.name.clone().unwrap_or_default()))
             .collect();
-        remove.sort_by(|a, b| b.0.cmp(&a.0));
+        remove.sort_by_key(|r| std::cmp::Reverse(r.0));
         let add: Vec<Value> =
             desired.into_iter().filter(|d| !current.iter().any(|(_, r)| Self::as_written(r) == *d)).collect();
         if remove.is_empty() && add.is_empty() {

@@ -186,16 +186,12 @@ fn progressing(
     let headers_in_place = |wanted: &[crate::api::SetHeaderRoute]| {
         r.as_ref().is_some_and(|r| r.set_header_routes(&obs.traffic, wanted).is_ok_and(|x| x.is_empty()))
     };
-    let pos: Position = steps::position(
-        obs,
-        c,
-        a,
-        stable,
-        canary_obs.as_ref(),
-        applied.as_ref().ok().copied(),
+    let route_state = steps::RouteState {
+        applied: applied.as_ref().ok().copied(),
         routed,
-        &headers_in_place,
-    );
+        headers_in_place: &headers_in_place,
+    };
+    let pos: Position = steps::position(obs, c, a, stable, canary_obs.as_ref(), &route_state);
     notes.extend(pos.notes.iter().cloned());
 
     // Sizes towards the position's targets, never below the pods the traffic each side

@@ -91,6 +91,16 @@ pub struct Position {
     pub header_routes: Vec<SetHeaderRoute>,
 }
 
+/// What the router found.
+pub struct RouteState<'a> {
+    /// The weight applied now (None without a router, or when it cannot say).
+    pub applied: Option<Applied>,
+    /// A router is configured.
+    pub routed: bool,
+    /// Whether the route carries exactly these header routes.
+    pub headers_in_place: &'a dyn Fn(&[SetHeaderRoute]) -> bool,
+}
+
 /// The header routes in effect at step `upto` (later steps of the same name replace earlier
 /// ones; one without `match` removes it).
 pub fn header_routes_at(steps: &[CanaryStep], upto: usize) -> Vec<SetHeaderRoute> {
@@ -208,10 +218,9 @@ pub fn position(
     a: &Assessment,
     stable: &ReplicaSetView,
     canary: Option<&ReplicaSetView>,
-    applied: Option<Applied>,
-    routed: bool,
-    headers_in_place: &dyn Fn(&[SetHeaderRoute]) -> bool,
+    route: &RouteState<'_>,
 ) -> Position {
+    let (applied, routed, headers_in_place) = (route.applied, route.routed, route.headers_in_place);
     let spec = &obs.rollout.spec;
     let prior = &obs.rollout.status;
     let now = obs.now;
