@@ -8,5 +8,6 @@
 //! runtime, no HTTP, no kube client, no hollow cluster), so the compiler, not a review, keeps
 //! `plan` free of I/O. The clock is kept out by clippy's `disallowed-methods`.
 
+pub mod analysis;
 pub mod api;
 pub mod plan;
