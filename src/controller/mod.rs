@@ -395,7 +395,8 @@ pub async fn run(
             let mut ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
                 && rs_reader.wait_until_ready().await.is_ok()
                 && pdb_reader.wait_until_ready().await.is_ok()
-                && svc_reader.wait_until_ready().await.is_ok();
+                && svc_reader.wait_until_ready().await.is_ok()
+                && deploy_reader.wait_until_ready().await.is_ok();
             for r in route_readers {
                 ok = ok && r.wait_until_ready().await.is_ok();
             }

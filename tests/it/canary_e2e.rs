@@ -5,6 +5,8 @@
 
 use crate::common;
 
+use common::rollouts::{phase, request, set_image, wait_for};
+
 use std::time::Duration;
 
 use common::paused::{Instance, cluster};
@@ -14,8 +16,7 @@ use k8s_openapi::{
 };
 use kube::{
     Api, Client,
-    api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams},
-    runtime::wait::await_condition,
+    api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams},
 };
 use ramp::api::{Rollout, RolloutPhase};
 use serde_json::{Value, json};
@@ -76,31 +77,8 @@ async fn route_weights(client: &Client) -> (i64, i64) {
     (w(0), w(1))
 }
 
-async fn wait_for(api: &Api<Rollout>, what: &str, f: impl Fn(&Rollout) -> bool) -> Rollout {
-    let cond = move |r: Option<&Rollout>| r.is_some_and(&f);
-    match tokio::time::timeout(Duration::from_secs(3600), await_condition(api.clone(), "web", cond)).await {
-        Ok(Ok(Some(r))) => r,
-        _ => panic!("never reached: {what}; status: {:?}", api.get("web").await.ok().and_then(|r| r.status)),
-    }
-}
-
-fn phase(r: &Rollout) -> Option<RolloutPhase> {
-    r.status.as_ref().and_then(|s| s.phase)
-}
-
 fn step(r: &Rollout) -> Option<i32> {
     r.status.as_ref().and_then(|s| s.current_step)
-}
-
-async fn request(api: &Api<Rollout>, id: &str, op: &str) {
-    let body = json!({"metadata": {"annotations": {"ramp.dev/request":
-        json!({"id": id, "op": op, "by": "test"}).to_string()}}});
-    api.patch("web", &PatchParams::default(), &Patch::Merge(&body)).await.unwrap();
-}
-
-async fn set_image(api: &Api<Rollout>, image: &str) {
-    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}});
-    api.patch("web", &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
 }
 
 fn stable_selects(svc: &Service) -> Option<String> {

@@ -4,13 +4,14 @@
 
 use crate::common;
 
+use common::rollouts::{phase, wait_for};
+
 use std::time::Duration;
 
 use common::paused::{Instance, cluster};
 use kube::{
     Api,
     api::{Patch, PatchParams, PostParams},
-    runtime::wait::await_condition,
 };
 use ramp::api::{Rollout, RolloutPhase};
 use serde_json::json;
@@ -25,18 +26,6 @@ fn canary(image: &str, unstable: serde_json::Value) -> Rollout {
                               "spec": {"containers": [{"name": "web", "image": image}]}}}
     }))
     .unwrap()
-}
-
-async fn wait_for(api: &Api<Rollout>, what: &str, f: impl Fn(&Rollout) -> bool) -> Rollout {
-    let cond = move |r: Option<&Rollout>| r.is_some_and(&f);
-    match tokio::time::timeout(Duration::from_secs(3600), await_condition(api.clone(), "web", cond)).await {
-        Ok(Ok(Some(r))) => r,
-        _ => panic!("never reached: {what}; status: {:?}", api.get("web").await.ok().and_then(|r| r.status)),
-    }
-}
-
-fn phase(r: &Rollout) -> Option<RolloutPhase> {
-    r.status.as_ref().and_then(|s| s.phase)
 }
 
 async fn flapping_canary(unstable: serde_json::Value) -> (Rollout, Duration) {

@@ -5,19 +5,10 @@
 
 use crate::common;
 
-use std::path::PathBuf;
+use common::rollouts::plugin;
 
 use common::{harness::Instance, kubectl::Kubectl};
 use serde_json::json;
-
-async fn plugin(k: &Kubectl, args: &[&str]) -> std::process::Output {
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-ramp")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let mut cmd = std::process::Command::new(kubectl);
-    cmd.arg("ramp").args(args).arg("--kubeconfig").arg(k.dir.join("kubeconfig")).env("PATH", path);
-    tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap()
-}
 
 async fn wait_phase(k: &Kubectl, phase: &str) {
     let cond = format!("--for=jsonpath={{.status.phase}}={phase}");

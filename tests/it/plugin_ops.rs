@@ -5,7 +5,9 @@
 
 use crate::common;
 
-use std::{path::PathBuf, process::Output, time::Duration};
+use common::rollouts::plugin;
+
+use std::{process::Output, time::Duration};
 
 use common::{harness::Instance, kubectl::Kubectl};
 use serde_json::json;
@@ -29,17 +31,6 @@ spec:
     spec:
       containers: [{name: web, image: "web:v1"}]
 "#;
-
-/// Runs `kubectl ramp ARGS` with the plugin binary first on PATH.
-async fn plugin(k: &Kubectl, args: &[&str]) -> Output {
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-ramp")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let mut cmd = std::process::Command::new(kubectl);
-    // kubectl hands every argument after the plugin's name to the plugin.
-    cmd.arg("ramp").args(args).arg("--kubeconfig").arg(k.dir.join("kubeconfig")).env("PATH", path);
-    tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap()
-}
 
 fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())

@@ -34,7 +34,7 @@ use super::{
     Plan,
     action::{Action, EventNote},
     budget::DisruptionLedger,
-    canary::steps::{INCONCLUSIVE, UNSTABLE_PODS, ensure_pause, unstable},
+    canary::steps::{INCONCLUSIVE, UNSTABLE_PODS, clear_pause, ensure_pause, unstable},
     observed::{AnalysisPoint, Observed, ReplicaSetView, VerdictOutcome},
     replicas::Limits,
     revision,
@@ -181,6 +181,15 @@ fn ready(w: &Working, name: &str) -> i32 {
     w.get(name).map_or(0, ReplicaSetView::countable_ready)
 }
 
+/// ReplicaSets with pods other than `keep`.
+fn others(w: &Working, keep: &[&str]) -> Vec<String> {
+    w.rss
+        .iter()
+        .filter(|rs| rs.replicas > 0 && !keep.contains(&rs.name.as_str()))
+        .map(|rs| rs.name.clone())
+        .collect()
+}
+
 /// Every ReplicaSet but `keep` goes to 0 once `scale_down_at` has passed (set now plus
 /// `after` if there is something to scale down and no time is set).
 fn scale_down_rest(
@@ -190,13 +199,7 @@ fn scale_down_rest(
     keep: &[&str],
     after: Duration,
 ) {
-    let rest: Vec<String> = w
-        .rss
-        .iter()
-        .filter(|rs| rs.replicas > 0 && !keep.contains(&rs.name.as_str()))
-        .map(|rs| rs.name.clone())
-        .collect();
-    if rest.is_empty() {
+    if others(w, keep).is_empty() {
         return;
     }
     let at = *p.scale_down_at.get_or_insert_with(|| later(p.obs.now, after));
@@ -205,20 +208,12 @@ fn scale_down_rest(
         p.soonest(left.max(Duration::from_millis(1)));
         return;
     }
-    for name in rest {
-        shrink(w, ledger, &p.obs.replica_sets, &name, 0);
-    }
+    scale_down_superseded(p, w, ledger, keep);
 }
 
 /// Superseded previews (neither serving nor the rollback target) go at once.
 fn scale_down_superseded(p: &Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>, keep: &[&str]) {
-    let rest: Vec<String> = w
-        .rss
-        .iter()
-        .filter(|rs| rs.replicas > 0 && !keep.contains(&rs.name.as_str()))
-        .map(|rs| rs.name.clone())
-        .collect();
-    for name in rest {
+    for name in others(w, keep) {
         shrink(w, ledger, &p.obs.replica_sets, &name, 0);
     }
 }
@@ -390,7 +385,7 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
             }
         }
     } else if !held {
-        ensure_no_pause(p, PREVIEW_PAUSE);
+        clear_pause(&mut p.gate.pauses, PREVIEW_PAUSE);
     }
     p.phase = if paused { RolloutPhase::Paused } else { RolloutPhase::Progressing };
     p.message = format!("revision {hash} in preview: waiting for {waiting}");
@@ -416,10 +411,6 @@ fn unstable_ends(p: &mut Pass<'_>) -> bool {
         }
         None => false,
     }
-}
-
-fn ensure_no_pause(p: &mut Pass<'_>, reason: &str) {
-    p.gate.pauses.retain(|x| x.reason != reason);
 }
 
 fn abort(p: &mut Pass<'_>, why: &str) {
@@ -630,9 +621,6 @@ fn finish(mut p: Pass<'_>, w: Working, ledger: &DisruptionLedger<'_>) -> Plan {
 fn pause_message(reason: &str) -> &'static str {
     match reason {
         PREVIEW_PAUSE => "the preview waits for its promotion",
-        INCONCLUSIVE => "an analysis was inconclusive: promote, abort or retry",
-        crate::plan::canary::steps::USER_PAUSE => "paused by a request",
-        UNSTABLE_PODS => "the new revision's pods restart or flap: abort, or replace the revision",
-        _ => "paused",
+        other => super::canary::pause_message(other),
     }
 }

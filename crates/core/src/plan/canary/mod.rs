@@ -387,7 +387,8 @@ fn pos_aborted_already(obs: &Observed, a: &assess::Assessment) -> bool {
     obs.rollout.status.aborted_revision.as_deref() == Some(a.new_hash.as_str()) && a.existing_new.is_none()
 }
 
-fn pause_message(reason: &str) -> &'static str {
+/// The Paused condition's message for a pause reason.
+pub(crate) fn pause_message(reason: &str) -> &'static str {
     match reason {
         steps::PAUSE_STEP => "waiting at a pause step",
         steps::AWAITING_APPROVAL => "waiting for an approval of this revision",
