@@ -24,7 +24,7 @@ use crate::{
 
 pub use super::render::{MANAGER, ROLLOUT_LABEL};
 
-pub(super) fn may_write(ctx: &Context) -> Result<(), Error> {
+pub(crate) fn may_write(ctx: &Context) -> Result<(), Error> {
     if ctx.leadership.borrow().may_write() {
         Ok(())
     } else {
@@ -149,7 +149,7 @@ pub async fn act(plan: &Plan, rollout: &Rollout, ctx: &Context) -> Result<Acted,
 }
 
 /// At most `max` bytes, cut at a character boundary.
-pub(super) fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
     }

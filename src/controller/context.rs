@@ -44,6 +44,9 @@ pub struct Context {
     pub deployments: Store<k8s_openapi::api::apps::v1::Deployment>,
     /// Restarts and readiness flaps of the pods of Ramp's ReplicaSets.
     pub pod_health: Arc<super::pods::PodHealthIndex>,
+    /// AnalysisRuns in the watched namespaces (None: the cluster does not serve the CRD, and
+    /// analyses wait).
+    pub analysis_runs: Option<Store<crate::api::analysis::AnalysisRun>>,
     /// Gateway API routes, per kind the cluster serves.
     pub routes: Vec<RouteCache>,
     /// Rollouts whose last reconcile failed (exponential backoff, one Warning event per

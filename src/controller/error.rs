@@ -50,6 +50,17 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    /// Creating, ending or deleting an AnalysisRun failed.
+    #[error("failed to {what} AnalysisRun {name}")]
+    WriteAnalysis {
+        /// What was being done.
+        what: &'static str,
+        /// The run.
+        name: String,
+        /// Cause.
+        #[source]
+        source: kube::Error,
+    },
     /// Writing the Rollout status failed.
     #[error("failed to write the Rollout status")]
     WriteStatus(#[source] kube::Error),
@@ -73,6 +84,7 @@ impl Error {
             Error::DeleteReplicaSet { .. } => "ReplicaSetDeleteFailed",
             Error::WriteTraffic { .. } => "TrafficWriteFailed",
             Error::WriteWorkload { .. } => "WorkloadWriteFailed",
+            Error::WriteAnalysis { .. } => "AnalysisWriteFailed",
             Error::WriteStatus(_) => "StatusWriteFailed",
             Error::NameTaken(_) => "ReplicaSetNameTaken",
             Error::NotLeader => "NotLeader",

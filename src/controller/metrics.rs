@@ -69,6 +69,8 @@ pub struct Metrics {
     pub withheld: Counter,
     /// Watch and list errors, by resource.
     pub watch_errors: Family<ResourceLabel, Counter>,
+    /// Analysis measurements taken.
+    pub measurements: Counter,
     /// What each Rollout counts as in `rollouts`, so a reconcile moves one count instead of
     /// recounting them all.
     phases: Arc<Mutex<Phases>>,
@@ -96,6 +98,7 @@ impl Metrics {
             writes: Family::default(),
             withheld: Counter::default(),
             watch_errors: Family::default(),
+            measurements: Counter::default(),
             phases: Arc::default(),
         };
         let r = registry.sub_registry_with_prefix("ramp");
@@ -107,6 +110,7 @@ impl Metrics {
         r.register("writes", "Writes made, by kind", m.writes.clone());
         r.register("writes_withheld", "Writes withheld while not surely the leader", m.withheld.clone());
         r.register("watch_errors", "Watch and list errors, by resource", m.watch_errors.clone());
+        r.register("analysis_measurements", "Analysis measurements taken", m.measurements.clone());
         m
     }
 

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod act;
+pub mod analysis;
 pub mod clock;
 pub mod context;
 pub mod error;
@@ -234,6 +235,17 @@ pub async fn run(
             }
         }
     }
+    // AnalysisRuns, when the cluster serves them (otherwise analyses wait, said in the log).
+    let analysis_gvk = kube::api::GroupVersionKind::gvk("ramp.dev", "v1alpha1", "AnalysisRun");
+    let analysis_served = match act::bounded(kube::discovery::pinned_kind(&client, &analysis_gvk)).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "the AnalysisRun CRD is not served; rollouts with analysis wait (install crds/rollout.yaml)");
+            false
+        }
+    };
+    let providers = analysis::provider::Providers::new()
+        .map_err(|e| RunError::Settings(format!("cannot build the HTTP client for metric providers: {e}")))?;
     let scopes: Vec<Option<String>> =
         if s.namespaces.is_empty() { vec![None] } else { s.namespaces.iter().cloned().map(Some).collect() };
     let health = health::Health::new(scopes.len(), metrics.clone());
@@ -348,6 +360,21 @@ pub async fn run(
             route_caches.push(context::RouteCache { kind: *kind, resource: resource.clone(), store: reader });
             route_streams.push((*kind, stream));
         }
+        let runs_api: Api<crate::api::analysis::AnalysisRun> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
+        let (run_reader, run_stream) = if analysis_served {
+            let (reader, writer) = reflector::store();
+            let stream = watcher(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
+                .default_backoff()
+                .inspect(watch_health(health.clone(), "analysisruns", &scope_name))
+                .reflect(writer)
+                .touched_objects();
+            (Some(reader), Some(stream))
+        } else {
+            (None, None)
+        };
         let mut wc = watcher::Config::default();
         if let Some(sel) = &s.selector {
             wc = wc.labels(sel);
@@ -384,10 +411,34 @@ pub async fn run(
             pod_health,
             deployments: deploy_reader.clone(),
             routes: route_caches,
+            analysis_runs: run_reader.clone(),
             failures: Default::default(),
             pacer: Default::default(),
         });
 
+        // The runner: its own controller over AnalysisRuns, each woken at its next deadline.
+        let runner = analysis_served.then(|| {
+            let r = Arc::new(analysis::runner::Runner {
+                client: client.clone(),
+                clock: s.clock,
+                leadership: leadership.clone(),
+                providers: providers.clone(),
+                recorder: recorder.clone(),
+                rollouts: rollout_store.clone(),
+                metrics: metrics.clone(),
+            });
+            Controller::new(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
+                .with_config(ControllerConfig::default().concurrency(s.concurrency))
+                .reconcile_all_on(leadership_gained(leadership.clone()))
+                .graceful_shutdown_on(stopped(stop_rx.clone()))
+                .run(analysis::runner::reconcile, analysis::runner::error_policy, r)
+                .for_each(|r| async move {
+                    if let Err(e) = r {
+                        tracing::debug!(error = %e, "analysis runner event");
+                    }
+                })
+        });
+        let run_reader_ready = run_reader.clone();
         let health = health.clone();
         let rs_of_pod = rs_reader.clone();
         let by_deployment = rollout_store.clone();
@@ -397,6 +448,9 @@ pub async fn run(
                 && pdb_reader.wait_until_ready().await.is_ok()
                 && svc_reader.wait_until_ready().await.is_ok()
                 && deploy_reader.wait_until_ready().await.is_ok();
+            if let Some(r) = run_reader_ready {
+                ok = ok && r.wait_until_ready().await.is_ok();
+            }
             for r in route_readers {
                 ok = ok && r.wait_until_ready().await.is_ok();
             }
@@ -448,6 +502,9 @@ pub async fn run(
                     crate::plan::traffic::services_named(&r.spec).contains(&name.as_str())
                 })
             });
+        if let Some(stream) = run_stream {
+            controller = controller.owns_stream(stream);
+        }
         for ((kind, stream), (_, resource)) in route_streams.into_iter().zip(&route_kinds) {
             let rollouts = by_route.clone();
             controller = controller.watches_stream_with(
@@ -462,14 +519,15 @@ pub async fn run(
                 resource.clone(),
             );
         }
-        controller
+        let main = controller
             .graceful_shutdown_on(stopped(stop_rx.clone()))
             .run(reconcile::reconcile, reconcile::error_policy, ctx)
             .for_each(|r| async move {
                 if let Err(e) = r {
                     tracing::debug!(error = %e, "controller event");
                 }
-            })
+            });
+        futures::future::join(main, futures::future::OptionFuture::from(runner))
     });
     // Once asked to stop, in-flight reconciles get SHUTDOWN_GRACE to finish (their writes are
     // already refused: leadership ends first); past it they are dropped, which is safe because

@@ -37,6 +37,9 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
             replicas: spec.replicas.unwrap_or(1),
         })
     });
+    if let Some(runs) = &ctx.analysis_runs {
+        obs.verdicts = super::analysis::verdicts::of(rollout, runs.state().iter().map(|r| &**r));
+    }
     let ns = obs.rollout.namespace.clone();
     obs.pod_health = obs
         .replica_sets

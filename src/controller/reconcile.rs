@@ -37,6 +37,7 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
     }
     let observed = observe(&rollout, &ctx, ctx.clock.now())?;
     let p = plan(&observed);
+    super::analysis::runs::sync(&ctx, &rollout, &p).await?;
     let acted = act(&p, &rollout, &ctx).await?;
     let wrote = acted.wrote;
     count_phases(&ctx, &rollout, &p);

@@ -84,7 +84,7 @@ impl World {
     }
 
     fn verdict(mut self, point: AnalysisPoint, outcome: VerdictOutcome) -> Self {
-        self.obs.verdicts = vec![Verdict { revision: h("v2"), point, outcome }];
+        self.obs.verdicts = vec![Verdict { revision: h("v2"), point, outcome, message: "m".into() }];
         self
     }
 

@@ -364,6 +364,7 @@ fn a_failed_verdict_aborts_and_a_successful_one_passes_its_step() {
                 cluster_scope: false,
             }],
             args: Vec::new(),
+            on_error: None,
         }),
         ..Default::default()
     };
@@ -376,6 +377,7 @@ fn a_failed_verdict_aborts_and_a_successful_one_passes_its_step() {
         revision: pass.canary_hash(),
         point: AnalysisPoint::Step(1),
         outcome: VerdictOutcome::Successful,
+        message: String::new(),
     }];
     assert_eq!(pass.plan().status.current_step, Some(2));
     let mut fail = pass;

@@ -38,13 +38,23 @@ fn namespaced_rules() -> BTreeSet<Rule> {
         rule("apps", "deployments", &["get", "list", "watch", "patch"], &[]),
         rule("gateway.networking.k8s.io", "httproutes", &["get", "list", "watch", "patch"], &[]),
         rule("gateway.networking.k8s.io", "grpcroutes", &["get", "list", "watch", "patch"], &[]),
+        rule("ramp.dev", "analysistemplates", &["get"], &[]),
+        rule("ramp.dev", "analysisruns", &["get", "list", "watch", "create", "patch", "delete"], &[]),
+        rule("ramp.dev", "analysisruns/status", &["get", "patch"], &[]),
+        rule("", "secrets", &["get"], &[]),
+        rule("batch", "jobs", &["get", "list", "watch", "create", "delete"], &[]),
     ]
     .into()
 }
 
-/// The start-up check that the Rollout CRD is served: one CRD, read only.
-fn crd_rule() -> Rule {
-    rule("apiextensions.k8s.io", "customresourcedefinitions", &["get"], &["rollouts.ramp.dev"])
+/// Cluster-scoped: the start-up check that the Rollout CRD is served (one CRD, read only) and
+/// reading the ClusterAnalysisTemplates every namespace shares.
+fn cluster_rules() -> BTreeSet<Rule> {
+    [
+        rule("apiextensions.k8s.io", "customresourcedefinitions", &["get"], &["rollouts.ramp.dev"]),
+        rule("ramp.dev", "clusteranalysistemplates", &["get"], &[]),
+    ]
+    .into()
 }
 
 /// Leader election, in the release namespace.
@@ -159,7 +169,7 @@ fn chart_lints_clean_and_grants_exactly_what_the_controller_uses() {
         ]
     );
     let mut cluster = namespaced_rules();
-    cluster.insert(crd_rule());
+    cluster.extend(cluster_rules());
     assert_eq!(rules_of(find(&docs, "ClusterRole", None, "ramp")), cluster);
     assert_binds(find(&docs, "ClusterRoleBinding", None, "ramp"), "ClusterRole", "ramp");
     assert_eq!(rules_of(find(&docs, "Role", Some("ramp-system"), "ramp-leader-election")), lease_rules());
@@ -191,8 +201,20 @@ fn chart_crd_is_the_generated_crd() {
     // And it is what the rendering installs first, as `helm install` does.
     let docs = render(&[]);
     assert_eq!(kind_of(&docs[0]), "CustomResourceDefinition");
-    assert_eq!(docs[0]["metadata"]["name"], "rollouts.ramp.dev");
-    assert_eq!(docs.iter().filter(|d| kind_of(d) == "CustomResourceDefinition").count(), 1);
+    let crds: Vec<&str> = docs
+        .iter()
+        .filter(|d| kind_of(d) == "CustomResourceDefinition")
+        .filter_map(|d| d["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        crds,
+        [
+            "rollouts.ramp.dev",
+            "analysistemplates.ramp.dev",
+            "clusteranalysistemplates.ramp.dev",
+            "analysisruns.ramp.dev"
+        ]
+    );
 }
 
 #[test]
@@ -299,7 +321,7 @@ fn watched_namespaces_get_a_role_each_and_the_cluster_role_shrinks() {
             "RoleBinding/ramp-system/ramp-leader-election",
         ]
     );
-    assert_eq!(rules_of(find(&docs, "ClusterRole", None, "ramp")), [crd_rule()].into());
+    assert_eq!(rules_of(find(&docs, "ClusterRole", None, "ramp")), cluster_rules());
     for ns in ["a", "b"] {
         assert_eq!(rules_of(find(&docs, "Role", Some(ns), "ramp")), namespaced_rules(), "in {ns}");
         assert_binds(find(&docs, "RoleBinding", Some(ns), "ramp"), "Role", "ramp");

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod analysis_prometheus;
 mod architecture;
 mod blue_green_e2e;
 mod blue_green_props;

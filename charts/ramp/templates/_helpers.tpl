@@ -106,14 +106,33 @@ cluster-wide by the ClusterRole, or per watched namespace by a Role.
 - apiGroups: ["gateway.networking.k8s.io"]
   resources: ["httproutes", "grpcroutes"]
   verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["ramp.dev"]
+  resources: ["analysistemplates"]
+  verbs: ["get"]
+- apiGroups: ["ramp.dev"]
+  resources: ["analysisruns"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["ramp.dev"]
+  resources: ["analysisruns/status"]
+  verbs: ["get", "patch"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "delete"]
 {{- end }}
 
 {{/*
-The cluster-scoped rule: the start-up check that the Rollout CRD is served (that one CRD only).
+The cluster-scoped rules: the start-up check that the Rollout CRD is served (that one CRD only),
+and reading ClusterAnalysisTemplates (shared by every namespace).
 */}}
 {{- define "ramp.clusterRules" -}}
 - apiGroups: ["apiextensions.k8s.io"]
   resources: ["customresourcedefinitions"]
   resourceNames: ["rollouts.ramp.dev"]
+  verbs: ["get"]
+- apiGroups: ["ramp.dev"]
+  resources: ["clusteranalysistemplates"]
   verbs: ["get"]
 {{- end }}

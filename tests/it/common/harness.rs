@@ -114,13 +114,16 @@ pub async fn setup() -> (embedded::Running, Client) {
         embedded::start_with_controllers("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
     let client = Client::try_from(kube::Config::new(running.url().parse().unwrap())).unwrap();
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    crds.create(&PostParams::default(), &ramp::api::crd::rollout_crd().unwrap()).await.unwrap();
-    tokio::time::timeout(
-        Duration::from_secs(5),
-        await_condition(crds, "rollouts.ramp.dev", conditions::is_crd_established()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    for crd in ramp::api::crd::all_crds().unwrap() {
+        let name = crd.metadata.name.clone().unwrap();
+        crds.create(&PostParams::default(), &crd).await.unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            await_condition(crds.clone(), &name, conditions::is_crd_established()),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
     (running, client)
 }

@@ -5,6 +5,7 @@ pub mod harness;
 #[path = "../../../crates/hollow/tests/it/common/kubectl.rs"]
 pub mod kubectl;
 pub mod paused;
+pub mod prometheus;
 pub mod rollouts;
 
 use std::collections::BTreeMap;

@@ -26,7 +26,9 @@ pub async fn cluster() -> (Arc<ApiServer>, Client) {
     tokio::spawn(Controllers::new(server.clone()).run());
     let client = hollow::transport::client(&server);
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    crds.create(&PostParams::default(), &ramp::api::crd::rollout_crd().unwrap()).await.unwrap();
+    for crd in ramp::api::crd::all_crds().unwrap() {
+        crds.create(&PostParams::default(), &crd).await.unwrap();
+    }
     (server, client)
 }
 

@@ -8,6 +8,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube_core::CustomResourceExt;
 use serde_json::Value;
 
+use super::analysis::{AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate};
 use super::rollout::Rollout;
 
 /// Header written above generated YAML.
@@ -46,7 +47,7 @@ pub fn rollout_crd() -> Result<CustomResourceDefinition, CrdError> {
 
 /// Every CRD Ramp installs, in a stable order.
 pub fn all_crds() -> Result<Vec<CustomResourceDefinition>, CrdError> {
-    Ok(vec![rollout_crd()?])
+    Ok(vec![rollout_crd()?, AnalysisTemplate::crd(), ClusterAnalysisTemplate::crd(), AnalysisRun::crd()])
 }
 
 /// All CRDs as one multi-document YAML stream, with the generated-file header.

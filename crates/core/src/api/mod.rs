@@ -3,6 +3,7 @@
 //! Nothing here performs I/O; the planner, the controller, the CLI and the hollow cluster all
 //! build on these types.
 
+pub mod analysis;
 pub mod condition;
 pub mod crd;
 pub mod duration;
@@ -19,9 +20,9 @@ pub use status::{
     ApprovalRecord, PauseCondition, RequestRecord, RolloutPhase, RolloutStatus, TemplateOverride,
 };
 pub use strategy::{
-    AnalysisArg, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis, BlueGreenStrategy, CanaryStep,
-    CanaryStrategy, GatewayApiRouting, HeaderMatch, PauseStep, RollingUpdateStrategy, RolloutAnalysis,
-    RolloutStrategy, RouteKind, RouteRuleRef, SetCanaryScale, SetHeaderRoute, StrategyRef, TrafficRouting,
-    UnstableAction, UnstablePods,
+    AnalysisArg, AnalysisErrorAction, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis,
+    BlueGreenStrategy, CanaryStep, CanaryStrategy, GatewayApiRouting, HeaderMatch, PauseStep,
+    RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy, RouteKind, RouteRuleRef, SetCanaryScale,
+    SetHeaderRoute, StrategyRef, TrafficRouting, UnstableAction, UnstablePods,
 };
 pub use validate::{FieldError, InvalidSpec, validate};

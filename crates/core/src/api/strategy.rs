@@ -435,6 +435,21 @@ pub struct RolloutAnalysis {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 64))]
     pub args: Vec<AnalysisArg>,
+    /// What a run that ends in `Error` (a provider that kept failing) does: `abort` (the
+    /// default) or `pause` for a person. It never promotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_error: Option<AnalysisErrorAction>,
+}
+
+/// What an analysis whose provider kept failing does to the rollout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AnalysisErrorAction {
+    /// Abort, as for a failed analysis.
+    #[default]
+    Abort,
+    /// Pause, as for an inconclusive one: a person promotes or aborts.
+    Pause,
 }
 
 /// Background analysis for a canary.
@@ -468,10 +483,15 @@ pub struct AnalysisTemplateRef {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
 #[x_kube(crates(kube_core = "::kube_core"))]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("has(self.value) != has(self.valueFrom)").message("an argument sets one of value or valueFrom"))]
 pub struct AnalysisArg {
     /// Argument name as the template declares it.
     #[schemars(length(min = 1, max = 253))]
     pub name: String,
     /// Literal value.
-    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Value from a Secret in the Rollout's namespace, read at each measurement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<crate::api::analysis::template::ArgSource>,
 }

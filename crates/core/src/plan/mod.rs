@@ -12,6 +12,7 @@
 //! progress time, the collision count) plus the counts and conditions users read.
 
 pub mod action;
+pub mod analysis;
 pub mod blue_green;
 pub mod budget;
 pub mod canary;
@@ -33,6 +34,7 @@ pub use action::{
     Action, EventKind, EventNote, NewReplicaSet, RevisionUpdate, RouteRules, RouteWeights, ScaleReplicaSet,
     ServiceSelector, WeightedBackend,
 };
+pub use analysis::WantedAnalysis;
 pub use observed::{
     AnalysisPoint, BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RevisionHealth,
     RolloutView, RouteRuleView, RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
@@ -50,6 +52,8 @@ pub struct Plan {
     pub status: RolloutStatus,
     /// Look again after this long even if nothing changes.
     pub requeue_after: Option<Duration>,
+    /// Analyses the strategy waits on now (AnalysisRuns to have; others are ended).
+    pub analyses: Vec<analysis::WantedAnalysis>,
 }
 
 impl Plan {
@@ -113,5 +117,10 @@ pub fn plan(obs: &Observed) -> Plan {
 
 fn degraded(obs: &Observed, reason: &str, problems: &[String]) -> Plan {
     let (status, notes) = status::degraded(obs, reason, problems);
-    Plan { actions: notes.into_iter().map(Action::Event).collect(), status, requeue_after: None }
+    Plan {
+        actions: notes.into_iter().map(Action::Event).collect(),
+        status,
+        requeue_after: None,
+        analyses: Vec::new(),
+    }
 }

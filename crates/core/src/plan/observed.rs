@@ -100,6 +100,8 @@ pub struct Verdict {
     pub point: AnalysisPoint,
     /// What it decided.
     pub outcome: VerdictOutcome,
+    /// Why, in words (the run's message: the offending metric and measurement).
+    pub message: String,
 }
 
 /// A Deployment whose template a Rollout runs.

@@ -81,6 +81,8 @@ struct Pass<'a> {
     phase: RolloutPhase,
     timed_out: bool,
     last_progress: Timestamp,
+    /// Analyses consulted in this pass (the runs to have).
+    wanted: Vec<crate::plan::WantedAnalysis>,
 }
 
 impl Pass<'_> {
@@ -88,8 +90,33 @@ impl Pass<'_> {
         self.requeue = Some(self.requeue.map_or(d, |r| r.min(d)));
     }
 
-    fn verdict(&self, at: AnalysisPoint) -> Option<VerdictOutcome> {
+    /// The verdict at `at`, and the analysis marked as wanted (it is being waited on).
+    fn verdict(&mut self, at: AnalysisPoint) -> Option<VerdictOutcome> {
+        let analysis = match at {
+            AnalysisPoint::PrePromotion => self.b.pre_promotion_analysis.as_ref(),
+            AnalysisPoint::PostPromotion => self.b.post_promotion_analysis.as_ref(),
+            AnalysisPoint::Background | AnalysisPoint::Step(_) => None,
+        };
+        if let Some(analysis) = analysis
+            && !self.wanted.iter().any(|w| w.point == at)
+        {
+            self.wanted.push(crate::plan::WantedAnalysis {
+                point: at,
+                revision: self.a.new_hash.clone(),
+                analysis: analysis.clone(),
+            });
+        }
+        // Verdicts seen in the pass that carries out a retry are of the attempt retried.
+        if self.gate.retried {
+            return None;
+        }
         self.obs.verdicts.iter().find(|v| v.revision == self.a.new_hash && v.point == at).map(|v| v.outcome)
+    }
+
+    /// The message of the verdict at `at`.
+    fn verdict_message(&self, at: AnalysisPoint) -> String {
+        let v = self.obs.verdicts.iter().find(|v| v.revision == self.a.new_hash && v.point == at);
+        v.map(|v| v.message.clone()).unwrap_or_default()
     }
 }
 
@@ -128,6 +155,7 @@ pub fn plan(obs: &Observed, b: &BlueGreenStrategy, template: &Desired) -> Plan {
         obs,
         b,
         last_progress: obs.now,
+        wanted: Vec::new(),
         a,
         stable,
         notes: gate.notes.clone(),
@@ -324,7 +352,11 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
             || match p.verdict(AnalysisPoint::PrePromotion) {
                 Some(VerdictOutcome::Successful) => true,
                 Some(VerdictOutcome::Failed) => {
-                    abort(p, "pre-promotion analysis failed");
+                    let why = format!(
+                        "pre-promotion analysis failed: {}",
+                        p.verdict_message(AnalysisPoint::PrePromotion)
+                    );
+                    abort(p, &why);
                     return aborted(p, w, ledger);
                 }
                 Some(VerdictOutcome::Inconclusive) if !approved => {
@@ -441,7 +473,11 @@ fn switched(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>
         || match p.verdict(AnalysisPoint::PostPromotion) {
             Some(VerdictOutcome::Successful) => true,
             Some(VerdictOutcome::Failed) => {
-                abort(p, "post-promotion analysis failed");
+                let why = format!(
+                    "post-promotion analysis failed: {}",
+                    p.verdict_message(AnalysisPoint::PostPromotion)
+                );
+                abort(p, &why);
                 return aborted(p, w, ledger);
             }
             Some(VerdictOutcome::Inconclusive) => {
@@ -604,7 +640,8 @@ fn finish(mut p: Pass<'_>, w: Working, ledger: &DisruptionLedger<'_>) -> Plan {
         p.soonest(rolling::BLOCKED_RECHECK);
     }
     let (status, events) = b.finish(phase, p.message.clone());
-    let mut plan = Plan { actions, status, requeue_after: p.requeue };
+    let mut plan =
+        Plan { actions, status, requeue_after: p.requeue, analyses: std::mem::take(&mut p.wanted) };
     plan.actions.extend(events.into_iter().map(Action::Event));
     let missing: Vec<String> = [Some(p.b.active_service.as_str()), p.b.preview_service.as_deref()]
         .into_iter()

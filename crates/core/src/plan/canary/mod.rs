@@ -374,12 +374,40 @@ fn progressing(
     if routed && !applied.as_ref().is_ok_and(|x| x.accepted) || !problems.is_empty() {
         requeue = Some(requeue.map_or(TRAFFIC_RECHECK, |r| r.min(TRAFFIC_RECHECK)));
     }
-    let mut p = Plan { actions, status, requeue_after: requeue };
+    let analyses = wanted_analyses(c, &pos, &a.new_hash);
+    let mut p = Plan { actions, status, requeue_after: requeue, analyses };
     p.actions.extend(transition.into_iter().map(Action::Event));
     if !problems.is_empty() {
         note_traffic_problems(&mut p, &problems, obs);
     }
     p
+}
+
+/// The analyses this position waits on: background ones from their starting step until the
+/// canary is promoted or aborted, and the step analysis the walk stopped at.
+fn wanted_analyses(c: &CanaryStrategy, pos: &Position, hash: &str) -> Vec<crate::plan::WantedAnalysis> {
+    let mut wanted = Vec::new();
+    if pos.aborted {
+        return wanted;
+    }
+    if let Some(bg) = &c.analysis {
+        let from = usize::try_from(bg.starting_step.unwrap_or(0)).unwrap_or(0);
+        if pos.step >= from {
+            wanted.push(crate::plan::WantedAnalysis {
+                point: crate::plan::AnalysisPoint::Background,
+                revision: hash.to_string(),
+                analysis: bg.analysis.clone(),
+            });
+        }
+    }
+    if let Some(analysis) = c.steps.get(pos.step).and_then(|s| s.analysis.as_ref()) {
+        wanted.push(crate::plan::WantedAnalysis {
+            point: crate::plan::AnalysisPoint::Step(i32::try_from(pos.step).unwrap_or(i32::MAX)),
+            revision: hash.to_string(),
+            analysis: analysis.clone(),
+        });
+    }
+    wanted
 }
 
 /// An aborted revision gets no new ReplicaSet (its old one, if any, is only scaled down).

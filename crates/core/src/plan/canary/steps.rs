@@ -239,6 +239,7 @@ pub fn position(
     let mut notes = Vec::new();
     let mut request = None;
     let mut promote_once = false;
+    let mut retried = false;
     let start_step = step;
     let at_step = |i: usize| steps.get(i);
 
@@ -274,6 +275,7 @@ pub fn position(
                 Op::Retry if !aborted => refused(ann, hash, "the revision is not aborted"),
                 Op::Retry => {
                     aborted = false;
+                    retried = true;
                     step = 0;
                     pauses.clear();
                     approvals.clear();
@@ -321,9 +323,14 @@ pub fn position(
         notes.push(note);
     }
 
-    // A failed verdict of this revision (background, or a step reached) aborts.
-    if !aborted
-        && obs.verdicts.iter().any(|v| {
+    // A failed verdict of this revision (background, or a step reached) aborts — except in
+    // the pass that carries out a retry: those verdicts are of the attempt being retried (the
+    // shell sets their runs aside before this status is written, so they are not seen again).
+    // (Also for a revision aborted before: the reason is re-derived from the verdict.)
+    let was_aborted = aborted && abort_reason == "aborted";
+    if (!aborted || was_aborted)
+        && !retried
+        && let Some(v) = obs.verdicts.iter().find(|v| {
             v.revision == hash
                 && v.outcome == VerdictOutcome::Failed
                 && match v.point {
@@ -334,7 +341,7 @@ pub fn position(
         })
     {
         aborted = true;
-        abort_reason = "an analysis failed".into();
+        abort_reason = format!("{} analysis failed: {}", v.point.label(), v.message);
     }
     // Pods that restart or flap end the canary within their own bound, not the deadline's.
     if !aborted && let Some((why, abort)) = unstable(obs, c.unstable_pods.as_ref(), hash) {

@@ -33,5 +33,5 @@ pub fn plan(obs: &Observed, strategy: &RollingUpdateStrategy, template: &Desired
     let (status, transition_notes, requeue_after) = report::report(obs, &assessment, &scaling);
     let mut actions = scaling.actions;
     actions.extend(scaling.notes.into_iter().chain(transition_notes).map(Action::Event));
-    Plan { actions, status, requeue_after }
+    Plan { actions, status, requeue_after, analyses: Vec::new() }
 }

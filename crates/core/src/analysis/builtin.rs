@@ -1,0 +1,155 @@
+//! The built-in SLIs, `successRate` and `latency`, written out as the PromQL Ramp runs — the
+//! same text `ramp analysis render` prints, so a user can read (and paste) what is asked.
+//!
+//! Conventions (overridable per metric): a request counter `http_requests_total` and a
+//! duration histogram `http_request_duration_seconds`, both labelled `namespace` and
+//! `service` (the Service that answered), the counter also `code`. The window of each
+//! measurement is the metric's interval unless `window` is set.
+
+use crate::api::analysis::{Judge, LatencySli, MetricProvider, SuccessRateSli};
+
+/// Default request counter.
+pub const REQUESTS: &str = "http_requests_total";
+/// Default duration histogram.
+pub const DURATION: &str = "http_request_duration_seconds";
+/// Default failure codes (a regular expression over `code`).
+pub const ERROR_CODES: &str = "5..";
+
+/// The queries of one measurement, placeholders (`{{rollout.…}}`, `{{interval}}`) still in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SliQueries {
+    /// Base URL of the Prometheus server.
+    pub address: String,
+    /// The value judged (the canary's side).
+    pub query: String,
+    /// The baseline's side, for judges that compare.
+    pub baseline: Option<String>,
+    /// Requests to each side in the window, for the sequential count judge's traffic share.
+    pub requests: Option<(String, String)>,
+}
+
+fn selector(service: &str) -> String {
+    format!("namespace=\"{{{{rollout.namespace}}}}\",service=\"{service}\"")
+}
+
+fn window(w: Option<&crate::api::DurationString>) -> String {
+    w.map_or_else(|| "{{interval}}".to_string(), |w| w.as_str().to_string())
+}
+
+/// The canary's Service and the baseline's, as placeholders unless the SLI names one.
+fn sides(service: Option<&String>) -> (String, String) {
+    (
+        service.cloned().unwrap_or_else(|| "{{rollout.canaryService}}".into()),
+        "{{rollout.stableService}}".to_string(),
+    )
+}
+
+fn success_rate(s: &SuccessRateSli, judge: &Judge) -> SliQueries {
+    let m = s.metric.as_deref().unwrap_or(REQUESTS);
+    let codes = s.error_codes.as_deref().unwrap_or(ERROR_CODES);
+    let w = window(s.window.as_ref());
+    let (canary, stable) = sides(s.service.as_ref());
+    let rate = |svc: &str| {
+        format!(
+            "sum(rate({m}{{{sel},code!~\"{codes}\"}}[{w}])) / sum(rate({m}{{{sel}}}[{w}]))",
+            sel = selector(svc)
+        )
+    };
+    if judge.sequential.is_some() {
+        // Events are failures; the share of traffic comes from the requests each side served.
+        let count = |svc: &str, filter: &str| format!("sum(increase({m}{{{}{filter}}}[{w}]))", selector(svc));
+        let errors = format!(",code=~\"{codes}\"");
+        return SliQueries {
+            address: s.address.clone(),
+            query: count(&canary, &errors),
+            baseline: Some(count(&stable, &errors)),
+            requests: Some((count(&canary, ""), count(&stable, ""))),
+        };
+    }
+    SliQueries {
+        address: s.address.clone(),
+        query: rate(&canary),
+        baseline: judge.compare.is_some().then(|| rate(&stable)),
+        requests: None,
+    }
+}
+
+fn latency(l: &LatencySli, judge: &Judge) -> SliQueries {
+    let m = l.metric.as_deref().unwrap_or(DURATION);
+    let q = l.quantile.as_deref().unwrap_or("0.99");
+    let w = window(l.window.as_ref());
+    let (canary, stable) = sides(l.service.as_ref());
+    let quantile = |svc: &str| {
+        format!("histogram_quantile({q}, sum by (le) (rate({m}_bucket{{{}}}[{w}])))", selector(svc))
+    };
+    SliQueries {
+        address: l.address.clone(),
+        query: quantile(&canary),
+        baseline: (judge.compare.is_some() || judge.sequential.is_some()).then(|| quantile(&stable)),
+        requests: None,
+    }
+}
+
+/// The queries of a built-in SLI (`None` for other providers).
+pub fn expand(provider: &MetricProvider, judge: &Judge) -> Option<SliQueries> {
+    if let Some(s) = &provider.success_rate {
+        return Some(success_rate(s, judge));
+    }
+    provider.latency.as_ref().map(|l| latency(l, judge))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::analysis::{SequentialJudge, ThresholdJudge};
+
+    fn judge(sequential: bool) -> Judge {
+        if sequential {
+            Judge { sequential: Some(SequentialJudge::default()), ..Judge::default() }
+        } else {
+            Judge { threshold: Some(ThresholdJudge::default()), ..Judge::default() }
+        }
+    }
+
+    #[test]
+    fn success_rate_reads_as_promql() {
+        let p = MetricProvider {
+            success_rate: Some(SuccessRateSli {
+                address: "http://p:9090".into(),
+                ..SuccessRateSli::default()
+            }),
+            ..MetricProvider::default()
+        };
+        let q = expand(&p, &judge(false)).unwrap_or_else(|| unreachable!());
+        assert_eq!(
+            q.query,
+            "sum(rate(http_requests_total{namespace=\"{{rollout.namespace}}\",service=\"{{rollout.canaryService}}\",code!~\"5..\"}[{{interval}}])) \
+             / sum(rate(http_requests_total{namespace=\"{{rollout.namespace}}\",service=\"{{rollout.canaryService}}\"}[{{interval}}]))"
+        );
+        assert_eq!(q.baseline, None);
+        let s = expand(&p, &judge(true)).unwrap_or_else(|| unreachable!());
+        assert!(
+            s.query.starts_with("sum(increase(http_requests_total{") && s.query.contains("code=~\"5..\"")
+        );
+        assert!(s.baseline.as_deref().is_some_and(|b| b.contains("{{rollout.stableService}}")));
+        assert!(s.requests.is_some());
+    }
+
+    #[test]
+    fn latency_is_a_histogram_quantile() {
+        let p = MetricProvider {
+            latency: Some(LatencySli {
+                address: "http://p:9090".into(),
+                quantile: Some("0.9".into()),
+                service: Some("web".into()),
+                ..LatencySli::default()
+            }),
+            ..MetricProvider::default()
+        };
+        let q = expand(&p, &judge(false)).unwrap_or_else(|| unreachable!());
+        assert_eq!(
+            q.query,
+            "histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{namespace=\"{{rollout.namespace}}\",service=\"web\"}[{{interval}}])))"
+        );
+    }
+}

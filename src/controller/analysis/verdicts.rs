@@ -1,0 +1,50 @@
+//! A Rollout's AnalysisRuns as the planner's verdicts.
+
+use kube::ResourceExt;
+
+use crate::{
+    api::{
+        AnalysisErrorAction, Rollout,
+        analysis::{AnalysisPhase, AnalysisRun},
+    },
+    plan::{AnalysisPoint, Verdict, VerdictOutcome},
+};
+
+/// The verdict a run gives (`None` for one set aside or with a point Ramp does not know).
+pub fn verdict(run: &AnalysisRun) -> Option<Verdict> {
+    if run.spec.superseded {
+        return None;
+    }
+    let point = AnalysisPoint::parse(&run.spec.point)?;
+    let status = run.status.clone().unwrap_or_default();
+    let outcome = match status.phase {
+        AnalysisPhase::Pending | AnalysisPhase::Running => VerdictOutcome::Running,
+        AnalysisPhase::Successful => VerdictOutcome::Successful,
+        AnalysisPhase::Failed => VerdictOutcome::Failed,
+        AnalysisPhase::Inconclusive => VerdictOutcome::Inconclusive,
+        // A provider that kept failing never promotes.
+        AnalysisPhase::Error => match run.spec.on_error.unwrap_or_default() {
+            AnalysisErrorAction::Abort => VerdictOutcome::Failed,
+            AnalysisErrorAction::Pause => VerdictOutcome::Inconclusive,
+        },
+    };
+    Some(Verdict {
+        revision: run.spec.revision.clone(),
+        point,
+        outcome,
+        message: format!("{} ({})", status.message.unwrap_or_default(), run.name_any()),
+    })
+}
+
+/// Every verdict of `rollout` among `runs`.
+pub fn of<'a>(rollout: &Rollout, runs: impl IntoIterator<Item = &'a AnalysisRun>) -> Vec<Verdict> {
+    let (ns, name, uid) = (rollout.namespace(), rollout.name_any(), rollout.uid());
+    runs.into_iter()
+        .filter(|r| {
+            r.namespace() == ns
+                && r.spec.rollout == name
+                && r.owner_references().iter().any(|o| Some(&o.uid) == uid.as_ref())
+        })
+        .filter_map(verdict)
+        .collect()
+}
