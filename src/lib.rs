@@ -10,7 +10,7 @@
 //! `api` and `plan` live in `crates/core` (`ramp-core`), whose dependencies are plain-data
 //! crates only: the planner cannot name tokio, a kube client or the hollow cluster.
 
-pub use ramp_core::{api, plan};
+pub use ramp_core::{analysis, api, plan};
 
 pub mod cli;
 pub mod controller;

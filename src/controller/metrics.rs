@@ -71,6 +71,9 @@ pub struct Metrics {
     pub watch_errors: Family<ResourceLabel, Counter>,
     /// Analysis measurements taken.
     pub measurements: Counter,
+    /// From the measurement that failed an analysis to the write that put all traffic back
+    /// on stable.
+    pub abort_reaction: Histogram,
     /// What each Rollout counts as in `rollouts`, so a reconcile moves one count instead of
     /// recounting them all.
     phases: Arc<Mutex<Phases>>,
@@ -99,6 +102,7 @@ impl Metrics {
             withheld: Counter::default(),
             watch_errors: Family::default(),
             measurements: Counter::default(),
+            abort_reaction: Histogram::new(DURATION_BUCKETS),
             phases: Arc::default(),
         };
         let r = registry.sub_registry_with_prefix("ramp");
@@ -111,6 +115,11 @@ impl Metrics {
         r.register("writes_withheld", "Writes withheld while not surely the leader", m.withheld.clone());
         r.register("watch_errors", "Watch and list errors, by resource", m.watch_errors.clone());
         r.register("analysis_measurements", "Analysis measurements taken", m.measurements.clone());
+        r.register(
+            "analysis_abort_reaction_seconds",
+            "From the measurement that failed an analysis to the write that put all traffic back on stable",
+            m.abort_reaction.clone(),
+        );
         m
     }
 

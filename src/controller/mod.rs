@@ -244,7 +244,7 @@ pub async fn run(
             false
         }
     };
-    let providers = analysis::provider::Providers::new()
+    let providers = analysis::provider::Providers::new(Some(client.clone()))
         .map_err(|e| RunError::Settings(format!("cannot build the HTTP client for metric providers: {e}")))?;
     let scopes: Vec<Option<String>> =
         if s.namespaces.is_empty() { vec![None] } else { s.namespaces.iter().cloned().map(Some).collect() };
@@ -427,7 +427,13 @@ pub async fn run(
                 rollouts: rollout_store.clone(),
                 metrics: metrics.clone(),
             });
+            let jobs: Api<k8s_openapi::api::batch::v1::Job> = match &ns {
+                Some(n) => Api::namespaced(client.clone(), n),
+                None => Api::all(client.clone()),
+            };
             Controller::new(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
+                // A `job` metric's Job wakes its run when it finishes.
+                .owns(jobs, watcher::Config::default().labels(analysis::provider::job::RUN_LABEL))
                 .with_config(ControllerConfig::default().concurrency(s.concurrency))
                 .reconcile_all_on(leadership_gained(leadership.clone()))
                 .graceful_shutdown_on(stopped(stop_rx.clone()))

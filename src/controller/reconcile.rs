@@ -40,6 +40,9 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
     super::analysis::runs::sync(&ctx, &rollout, &p).await?;
     let acted = act(&p, &rollout, &ctx).await?;
     let wrote = acted.wrote;
+    if wrote {
+        observe_abort_reaction(&ctx, &observed, &p);
+    }
     count_phases(&ctx, &rollout, &p);
     ctx.failures
         .lock()
@@ -138,4 +141,28 @@ fn count_phases(ctx: &Context, current: &Rollout, planned: &crate::plan::Plan) {
     ctx.metrics.count_rollout(ObjectRef::from(current), labels, ctx.scope.as_deref(), |r| {
         ctx.rollouts.get(r).is_some()
     });
+}
+
+/// In the pass whose writes took all traffic off a canary that an analysis failed: the time
+/// from the failing measurement to now, once.
+fn observe_abort_reaction(ctx: &Context, observed: &crate::plan::Observed, p: &crate::plan::Plan) {
+    use crate::{api::RolloutPhase, plan::VerdictOutcome};
+    let before = &observed.rollout.status;
+    let now_on_stable = p.status.phase == Some(RolloutPhase::Aborted) && p.status.weight == Some(0);
+    let was_on_stable = before.phase == Some(RolloutPhase::Aborted) && before.weight == Some(0);
+    if !now_on_stable || was_on_stable {
+        return;
+    }
+    let Some(revision) = p.status.aborted_revision.as_deref() else { return };
+    let decided = observed
+        .verdicts
+        .iter()
+        .filter(|v| v.revision == revision && v.outcome == VerdictOutcome::Failed)
+        .filter_map(|v| v.decided_at)
+        .min();
+    if let Some(at) = decided {
+        let seconds = ctx.clock.now().duration_since(at).as_secs_f64().max(0.0);
+        ctx.metrics.abort_reaction.observe(seconds);
+        tracing::info!(seconds, revision, "traffic back on stable after a failed analysis");
+    }
 }

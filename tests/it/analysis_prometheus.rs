@@ -115,8 +115,10 @@ struct World {
     running: embedded::Running,
     client: Client,
     prom: Prometheus,
-    _controller: Instance,
+    controller: Instance,
     api: Api<Rollout>,
+    /// The controller's /metrics.
+    metrics_url: String,
 }
 
 async fn world() -> World {
@@ -125,12 +127,21 @@ async fn world() -> World {
     let target = running.url().trim_start_matches("http://").to_string();
     let prom = Prometheus::start(&target).await;
     prom.wait_for_series("http_requests_total").await;
-    let controller = Instance::start(&running.url(), "ramp-a");
+    let listen = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let controller = Instance::start_serving(&running.url(), "ramp-a", Some(listen));
     let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
-    World { running, client, prom, _controller: controller, api }
+    World { running, client, prom, controller, api, metrics_url: format!("http://{listen}/metrics") }
 }
 
 impl World {
+    /// Stops the controller and Prometheus (their open connections would hold the API
+    /// server's graceful stop until they time out), then the API server.
+    async fn finish(mut self) {
+        self.controller.kill();
+        self.prom.stop();
+        self.running.stop().await.unwrap();
+    }
+
     async fn healthy_on(&self, r: Rollout) {
         self.api.create(&PostParams::default(), &r).await.unwrap();
         wait_for(&self.api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
@@ -172,27 +183,25 @@ async fn a_healthy_canary_passes_its_analysis_and_is_promoted() {
     let v: f64 = m.measurements[0].value.parse().unwrap();
     assert!(v >= 0.95, "a healthy canary's success rate: {v}");
     assert_eq!(run.spec.revision, done.status.unwrap().updated_revision.unwrap());
-    w.running.stop().await.unwrap();
+    w.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_canary_with_20_percent_errors_is_aborted_by_its_analysis() {
-    let w = world().await;
-    template(&w.client, "success-rate", success_rate(&w.prom)).await;
-    w.healthy_on(canary("web:v1", "success-rate", json!({}))).await;
+/// Rolls out `web:v2-errors20` (a fifth of the canary's requests fail) under `metric` and
+/// returns the failed measurement and the time from the canary's first requests (its weight
+/// set on the route) to all traffic back on stable.
+async fn abort_of_a_faulty_canary(w: &World, metric: Value) -> (ramp::api::analysis::Measurement, Duration) {
+    template(&w.client, "errors", metric).await;
+    w.healthy_on(canary("web:v1", "errors", json!({}))).await;
     set_image(&w.api, "web:v2-errors20").await;
-    // The first bad requests: the canary's weight is set.
-    let mut first_bad = None;
-    let mut back = None;
+    let (mut first_bad, mut back) = (None, None);
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(120) {
+    while back.is_none() && start.elapsed() < Duration::from_secs(120) {
         let (stable, canary) = weights(&w.client).await;
         if canary > 0 && first_bad.is_none() {
             first_bad = Some(Instant::now());
         }
         if first_bad.is_some() && (stable, canary) == (100, 0) {
             back = Some(Instant::now());
-            break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -201,19 +210,88 @@ async fn a_canary_with_20_percent_errors_is_aborted_by_its_analysis() {
     let r = wait_for(&w.api, "aborted", |r| phase(r) == Some(RolloutPhase::Aborted)).await;
     let msg = status_message(&r);
     assert!(msg.contains("analysis failed") && msg.contains("success-rate"), "{msg}");
-    let run = w.run_of("step-1").await;
-    let status = run.status.unwrap();
-    assert_eq!(status.phase, AnalysisPhase::Failed);
+    let status = w.run_of("step-1").await.status.unwrap();
+    assert_eq!(status.phase, AnalysisPhase::Failed, "{:?}", status.message);
     let bad =
-        status.metric_results[0].measurements.iter().find(|m| m.phase == MeasurementPhase::Failed).unwrap();
+        status.metric_results[0].measurements.iter().find(|m| m.phase == MeasurementPhase::Failed).cloned();
+    // The controller counted the reaction once: failing measurement to traffic on stable.
+    let text = reqwest::get(&w.metrics_url).await.unwrap().text().await.unwrap();
+    let count = text.lines().find(|l| l.starts_with("ramp_analysis_abort_reaction_seconds_count"));
+    assert_eq!(count.and_then(|l| l.split_whitespace().nth(1)), Some("1"), "{text}");
+    let sum =
+        text.lines().find(|l| l.starts_with("ramp_analysis_abort_reaction_seconds_sum")).unwrap_or_default();
+    eprintln!("controller reaction (failing measurement to traffic on stable): {sum}");
+    (bad.expect("a failed measurement"), back.duration_since(first_bad))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_with_20_percent_errors_is_aborted_by_its_threshold_analysis() {
+    let w = world().await;
+    let (bad, took) = abort_of_a_faulty_canary(&w, success_rate(&w.prom)).await;
     let v: f64 = bad.value.parse().unwrap();
     assert!((0.7..0.9).contains(&v), "about 80% success at the canary: {v}");
     assert!(bad.message.contains("does not meet successCondition"), "{}", bad.message);
     eprintln!(
-        "threshold judge: first bad request to traffic back on stable: {:.1} s (initialDelay 4 s, window 10 s)",
-        back.duration_since(first_bad).as_secs_f64()
+        "threshold judge: first bad request to traffic back on stable: {:.1} s (initialDelay 4 s, interval 2 s, window 10 s)",
+        took.as_secs_f64()
     );
-    w.running.stop().await.unwrap();
+    w.finish().await;
+}
+
+/// The sequential count judge over the built-in success-rate SLI: errors of canary and
+/// stable against the split of requests actually served.
+fn sequential_errors(prom: &Prometheus, count: i32) -> Value {
+    json!({"name": "success-rate", "interval": "1s", "count": count, "initialDelay": "2s",
+           "provider": {"successRate": {"address": prom.url}},
+           "judge": {"sequential": {"maxRatio": "1.5", "alpha": "0.01"}}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_with_20_percent_errors_is_aborted_by_its_sequential_analysis() {
+    let w = world().await;
+    let (bad, took) = abort_of_a_faulty_canary(&w, sequential_errors(&w.prom, 60)).await;
+    assert!(bad.message.starts_with("regression beyond maxRatio 1.5"), "{}", bad.message);
+    let e = bad.evidence.unwrap();
+    assert!(e.query.contains("code=~\"5..\"") && e.samples >= 10, "{e:?}");
+    eprintln!(
+        "sequential judge: first bad request to traffic back on stable: {:.1} s (interval 1 s)",
+        took.as_secs_f64()
+    );
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_healthy_canary_passes_its_sequential_analysis_when_the_bake_time_ends() {
+    let w = world().await;
+    template(&w.client, "errors", sequential_errors(&w.prom, 5)).await;
+    w.healthy_on(canary("web:v1", "errors", json!({}))).await;
+    let v1 = w.api.get("web").await.unwrap().status.unwrap().stable_revision;
+    set_image(&w.api, "web:v2").await;
+    wait_for(&w.api, "v2 promoted", |r| {
+        phase(r) == Some(RolloutPhase::Healthy)
+            && r.status
+                .as_ref()
+                .is_some_and(|s| s.stable_revision != v1 && s.stable_revision == s.updated_revision)
+    })
+    .await;
+    let status = w.run_of("step-1").await.status.unwrap();
+    assert_eq!(status.phase, AnalysisPhase::Successful, "{:?}", status.message);
+    let m = &status.metric_results[0];
+    assert_eq!(m.count, 5, "{m:?}");
+    assert!(
+        m.message.as_deref().is_some_and(|x| x.contains("no evidence of a regression")),
+        "{:?}",
+        m.message
+    );
+    // Each side was read as [failures, requests] so far (stable's count includes the 503s
+    // served before any pod was ready); the canary had no failure, so no evidence either way.
+    let last = m.measurements.last().unwrap();
+    let pair =
+        |t: &str| ramp::analysis::value::Sample::parse(t).map(|s| s.values().len() == 2).unwrap_or(false);
+    assert!(last.value.starts_with("[0, ") && pair(&last.value), "{last:?}");
+    assert!(last.baseline.as_deref().is_some_and(pair), "{last:?}");
+    assert_eq!(last.evidence.as_ref().and_then(|e| e.interval.as_deref()), Some("[0, +Inf]"), "{last:?}");
+    w.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,7 +311,7 @@ async fn prometheus_down_counts_errors_and_never_promotes() {
     let m = &status.metric_results[0];
     assert_eq!((m.error, m.successful, m.consecutive_error), (3, 0, 3), "{m:?}");
     assert_eq!(weights(&w.client).await, (100, 0));
-    w.running.stop().await.unwrap();
+    w.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,7 +330,7 @@ async fn an_outage_with_on_error_pause_pauses_instead() {
     })
     .await;
     assert_eq!(phase(&r), Some(RolloutPhase::Paused));
-    w.running.stop().await.unwrap();
+    w.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,5 +354,5 @@ async fn a_query_with_no_data_follows_the_no_data_policy() {
     let m = &status.metric_results[0].measurements[0];
     assert_eq!(m.phase, MeasurementPhase::Inconclusive);
     assert!(m.message.contains("no data"), "{}", m.message);
-    w.running.stop().await.unwrap();
+    w.finish().await;
 }

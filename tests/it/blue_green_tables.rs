@@ -84,7 +84,8 @@ impl World {
     }
 
     fn verdict(mut self, point: AnalysisPoint, outcome: VerdictOutcome) -> Self {
-        self.obs.verdicts = vec![Verdict { revision: h("v2"), point, outcome, message: "m".into() }];
+        self.obs.verdicts =
+            vec![Verdict { revision: h("v2"), point, outcome, message: "m".into(), decided_at: None }];
         self
     }
 

@@ -378,6 +378,7 @@ fn a_failed_verdict_aborts_and_a_successful_one_passes_its_step() {
         point: AnalysisPoint::Step(1),
         outcome: VerdictOutcome::Successful,
         message: String::new(),
+        decided_at: None,
     }];
     assert_eq!(pass.plan().status.current_step, Some(2));
     let mut fail = pass;

@@ -60,10 +60,21 @@ pub enum RunnerError {
         #[source]
         source: kube::Error,
     },
+    /// Stopping the Jobs of a finished run failed.
+    #[error("failed to stop the Jobs of AnalysisRun {name}")]
+    StopJobs {
+        /// The run.
+        name: String,
+        /// Cause.
+        #[source]
+        source: kube::Error,
+    },
 }
 
 /// Retry delay after a failed status write.
 const RETRY: Duration = Duration::from_secs(1);
+/// Longest wait before looking at a running Job again (its changes wake the run sooner).
+const JOB_POLL: Duration = Duration::from_secs(5);
 
 /// A Secret's key, or why not.
 async fn secret(client: &Client, ns: &str, r: &SecretKeyRef) -> Result<String, String> {
@@ -127,22 +138,34 @@ async fn inputs(
     Ok((values, secrets, creds))
 }
 
-/// Takes one measurement of `metric` (inputs that cannot be read are a provider error).
+/// Takes one measurement of `metric` (inputs that cannot be read are a provider error);
+/// `None` while it is not done (a Job still running).
 async fn take(
     r: &Runner,
     run: &AnalysisRun,
     metric: &Metric,
     before: &MetricResult,
     at: jiff::Timestamp,
-) -> crate::api::analysis::Measurement {
+) -> Option<crate::api::analysis::Measurement> {
     let answer = match inputs(r, run, metric).await {
         Err(message) => super::provider::Answer::Error { message, query: String::new() },
         Ok((values, secrets, creds)) => {
-            let req = Request { metric, values: &values, secret_values: &secrets, credentials: &creds, at };
+            let req = Request {
+                metric,
+                values: &values,
+                secret_values: &secrets,
+                credentials: &creds,
+                at,
+                run: Some(run),
+                number: before.count + 1,
+            };
             r.providers.source_for(metric).measure(&req).await
         }
     };
-    measure(metric, before, answer, at)
+    if matches!(answer, super::provider::Answer::Pending { .. }) {
+        return None;
+    }
+    Some(measure(metric, before, answer, at))
 }
 
 /// Advances one run: measures what is due, records, decides.
@@ -178,8 +201,16 @@ pub async fn reconcile(run: Arc<AnalysisRun>, r: Arc<Runner>) -> Result<Requeue,
         })
         .collect();
     let taken = join_all(due.iter().map(|&i| take(&r, &run, &run.spec.metrics[i], &results[i], now))).await;
+    let mut recorded = 0u64;
+    let mut pending = false;
     for (&i, m) in due.iter().zip(taken) {
-        tally::record(&run.spec.metrics[i], &mut results[i], m);
+        match m {
+            Some(m) => {
+                tally::record(&run.spec.metrics[i], &mut results[i], m);
+                recorded += 1;
+            }
+            None => pending = true,
+        }
     }
     let (phase, message, score) = tally::decide(&run.spec, &mut results, ended);
     status = AnalysisRunStatus {
@@ -199,13 +230,22 @@ pub async fn reconcile(run: Arc<AnalysisRun>, r: Arc<Runner>) -> Result<Requeue,
         ))
         .await
         .map_err(|source| RunnerError::Write { name: run.name_any(), source })?;
-        r.metrics.measurements.inc_by(u64::try_from(due.len()).unwrap_or(0));
+        r.metrics.measurements.inc_by(recorded);
         if phase.is_terminal() {
             announce(&r, &run, phase, &message);
         }
     }
     if phase.is_terminal() {
+        if run.spec.metrics.iter().any(|m| m.provider.job.is_some()) {
+            super::provider::job::stop_all(&r.client, &run)
+                .await
+                .map_err(|source| RunnerError::StopJobs { name: run.name_any(), source })?;
+        }
         return Ok(Requeue::await_change());
+    }
+    if pending {
+        // A Job's changes wake the run; this is the safety net.
+        return Ok(Requeue::requeue(JOB_POLL));
     }
     let next = run
         .spec

@@ -32,6 +32,7 @@ pub fn verdict(run: &AnalysisRun) -> Option<Verdict> {
         revision: run.spec.revision.clone(),
         point,
         outcome,
+        decided_at: status.phase.is_terminal().then(|| decided_at(&status)).flatten(),
         message: format!("{} ({})", status.message.unwrap_or_default(), run.name_any()),
     })
 }
@@ -47,4 +48,10 @@ pub fn of<'a>(rollout: &Rollout, runs: impl IntoIterator<Item = &'a AnalysisRun>
         })
         .filter_map(verdict)
         .collect()
+}
+
+/// When the latest measurement of a run was taken: the one that decided a run that ended on
+/// its own (a run ended by the controller has no deciding measurement and gives its last).
+fn decided_at(status: &crate::api::analysis::AnalysisRunStatus) -> Option<jiff::Timestamp> {
+    status.metric_results.iter().filter_map(|r| r.measurements.last()).map(|m| m.at.0).max()
 }

@@ -24,7 +24,8 @@ pub struct SliQueries {
     pub query: String,
     /// The baseline's side, for judges that compare.
     pub baseline: Option<String>,
-    /// Requests to each side in the window, for the sequential count judge's traffic share.
+    /// Requests to each side so far (cumulative), for the sequential count judge: with them
+    /// each side's value is `[failures, requests]`.
     pub requests: Option<(String, String)>,
 }
 
@@ -56,14 +57,16 @@ fn success_rate(s: &SuccessRateSli, judge: &Judge) -> SliQueries {
         )
     };
     if judge.sequential.is_some() {
-        // Events are failures; the share of traffic comes from the requests each side served.
-        let count = |svc: &str, filter: &str| format!("sum(increase({m}{{{}{filter}}}[{w}]))", selector(svc));
+        // The sequential count test reads cumulative counters at each measurement and takes
+        // differences (exact event counts between measurements, no window overlap or
+        // extrapolation). No failures yet is 0; no requests at all is no data.
+        let total = |svc: &str, filter: &str| format!("sum({m}{{{}{filter}}})", selector(svc));
         let errors = format!(",code=~\"{codes}\"");
         return SliQueries {
             address: s.address.clone(),
-            query: count(&canary, &errors),
-            baseline: Some(count(&stable, &errors)),
-            requests: Some((count(&canary, ""), count(&stable, ""))),
+            query: format!("{} or vector(0)", total(&canary, &errors)),
+            baseline: Some(format!("{} or vector(0)", total(&stable, &errors))),
+            requests: Some((total(&canary, ""), total(&stable, ""))),
         };
     }
     SliQueries {

@@ -23,6 +23,11 @@ pub enum Answer {
         /// The window covered.
         window: String,
     },
+    /// Not done yet (a Job still running): nothing is recorded; the runner looks again.
+    Pending {
+        /// What is awaited.
+        message: String,
+    },
     /// The provider failed (unreachable, timeout, 5xx, unparsable answer).
     Error {
         /// What went wrong.
@@ -45,7 +50,19 @@ pub fn measure(metric: &Metric, before: &MetricResult, answer: Answer, at: Times
             message,
             evidence: Some(Evidence { query, ..Evidence::default() }),
         },
+        Answer::Pending { message } => Measurement {
+            phase: MeasurementPhase::Waiting,
+            at,
+            value: String::new(),
+            baseline: None,
+            share: None,
+            message,
+            evidence: None,
+        },
         Answer::Values { value, baseline, share, query, window } => {
+            if metric.judge.is_unset() {
+                return job_measurement(value, query, window, at);
+            }
             let compares = metric.judge.threshold.is_none();
             let no_data =
                 value.is_no_data() || (compares && baseline.as_ref().is_none_or(Sample::is_no_data));
@@ -101,4 +118,24 @@ fn no_data_judged(policy: NoDataPolicy, value: &Sample, baseline: Option<&Sample
         NoDataPolicy::Pass => (MeasurementPhase::Successful, "counts as successful (noData: pass)"),
     };
     Judged::plain(phase, format!("{what}: {then}"), 0)
+}
+
+/// A metric without a judge (a `job` metric): 1 is a Job that succeeded, 0 one that failed.
+fn job_measurement(value: Sample, query: String, window: String, at: Time) -> Measurement {
+    let (phase, message) = match value {
+        Sample::Number(v) if v == 1.0 => {
+            (MeasurementPhase::Successful, format!("{query} succeeded ({window})"))
+        }
+        Sample::Number(v) if v == 0.0 => (MeasurementPhase::Failed, format!("{query} failed ({window})")),
+        ref other => (MeasurementPhase::Error, format!("{query}: a judge is needed for the value {other}")),
+    };
+    Measurement {
+        phase,
+        at,
+        value: value.to_string(),
+        baseline: None,
+        share: None,
+        message,
+        evidence: Some(Evidence { query, window, samples: 1, ..Evidence::default() }),
+    }
 }

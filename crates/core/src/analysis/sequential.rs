@@ -272,16 +272,21 @@ pub fn count_test(s: &Settings, steps: &[Interval]) -> Decision {
     let samples = (c + st).round().max(0.0) as u64;
     let log_e = count_log_e(steps, s.max_ratio);
     let bar = (1.0 / s.alpha).ln();
-    let kept: Vec<f64> = grid(s.max_ratio)
-        .into_iter()
+    let candidates = grid(s.max_ratio);
+    let kept: Vec<f64> = candidates
+        .iter()
+        .copied()
         .filter(|&r| {
             let (up, down) = count_log_e(steps, r);
             up < bar && down < bar
         })
         .collect();
+    // The ends of the grid stand for 0 and infinity: nothing beyond them was excluded.
+    let (bottom, top) =
+        (candidates.first().copied().unwrap_or(0.0), candidates.last().copied().unwrap_or(0.0));
     let interval = match (kept.first(), kept.last()) {
         (Some(&lo), Some(&hi)) => {
-            (if lo <= 1e-3 { 0.0 } else { lo }, if hi >= 1e3 * 0.99 { f64::INFINITY } else { hi })
+            (if lo <= bottom { 0.0 } else { lo }, if hi >= top { f64::INFINITY } else { hi })
         }
         _ => (f64::NAN, f64::NAN),
     };

@@ -102,6 +102,8 @@ pub struct Verdict {
     pub outcome: VerdictOutcome,
     /// Why, in words (the run's message: the offending metric and measurement).
     pub message: String,
+    /// When the measurement that decided it was taken (reaction times count from here).
+    pub decided_at: Option<Timestamp>,
 }
 
 /// A Deployment whose template a Rollout runs.

@@ -3,6 +3,7 @@
 //! new provider (Datadog, CloudWatch) is one more implementation; nothing in the planner or
 //! the judges changes.
 
+pub mod job;
 pub mod jsonpath;
 pub mod prometheus;
 pub mod web;
@@ -41,6 +42,10 @@ pub struct Request<'a> {
     pub credentials: &'a Credentials,
     /// The instant measured.
     pub at: Timestamp,
+    /// The run measured (the `job` provider names and owns its Jobs after it).
+    pub run: Option<&'a crate::api::analysis::AnalysisRun>,
+    /// This measurement's number for the metric, from 1.
+    pub number: i32,
 }
 
 impl Request<'_> {
@@ -69,12 +74,14 @@ pub trait MetricSource: Send + Sync {
 pub struct Providers {
     /// HTTP client (one connection pool, rustls with the process's one provider).
     pub http: reqwest::Client,
+    /// The API client (Jobs); without one, `job` metrics are errors.
+    pub kube: Option<kube::Client>,
 }
 
 impl Providers {
-    /// Providers with a fresh HTTP client.
-    pub fn new() -> Result<Self, reqwest::Error> {
-        Ok(Self { http: reqwest::Client::builder().build()? })
+    /// Providers with a fresh HTTP client, running Jobs through `kube`.
+    pub fn new(kube: Option<kube::Client>) -> Result<Self, reqwest::Error> {
+        Ok(Self { http: reqwest::Client::builder().build()?, kube })
     }
 
     /// The source that measures `metric`.
@@ -83,7 +90,10 @@ impl Providers {
         if p.web.is_some() {
             Box::new(web::Web { http: &self.http })
         } else if p.job.is_some() {
-            Box::new(Unsupported("the job provider is not available in this build yet"))
+            match &self.kube {
+                Some(client) => Box::new(job::Jobs { client }),
+                None => Box::new(Unsupported("the job provider needs an API client")),
+            }
         } else {
             Box::new(prometheus::Prometheus { http: &self.http })
         }

@@ -81,19 +81,29 @@ impl Prometheus<'_> {
             Some(q) => Some(self.ask(&client, req, a, q).await?),
             None => None,
         };
-        let share = match &a.requests {
-            Some((canary, stable)) => {
-                let c = self.ask(&client, req, a, canary).await?.total();
-                let s = self.ask(&client, req, a, stable).await?.total();
-                (c + s > 0.0).then(|| c / (c + s))
+        let weight = req.values.get("rollout.weight").and_then(|w| w.parse::<f64>().ok()).map(|w| w / 100.0);
+        let (value, baseline) = match (&a.requests, baseline) {
+            // Sequential counts: each side is [failures, requests] so far.
+            (Some((canary, stable)), Some(b)) => {
+                let (c, s) =
+                    (self.ask(&client, req, a, canary).await?, self.ask(&client, req, a, stable).await?);
+                if c.is_no_data() || s.is_no_data() {
+                    // No requests recorded on a side: no data (the no-data policy decides).
+                    (Sample::Vector(Vec::new()), Some(b))
+                } else {
+                    (
+                        Sample::Vector(vec![value.total(), c.total()]),
+                        Some(Sample::Vector(vec![b.total(), s.total()])),
+                    )
+                }
             }
-            None => req.values.get("rollout.weight").and_then(|w| w.parse::<f64>().ok()).map(|w| w / 100.0),
+            (_, b) => (value, b),
         };
         let window = match &a.range {
             Some(r) => format!("{} before {}", r.lookback, req.at),
             None => format!("instant at {}", req.at),
         };
-        Ok((value, baseline, share, window))
+        Ok((value, baseline, weight, window))
     }
 
     async fn ask(

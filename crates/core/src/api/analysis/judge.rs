@@ -23,6 +23,13 @@ pub struct Judge {
     pub sequential: Option<SequentialJudge>,
 }
 
+impl Judge {
+    /// No judge is set (a `job` metric's default: the Job's success decides).
+    pub fn is_unset(&self) -> bool {
+        self.threshold.is_none() && self.compare.is_none() && self.sequential.is_none()
+    }
+}
+
 /// Conditions in the threshold language (docs/analysis.md): `result` is the measurement.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
 #[x_kube(crates(kube_core = "::kube_core"))]

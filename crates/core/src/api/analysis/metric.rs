@@ -32,6 +32,8 @@ pub enum NoDataPolicy {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
 #[x_kube(crates(kube_core = "::kube_core"))]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("has(self.judge) || has(self.provider.job)")
+    .message("a metric sets a judge (only a job metric may leave it out: its Job's success is the measurement)"))]
 pub struct Metric {
     /// Name, unique within the analysis.
     #[schemars(length(min = 1, max = 63))]
@@ -71,7 +73,9 @@ pub struct Metric {
     pub dry_run: bool,
     /// Where the values come from.
     pub provider: MetricProvider,
-    /// How a measurement is decided.
+    /// How a measurement is decided (a `job` metric may leave it out: the Job's success is
+    /// the measurement).
+    #[serde(default, skip_serializing_if = "Judge::is_unset")]
     pub judge: Judge,
 }
 
