@@ -6,6 +6,7 @@
 mod common;
 
 mod analysis_prometheus;
+mod analysis_providers;
 mod architecture;
 mod blue_green_e2e;
 mod blue_green_props;

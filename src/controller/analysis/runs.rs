@@ -309,6 +309,17 @@ pub fn check_metrics(metrics: &[Metric]) -> Result<(), String> {
         if let Some(t) = &m.judge.threshold {
             ramp_core::analysis::threshold::check(t).map_err(|e| format!("metric {}: {e}", m.name))?;
         }
+        if let Some(c) = &m.judge.compare {
+            ramp_core::analysis::compare::Settings::of(c)
+                .map_err(|e| format!("metric {}: compare: {e}", m.name))?;
+        }
+        if let Some(q) = &m.judge.sequential {
+            ramp_core::analysis::sequential::Settings::of(q)
+                .map_err(|e| format!("metric {}: sequential: {e}", m.name))?;
+        }
+        if m.judge.is_unset() && m.provider.job.is_none() {
+            return Err(format!("metric {}: no judge (only a job metric may leave it out)", m.name));
+        }
     }
     Ok(())
 }

@@ -13,6 +13,8 @@ pub mod builtin;
 pub mod comparative;
 pub mod compare;
 pub mod expr;
+#[cfg(test)]
+mod fuzz;
 pub mod measure;
 pub mod sequential;
 pub mod stats;

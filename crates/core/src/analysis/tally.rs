@@ -246,3 +246,5 @@ pub fn next_due(
         Some(m) => after(m.at.0, interval(metric)),
     })
 }
+#[cfg(test)]
+mod tests;

@@ -130,7 +130,7 @@ impl Prometheus<'_> {
                     client.query_range(&q, start, at, step.as_secs_f64()).timeout(ms).auth(req).get().await
                 }
             }
-            .map_err(|e| format!("query `{q}`: {e}"))
+            .map_err(|e| format!("query `{q}`: {}", explain(&e)))
         };
         let result = tokio::time::timeout(a.timeout, call)
             .await
@@ -144,6 +144,20 @@ impl Prometheus<'_> {
             }
         })
     }
+}
+
+/// An error with its causes (the HTTP status of a refused query is one of them).
+fn explain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// Credentials on a query builder.
