@@ -99,6 +99,13 @@ fn builtins() -> Vec<Def> {
             ..d("apps", "v1", "deployments", "Deployment", true, &["deploy"])
         },
         Def {
+            all: true,
+            status: true,
+            generation: true,
+            fields: &["status.successful"],
+            ..d("batch", "v1", "jobs", "Job", true, &[])
+        },
+        Def {
             status: true,
             generation: true,
             ..d("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, &["pdb"])

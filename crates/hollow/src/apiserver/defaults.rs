@@ -69,6 +69,7 @@ pub fn apply(kind: &str, obj: &mut Value, cluster_ip: impl FnOnce() -> String) {
                 pod_spec(t);
             }
         }
+        "Job" => super::batch::defaults(obj),
         "Service" => {
             let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else { return };
             set_default(spec, "type", json!("ClusterIP"));

@@ -11,13 +11,15 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::{
-    ApiServer,
+    ApiServer, batch,
     errors::ApiError,
     objects::{Writer, object_key},
     params::Params,
+    registry::ResourceDef,
     route::Target,
     selectors::labels_of,
     store::object_rv,
+    validation,
 };
 
 /// Finalizer the garbage collector removes once dependents are gone (foreground deletion).
@@ -191,6 +193,16 @@ impl ApiServer {
             .and_then(Value::as_array)
             .map(|f| f.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_default();
+        // batch/v1 Jobs orphan their pods unless told otherwise (`DefaultGarbageCollectionPolicy`),
+        // and say so.
+        let policy =
+            if policy.is_empty() && batch::orphans_by_default(&t.def.group, &t.def.version, &t.def.kind) {
+                validation::request::warn_always(batch::DELETE_WARNING.to_string());
+                let chosen = finalizers.iter().any(|f| f == FOREGROUND || f == ORPHAN);
+                if chosen { policy } else { "Orphan".to_string() }
+            } else {
+                policy
+            };
         if !policy.is_empty() {
             finalizers.retain(|f| f != FOREGROUND && f != ORPHAN);
             match policy.as_str() {
@@ -223,6 +235,30 @@ impl ApiServer {
             .write(&key, Some(object_rv(&old)), |_, _| Ok(marked))
             .map_err(|e| super::objects::store_error(&t.def, name, e))?;
         Ok((false, stored))
+    }
+
+    /// Deletes an object as a controller's plain DELETE does: at once when it has no
+    /// finalizers, else marked with a deletionTimestamp until they are done. Returns whether
+    /// it is gone.
+    pub fn delete_gracefully(&self, def: &ResourceDef, obj: &Value) -> Result<bool, ApiError> {
+        let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str);
+        let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+        let key = object_key(def, ns, name);
+        let pending =
+            obj.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
+        if !pending {
+            return self.finish_delete(def, &key).map(|_| true);
+        }
+        if obj.pointer("/metadata/deletionTimestamp").is_some() {
+            return Ok(false);
+        }
+        let mut marked = obj.clone();
+        marked["metadata"]["deletionTimestamp"] = json!(self.clock.rfc3339());
+        marked["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+        self.store
+            .write(&key, Some(object_rv(obj)), |_, _| Ok(marked))
+            .map(|_| false)
+            .map_err(|e| super::objects::store_error(def, name, e))
     }
 
     /// Whether any object names `owner` in its ownerReferences.

@@ -12,6 +12,7 @@
 
 pub mod apply;
 pub mod audit;
+pub mod batch;
 pub mod builtins;
 pub mod continue_token;
 pub mod crds;

@@ -165,8 +165,16 @@ impl ApiServer {
                 }
             }
         }
+        // The object as the writer's fields make it, when the server adds more of its own.
+        let mut as_sent: Option<Value> = None;
         if def.builtin {
             defaults::apply(&def.kind, &mut new, || self.next_cluster_ip());
+            if old.is_none() && def.group == "batch" && def.kind == "Job" {
+                // The real strategy generates it in Validate, once the uid is set: after the
+                // writer's managedFields were computed, so the writer does not own it.
+                as_sent = Some(new.clone());
+                super::batch::generate_selector(&mut new);
+            }
             super::timestamps::normalize(&def.kind, &mut new).map_err(|e| {
                 ApiError::bad_request(format!(
                     "{} in version {:?} cannot be handled as a {}: {e}",
@@ -209,7 +217,21 @@ impl ApiServer {
                 now: &now,
                 list_type: &lt,
             };
-            new = apply::track_update(old, &new, &w);
+            new = match as_sent {
+                Some(sent) => {
+                    let tracked = apply::track_update(old, &sent, &w);
+                    match tracked.pointer("/metadata/managedFields") {
+                        Some(m) => new["metadata"]["managedFields"] = m.clone(),
+                        None => {
+                            if let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut) {
+                                m.remove("managedFields");
+                            }
+                        }
+                    }
+                    new
+                }
+                None => apply::track_update(old, &new, &w),
+            };
         }
         if let Some(old) = old {
             let mut same = new.clone();

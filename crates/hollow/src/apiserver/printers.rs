@@ -281,6 +281,16 @@ pub fn columns(group: &str, kind: &str) -> Vec<Column> {
             col("Images", "string", 1, images),
             col("Selector", "string", 1, selector),
         ],
+        ("batch", "Job") => vec![
+            n(),
+            col("Status", "string", 0, super::batch::status_cell),
+            col("Completions", "string", 0, super::batch::completions_cell),
+            col("Duration", "string", 0, super::batch::duration_cell),
+            a(),
+            col("Containers", "string", 1, containers),
+            col("Images", "string", 1, images),
+            col("Selector", "string", 1, selector),
+        ],
         ("", "Service") => vec![
             n(),
             col("Type", "string", 0, |o, _| json!(str_at(o, "/spec/type"))),

@@ -50,12 +50,15 @@ const EVENT: &[(&str, Precision)] = &[
 
 const LEASE: &[(&str, Precision)] = &[("spec/renewTime", Micros), ("spec/acquireTime", Micros)];
 
+const JOB: &[(&str, Precision)] = &[("status/startTime", Seconds), ("status/completionTime", Seconds)];
+
 /// The time fields of a built-in kind besides metadata's.
 pub fn fields(kind: &str) -> Vec<(&'static str, Precision)> {
     let own: &[(&str, Precision)] = match kind {
         "Pod" => POD,
         "Event" => EVENT,
         "Lease" => LEASE,
+        "Job" => JOB,
         _ => &[],
     };
     let conditions =

@@ -13,13 +13,16 @@
 //! - otherwise Ready at creation + the readiness delay: annotation
 //!   `sim.ramp.dev/readiness-delay` (a duration such as `5s`), else the first container's
 //!   `readinessProbe.initialDelaySeconds`, else at once.
+//!
+//! A pod with restartPolicy `Never` or `OnFailure` (a Job's) also ends: its containers run for
+//! a while and exit, see [`super::completion`].
 
 use std::collections::BTreeSet;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
-use super::{Controller, Ctx, deleting};
+use super::{Controller, Ctx, completion, deleting};
 use crate::{
     apiserver::{
         objects::Part,
@@ -203,11 +206,22 @@ impl Kubelet {
 
     /// Acts on one pod. Returns whether it wrote, and when it next needs to run.
     fn sync_pod_once(&self, def: &ResourceDef, pod: &Value, now: Timestamp) -> (bool, Option<Timestamp>) {
+        let run = completion::run_of(pod);
         if deleting(pod) {
             // Graceful deletion is immediate on a hollow node.
             let finalizers =
                 pod.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
-            return (!finalizers && self.ctx.delete(def, pod).is_ok(), None);
+            if !finalizers {
+                return (self.ctx.delete(def, pod).is_ok(), None);
+            }
+            // A pod that would end is killed, and stays until its finalizers are done.
+            let Some(run) = run.filter(|_| !completion::is_done(pod)) else { return (false, None) };
+            let mut desired = pod.clone();
+            run.kill(pod, &mut desired["status"], now);
+            return (self.ctx.update(def, pod, desired, Part::Status).is_ok(), None);
+        }
+        if run.is_some() && completion::is_done(pod) {
+            return (false, None);
         }
         let b = behaviour(pod, &self.ctx.server.faults);
         let next = match b {
@@ -222,7 +236,12 @@ impl Kubelet {
             },
             str::to_string,
         );
-        let status = self.status(pod, b, now, &ip);
+        let mut status = self.status(pod, b, now, &ip);
+        let next = match &run {
+            // Once the pod has ended nothing more happens to it.
+            Some(run) => run.apply(&mut status, now).and_then(|ends| super::earliest(next, Some(ends))),
+            None => next,
+        };
         if pod.get("status") == Some(&status) {
             return (false, next);
         }

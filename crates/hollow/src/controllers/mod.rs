@@ -13,10 +13,13 @@
 //! back to the last pass. So an idle cluster costs nothing and a change costs in proportion
 //! to what it touches.
 
+pub mod completion;
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
 pub mod gateway;
+pub mod job;
+mod job_status;
 pub mod kubelet;
 pub mod replicaset;
 pub mod revisions;
@@ -93,6 +96,12 @@ impl Ctx {
         let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
         let key = super::apiserver::objects::object_key(def, ns, name);
         self.server.finish_delete(def, &key).map(|_| ())
+    }
+
+    /// Deletes an object as a plain DELETE does: marked while finalizers are pending. Returns
+    /// whether it is gone.
+    pub fn delete_gracefully(&self, def: &ResourceDef, obj: &Value) -> Result<bool, ApiError> {
+        self.server.delete_gracefully(def, obj)
     }
 
     /// Now, by the cluster's clock.
@@ -178,7 +187,7 @@ pub struct Controllers {
 }
 
 impl Controllers {
-    /// Every hollow controller: kubelet, ReplicaSet, Deployment, disruption, endpoints.
+    /// Every hollow controller: kubelet, ReplicaSet, Deployment, Job, disruption, endpoints.
     pub fn new(server: Arc<ApiServer>) -> Self {
         let all: Vec<Box<dyn Controller>> = vec![
             Box::new(deployment::DeploymentController::new(Ctx::new(
@@ -189,6 +198,7 @@ impl Controllers {
                 server.clone(),
                 "replicaset-controller",
             ))),
+            Box::new(job::JobController::new(Ctx::new(server.clone(), "job-controller"))),
             Box::new(kubelet::Kubelet::new(Ctx::new(server.clone(), "kubelet"))),
             Box::new(disruption::DisruptionController::new(Ctx::new(
                 server.clone(),

@@ -12,6 +12,7 @@ mod client_findings;
 mod controllers;
 mod events;
 mod faults;
+mod jobs;
 mod kubectl;
 mod kubectl_rollout;
 mod limits;

@@ -1,6 +1,6 @@
 //! Decodes `application/vnd.kubernetes.protobuf` request bodies into the JSON the real API
 //! server would see, for the built-in kinds `kubectl` sends as protobuf (`kubectl create
-//! deployment|namespace|configmap|secret|service|serviceaccount|poddisruptionbudget`, the
+//! deployment|job|namespace|configmap|secret|service|serviceaccount|poddisruptionbudget`, the
 //! `DeleteOptions` of `kubectl drain --disable-eviction`, evictions from Go clients, ...).
 //!
 //! ```text

@@ -112,11 +112,14 @@ fn field_value(obj: &Value, field: &str) -> String {
     let ptr = match field {
         // core/v1 Event: `source` is the reporting component.
         "source" => "/source/component".to_string(),
+        // batch/v1 Job: the count of succeeded pods, `0` when unset.
+        "status.successful" => "/status/succeeded".to_string(),
         f => format!("/{}", f.replace('.', "/")),
     };
     match obj.pointer(&ptr) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None if field == "spec.hostNetwork" => "false".into(),
+        Some(Value::Null) | None if field == "status.successful" => "0".into(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     }

@@ -10,8 +10,8 @@
 
 use k8s_openapi::{
     api::{
-        apps::v1 as apps, coordination::v1 as coordination, core::v1 as core, events::v1 as events,
-        policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
+        apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
+        events::v1 as events, policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
     },
     apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions,
     schemars::{JsonSchema, generate::SchemaSettings},
@@ -38,6 +38,7 @@ pub fn typed(def: &ResourceDef, obj: &mut Value) -> Result<Vec<String>, ApiError
         ("", "Node") => round_trip::<core::Node>(def, obj),
         ("apps", "ReplicaSet") => round_trip::<apps::ReplicaSet>(def, obj),
         ("apps", "Deployment") => round_trip::<apps::Deployment>(def, obj),
+        ("batch", "Job") => round_trip::<batch::Job>(def, obj),
         ("policy", "PodDisruptionBudget") => round_trip::<policy::PodDisruptionBudget>(def, obj),
         ("coordination.k8s.io", "Lease") => round_trip::<coordination::Lease>(def, obj),
         ("events.k8s.io", "Event") => round_trip::<events::Event>(def, obj),

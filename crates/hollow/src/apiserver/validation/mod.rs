@@ -5,7 +5,7 @@
 //! 1. [`decode_builtin`]: the object decodes as its Go type (400 on a value of the wrong
 //!    type), fields the type lacks are dropped with a warning, or refused under Strict;
 //! 2. [`builtin`]: `metadata` (names by the kind's rule, labels, annotations) and the kind's
-//!    own rules (pods, workloads, ConfigMaps and Secrets, Services), as 422 causes;
+//!    own rules (pods, workloads, Jobs, ConfigMaps and Secrets, Services), as 422 causes;
 //! 3. [`custom_metadata`]: the `metadata` rules for custom resources, whose spec the CRD's
 //!    schema validates (`schema/`);
 //! 4. [`limits`]: the request body limit and etcd's object size limit.
@@ -15,6 +15,7 @@
 pub mod data;
 pub mod decode;
 pub mod gofmt;
+pub mod jobs;
 pub mod limits;
 pub mod metadata;
 pub mod names;
@@ -101,6 +102,7 @@ pub fn builtin(def: &ResourceDef, new: &Value, old: Option<&Value>) -> Vec<Field
                 workloads::immutable_selector(new, old, &mut out);
             }
         }
+        ("batch", "Job") => jobs::job(new, old, &mut out),
         ("policy", "PodDisruptionBudget") => workloads::pdb(new, &mut out),
         _ => {}
     }

@@ -63,6 +63,18 @@ pub fn warn(message: String) {
     });
 }
 
+/// Adds a warning that is not about unknown fields (a registry's own, such as a Job DELETE's
+/// default propagation): `fieldValidation` does not silence it.
+pub fn warn_always(message: String) {
+    SCOPE.with(|s| {
+        if let Some(scope) = s.borrow_mut().as_mut()
+            && !scope.warnings.contains(&message)
+        {
+            scope.warnings.push(message);
+        }
+    });
+}
+
 /// A `Warning` header value: `299 - "<text>"`, the text escaped as the real server does.
 pub fn header_value(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");

@@ -12,6 +12,7 @@ macro_rules! msg {
 }
 
 pub(crate) mod apps;
+pub(crate) mod batch;
 pub(crate) mod container;
 pub(crate) mod core_kinds;
 pub(crate) mod meta;
@@ -26,6 +27,7 @@ use super::schema::Msg;
 pub(crate) const KINDS: &[(&str, &str, &Msg)] = &[
     ("apps/v1", "Deployment", &apps::DEPLOYMENT),
     ("apps/v1", "ReplicaSet", &apps::REPLICA_SET),
+    ("batch/v1", "Job", &batch::JOB),
     ("v1", "Pod", &pod::POD),
     ("v1", "Namespace", &core_kinds::NAMESPACE),
     ("v1", "ConfigMap", &core_kinds::CONFIG_MAP),

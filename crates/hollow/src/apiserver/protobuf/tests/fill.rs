@@ -117,6 +117,7 @@ fn bindings(api_version: &str, kind: &str) -> (Prost, OpenApi) {
         ("apps/v1", "ReplicaSet") => {
             (via_prost::<pb::apps::v1::ReplicaSet>, via_openapi::<oa::apps::v1::ReplicaSet>)
         }
+        ("batch/v1", "Job") => (via_prost::<pb::batch::v1::Job>, via_openapi::<oa::batch::v1::Job>),
         ("v1", "Pod") => (via_prost::<pb::core::v1::Pod>, via_openapi::<oa::core::v1::Pod>),
         ("v1", "Namespace") => (via_prost::<pb::core::v1::Namespace>, via_openapi::<oa::core::v1::Namespace>),
         ("v1", "ConfigMap") => (via_prost::<pb::core::v1::ConfigMap>, via_openapi::<oa::core::v1::ConfigMap>),
