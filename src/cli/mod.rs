@@ -1,5 +1,6 @@
 //! The command line: `ramp` and the `kubectl ramp` plugin share this tree.
 
+pub mod analysis;
 #[cfg(feature = "hollow")]
 pub mod bench;
 pub mod controller;
@@ -29,6 +30,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Analysis templates and runs: `render` a template's queries, `replay` a run offline.
+    Analysis(analysis::AnalysisArgs),
     /// Measure the hollow cluster and the controller at scale (`ramp bench scale`).
     #[cfg(feature = "hollow")]
     Bench(bench::BenchArgs),
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
+        Command::Analysis(args) => analysis::run(&args, &mut stdout),
         #[cfg(feature = "hollow")]
         Command::Bench(args) => bench::run(&args, &mut stdout),
         Command::Controller(args) => controller::run(&args),

@@ -5,6 +5,8 @@
 
 mod common;
 
+mod analysis_examples;
+mod analysis_job;
 mod analysis_prometheus;
 mod analysis_providers;
 mod architecture;

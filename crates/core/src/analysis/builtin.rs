@@ -27,6 +27,20 @@ pub struct SliQueries {
     /// Requests to each side so far (cumulative), for the sequential count judge: with them
     /// each side's value is `[failures, requests]`.
     pub requests: Option<(String, String)>,
+    /// For the `compare` judge: run as a range query this far back (a series per side, a
+    /// point every [`COMPARE_STEP`]).
+    pub lookback: Option<String>,
+}
+
+/// How far back the series of a built-in SLI under the `compare` judge go, unless `window`
+/// says otherwise.
+pub const COMPARE_LOOKBACK: &str = "10m";
+/// Resolution of those series.
+pub const COMPARE_STEP: &str = "10s";
+
+/// The lookback of a `compare` judge's series: the SLI's `window`, else [`COMPARE_LOOKBACK`].
+fn lookback(judge: &Judge, w: Option<&crate::api::DurationString>) -> Option<String> {
+    judge.compare.as_ref().map(|_| w.map_or(COMPARE_LOOKBACK.to_string(), |w| w.as_str().to_string()))
 }
 
 fn selector(service: &str) -> String {
@@ -48,7 +62,8 @@ fn sides(service: Option<&String>) -> (String, String) {
 fn success_rate(s: &SuccessRateSli, judge: &Judge) -> SliQueries {
     let m = s.metric.as_deref().unwrap_or(REQUESTS);
     let codes = s.error_codes.as_deref().unwrap_or(ERROR_CODES);
-    let w = window(s.window.as_ref());
+    // Under `compare`, `window` is the series' lookback and each point rates over the interval.
+    let w = if judge.compare.is_some() { "{{interval}}".to_string() } else { window(s.window.as_ref()) };
     let (canary, stable) = sides(s.service.as_ref());
     let rate = |svc: &str| {
         format!(
@@ -67,6 +82,7 @@ fn success_rate(s: &SuccessRateSli, judge: &Judge) -> SliQueries {
             query: format!("{} or vector(0)", total(&canary, &errors)),
             baseline: Some(format!("{} or vector(0)", total(&stable, &errors))),
             requests: Some((total(&canary, ""), total(&stable, ""))),
+            lookback: None,
         };
     }
     SliQueries {
@@ -74,13 +90,14 @@ fn success_rate(s: &SuccessRateSli, judge: &Judge) -> SliQueries {
         query: rate(&canary),
         baseline: judge.compare.is_some().then(|| rate(&stable)),
         requests: None,
+        lookback: lookback(judge, s.window.as_ref()),
     }
 }
 
 fn latency(l: &LatencySli, judge: &Judge) -> SliQueries {
     let m = l.metric.as_deref().unwrap_or(DURATION);
     let q = l.quantile.as_deref().unwrap_or("0.99");
-    let w = window(l.window.as_ref());
+    let w = if judge.compare.is_some() { "{{interval}}".to_string() } else { window(l.window.as_ref()) };
     let (canary, stable) = sides(l.service.as_ref());
     let quantile = |svc: &str| {
         format!("histogram_quantile({q}, sum by (le) (rate({m}_bucket{{{}}}[{w}])))", selector(svc))
@@ -90,6 +107,7 @@ fn latency(l: &LatencySli, judge: &Judge) -> SliQueries {
         query: quantile(&canary),
         baseline: (judge.compare.is_some() || judge.sequential.is_some()).then(|| quantile(&stable)),
         requests: None,
+        lookback: lookback(judge, l.window.as_ref()),
     }
 }
 

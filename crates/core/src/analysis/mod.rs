@@ -16,6 +16,7 @@ pub mod expr;
 #[cfg(test)]
 mod fuzz;
 pub mod measure;
+pub mod replay;
 pub mod sequential;
 pub mod stats;
 pub mod substitute;

@@ -35,7 +35,10 @@ fn asked(req: &Request<'_>) -> Result<Asked, String> {
             query: q.query,
             baseline: q.baseline,
             requests: q.requests,
-            range: None,
+            range: q.lookback.map(|l| RangeQuery {
+                lookback: crate::api::DurationString::new(&l),
+                step: Some(crate::api::DurationString::new(builtin::COMPARE_STEP)),
+            }),
             timeout: super::DEFAULT_TIMEOUT,
         });
     }
@@ -74,8 +77,9 @@ impl Prometheus<'_> {
         req: &Request<'_>,
         a: &Asked,
     ) -> Result<(Sample, Option<Sample>, Option<f64>, String), String> {
+        let address = req.fill(&a.address)?;
         let client =
-            Client::from(self.http.clone(), &a.address).map_err(|e| format!("address {}: {e}", a.address))?;
+            Client::from(self.http.clone(), &address).map_err(|e| format!("address {address}: {e}"))?;
         let value = self.ask(&client, req, a, &a.query).await?;
         let baseline = match &a.baseline {
             Some(q) => Some(self.ask(&client, req, a, q).await?),
