@@ -88,7 +88,7 @@ fn read_file<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T
 }
 
 async fn client(target: &Target) -> Result<kube::Client, CliError> {
-    Ok(super::controller::client(target.kubeconfig.as_ref(), target.context.clone(), "ramp").await?)
+    super::controller::client(target.kubeconfig.as_ref(), target.context.clone(), "ramp").await
 }
 
 fn namespace(target: &Target, client: &kube::Client) -> String {

@@ -122,12 +122,10 @@ fn no_data_judged(policy: NoDataPolicy, value: &Sample, baseline: Option<&Sample
 
 /// A metric without a judge (a `job` metric): 1 is a Job that succeeded, 0 one that failed.
 fn job_measurement(value: Sample, query: String, window: String, at: Time) -> Measurement {
-    let (phase, message) = match value {
-        Sample::Number(v) if v == 1.0 => {
-            (MeasurementPhase::Successful, format!("{query} succeeded ({window})"))
-        }
-        Sample::Number(v) if v == 0.0 => (MeasurementPhase::Failed, format!("{query} failed ({window})")),
-        ref other => (MeasurementPhase::Error, format!("{query}: a judge is needed for the value {other}")),
+    let (phase, message) = match value.values() {
+        [v] if *v == 1.0 => (MeasurementPhase::Successful, format!("{query} succeeded ({window})")),
+        [v] if *v == 0.0 => (MeasurementPhase::Failed, format!("{query} failed ({window})")),
+        _ => (MeasurementPhase::Error, format!("{query}: a judge is needed for the value {value}")),
     };
     Measurement {
         phase,

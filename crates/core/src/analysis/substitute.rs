@@ -37,9 +37,9 @@ pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> Result<Strin
 /// A duration as PromQL writes it (`90s`, `5m`, `250ms`): whole seconds unless shorter.
 pub fn promql_duration(d: std::time::Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 || ms == 0 {
+    if !ms.is_multiple_of(1000) || ms == 0 {
         format!("{}ms", ms.max(1))
-    } else if ms % 60_000 == 0 {
+    } else if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
     } else {
         format!("{}s", ms / 1000)
