@@ -139,3 +139,82 @@ async fn a_load_test_still_running_when_the_rollout_aborts_is_stopped() {
     let run = runs(&client).await.into_iter().find(|r| r.spec.point == "background").unwrap();
     assert!(run.spec.terminate, "the run was ended");
 }
+
+/// A blue-green Rollout whose preview is checked by the smoke test before the switch
+/// (`pre`) or whose new revision is checked after it (`post`).
+fn blue_green(image: &str, point: &str) -> Rollout {
+    let analysis = json!({"templates": [{"templateName": "smoke"}], "args": [{"name": "target", "value": "web-preview"}]});
+    let mut strategy =
+        json!({"activeService": "web-active", "previewService": "web-preview", "scaleDownDelay": "10s"});
+    strategy[point] = analysis;
+    serde_json::from_value(json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "strategy": {"blueGreen": strategy},
+                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "1s"}},
+                              "spec": {"containers": [{"name": "web", "image": image}]}}}
+    }))
+    .unwrap()
+}
+
+async fn active_selects(client: &Client) -> Option<String> {
+    let svc = Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), "default")
+        .get("web-active")
+        .await
+        .unwrap();
+    svc.spec?.selector?.get("pod-template-hash").cloned()
+}
+
+async fn blue_green_world(smoke_image: &str, point: &str) -> (Client, Api<Rollout>, Instance, String) {
+    let (server, client) = cluster().await;
+    smoke_template(&client, smoke_image, "5s").await;
+    let svcs: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client.clone(), "default");
+    for name in ["web-active", "web-preview"] {
+        let svc = serde_json::from_value(json!({"metadata": {"name": name}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
+            .unwrap();
+        svcs.create(&PostParams::default(), &svc).await.unwrap();
+    }
+    let instance = Instance::start(&server, "ramp-a");
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &blue_green("web:v1", point)).await.unwrap();
+    let v1 = wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
+    set_image(&api, "web:v2").await;
+    (client, api, instance, v1.status.and_then(|s| s.stable_revision).unwrap())
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_failed_pre_promotion_analysis_keeps_the_active_service_on_blue() {
+    let (client, api, _a, v1) = blue_green_world("smoke:v1-exit1", "prePromotionAnalysis").await;
+    let r = wait_for(&api, "aborted", |r| phase(r) == Some(RolloutPhase::Aborted)).await;
+    let msg = r.status.and_then(|s| s.message).unwrap_or_default();
+    assert!(msg.contains("pre-promotion analysis failed") && msg.contains("BackoffLimitExceeded"), "{msg}");
+    assert_eq!(active_selects(&client).await, Some(v1), "never switched");
+    let run = runs(&client).await.into_iter().find(|r| r.spec.point == "prePromotion").unwrap();
+    assert!(run.metadata.name.as_deref().is_some_and(|n| n.ends_with("-pre")), "{:?}", run.metadata.name);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_passed_pre_promotion_analysis_switches_and_a_failed_post_promotion_one_switches_back() {
+    let (client, api, _a, v1) = blue_green_world("smoke:v1", "prePromotionAnalysis").await;
+    let done = wait_for(&api, "v2 promoted", |r| {
+        phase(r) == Some(RolloutPhase::Healthy)
+            && r.status.as_ref().is_some_and(|s| s.stable_revision != Some(v1.clone()))
+    })
+    .await;
+    let v2 = done.status.and_then(|s| s.stable_revision).unwrap();
+    assert_eq!(active_selects(&client).await, Some(v2));
+
+    let (client, api, _b, v1) = blue_green_world("smoke:v1-exit1", "postPromotionAnalysis").await;
+    let r = wait_for(&api, "aborted after the switch", |r| phase(r) == Some(RolloutPhase::Aborted)).await;
+    let msg = r.status.and_then(|s| s.message).unwrap_or_default();
+    assert!(msg.contains("post-promotion analysis failed"), "{msg}");
+    // The switch happened, and the abort switched back to blue.
+    let mut back = false;
+    for _ in 0..120 {
+        if active_selects(&client).await == Some(v1.clone()) {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    assert!(back, "the active Service is on blue again");
+}

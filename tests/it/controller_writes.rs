@@ -73,6 +73,9 @@ async fn a_ten_replica_rolling_update_writes_little_more_than_its_scales() {
     let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
     api.create(&PostParams::default(), &rollout()).await.unwrap();
     healthy_on(&api, "web:v1").await;
+    // The first revision's own writes (its completion Event is published by a task of its
+    // own, after the status that says Healthy) land before the count starts.
+    tokio::time::sleep(Duration::from_secs(30)).await;
     // New pods take 2 s of virtual time to turn Ready, one after another within a wave.
     server.faults.update(|f| f.readiness_delay_ms = Some(2_000));
     let from = server.audit.lock().unwrap().len();

@@ -149,9 +149,12 @@ mod tests {
         );
         assert_eq!(q.baseline, None);
         let s = expand(&p, &judge(true)).unwrap_or_else(|| unreachable!());
-        assert!(
-            s.query.starts_with("sum(increase(http_requests_total{") && s.query.contains("code=~\"5..\"")
+        assert_eq!(
+            s.query,
+            "sum(http_requests_total{namespace=\"{{rollout.namespace}}\",service=\"{{rollout.canaryService}}\",code=~\"5..\"}) or vector(0)",
+            "cumulative failures, 0 when there are none"
         );
+        assert_eq!(s.lookback, None);
         assert!(s.baseline.as_deref().is_some_and(|b| b.contains("{{rollout.stableService}}")));
         assert!(s.requests.is_some());
     }
