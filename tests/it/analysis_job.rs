@@ -39,7 +39,12 @@ async fn smoke_template(client: &Client, image: &str, duration: &str) {
 
 /// A canary at 20% (replica ratio), then the smoke test as a step, or in the background.
 fn canary(image: &str, background: bool) -> Rollout {
-    let analysis = json!({"templates": [{"templateName": "smoke"}], "args": [{"name": "target", "value": "web-canary"}]});
+    canary_with(image, background, false)
+}
+
+fn canary_with(image: &str, background: bool, dry_run: bool) -> Rollout {
+    let analysis = json!({"templates": [{"templateName": "smoke"}], "dryRun": dry_run,
+                          "args": [{"name": "target", "value": "web-canary"}]});
     let mut strategy = json!({"steps": [{"setWeight": 20}, {"pause": {"duration": "1h"}}]});
     if background {
         strategy["analysis"] = analysis;
@@ -68,11 +73,15 @@ async fn jobs(client: &Client) -> Vec<Job> {
 }
 
 async fn start(smoke_image: &str, duration: &str, background: bool) -> (Client, Api<Rollout>, Instance) {
+    start_with(smoke_image, duration, canary("web:v1", background)).await
+}
+
+async fn start_with(smoke_image: &str, duration: &str, rollout: Rollout) -> (Client, Api<Rollout>, Instance) {
     let (server, client) = cluster().await;
     smoke_template(&client, smoke_image, duration).await;
     let instance = Instance::start(&server, "ramp-a");
     let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
-    api.create(&PostParams::default(), &canary("web:v1", background)).await.unwrap();
+    api.create(&PostParams::default(), &rollout).await.unwrap();
     wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
     set_image(&api, "web:v2").await;
     (client, api, instance)
@@ -110,6 +119,22 @@ async fn a_smoke_test_that_fails_aborts_the_canary_with_its_reason() {
     let status = runs(&client).await.into_iter().next().unwrap().status.unwrap();
     assert_eq!(status.phase, AnalysisPhase::Failed);
     assert_eq!(status.metric_results[0].measurements[0].value, "0");
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_dry_run_analysis_records_a_failure_and_lets_the_canary_through() {
+    let (client, api, _a) = start_with("smoke:v1-exit1", "5s", canary_with("web:v1", false, true)).await;
+    wait_for(&api, "v2 promoted", |r| {
+        phase(r) == Some(RolloutPhase::Healthy)
+            && r.status
+                .as_ref()
+                .is_some_and(|s| s.stable_revision == s.updated_revision && s.current_step == Some(2))
+    })
+    .await;
+    let status = runs(&client).await.into_iter().find(|r| r.spec.point == "step-1").unwrap().status.unwrap();
+    assert_eq!(status.phase, AnalysisPhase::Successful);
+    let msg = status.message.unwrap_or_default();
+    assert!(msg.contains("dry run, not acted on: smoke: 1 failed measurement(s)"), "{msg}");
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]

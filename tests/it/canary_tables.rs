@@ -365,6 +365,7 @@ fn a_failed_verdict_aborts_and_a_successful_one_passes_its_step() {
             }],
             args: Vec::new(),
             on_error: None,
+            dry_run: false,
         }),
         ..Default::default()
     };

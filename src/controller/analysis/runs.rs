@@ -232,7 +232,7 @@ fn bare_spec(rollout: &Rollout, w: &WantedAnalysis) -> AnalysisRunSpec {
         point: w.point.label(),
         metrics: Vec::new(),
         args: context_args(rollout, w),
-        dry_run: false,
+        dry_run: w.analysis.dry_run,
         terminate: false,
         superseded: false,
         on_error: w.analysis.on_error,

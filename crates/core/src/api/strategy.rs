@@ -439,6 +439,10 @@ pub struct RolloutAnalysis {
     /// default) or `pause` for a person. It never promotes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_error: Option<AnalysisErrorAction>,
+    /// Measure and record every verdict without acting on any (a shadow run of templates
+    /// that are not trusted yet): the step passes once the measurements are taken.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 /// What an analysis whose provider kept failing does to the rollout.
