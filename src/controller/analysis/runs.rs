@@ -116,7 +116,7 @@ pub async fn sync(ctx: &Context, rollout: &Rollout, plan: &Plan) -> Result<(), E
                 namespace: Some(ns.clone()),
                 labels: Some(BTreeMap::from([(
                     crate::controller::act::ROLLOUT_LABEL.to_string(),
-                    rollout.name_any(),
+                    crate::controller::render::rollout_label_value(&rollout.name_any()),
                 )])),
                 owner_references: Some(vec![owner(rollout)]),
                 ..ObjectMeta::default()

@@ -188,6 +188,17 @@ pub fn classify(s: &Settings, canary: &[f64], baseline: &[f64]) -> Comparison {
             Comparison { critical: s.critical, ..done(Class::Nodata, None, format!("no data for {side}")) }
         };
     }
+    if let Some(side) =
+        [("canary", &x), ("baseline", &y)].iter().find(|(_, v)| v.iter().any(|p| p.is_infinite()))
+    {
+        // A quantile past a histogram's last bucket is +Inf: no shift can be measured, and a
+        // silent drop would hide the worst values. Said, as an error.
+        let why = format!(
+            "the {} series holds an infinite value (a quantile beyond the histogram's buckets?)",
+            side.0
+        );
+        return done(Class::Error, None, why);
+    }
     if sorted(&x) == sorted(&y) {
         return done(Class::Pass, None, "canary and baseline data are identical".into());
     }
@@ -314,6 +325,10 @@ mod tests {
         assert_eq!(classify(&replace, &[f64::NAN, f64::NAN], &[0.0, 0.0]).class, Class::Pass);
         assert_eq!(classify(&s, &[5.0, 5.0, 5.0], &[4.0, 4.0]).class, Class::High, "constant series");
         assert_eq!(classify(&s, &[5.0, 5.0], &[5.0, 5.0, 5.0]).class, Class::Pass);
+        // Found by the property test: infinities made a NaN shift that passed.
+        let inf = classify(&s, &[f64::NEG_INFINITY, f64::NEG_INFINITY], &[f64::NEG_INFINITY]);
+        assert_eq!(inf.class, Class::Error, "{inf:?}");
+        assert!(inf.reason.contains("infinite"), "{}", inf.reason);
     }
 
     #[test]

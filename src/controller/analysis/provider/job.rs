@@ -26,18 +26,29 @@ pub struct Jobs<'c> {
     pub client: &'c Client,
 }
 
-/// The Job of measurement `n` (1-based) of `metric` in `run`: a valid object name and label
-/// value (at most 63 characters; a long prefix is cut and a hash of the whole keeps it unique).
-pub fn job_name(run: &str, metric: &str, n: i32) -> String {
-    let full = format!("{run}-{metric}-{n}");
+/// `head` then `tail` if that fits a label value (63 characters); else as much of `head` as
+/// fits beside a hash of the whole and `tail`, so two long names stay apart.
+fn fit(head: &str, tail: &str) -> String {
+    let full = format!("{head}{tail}");
     if full.len() <= 63 {
-        return full.to_ascii_lowercase();
+        return full;
     }
     let hash =
         full.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    let tail = format!("-{:08x}-{n}", hash as u32);
-    let head: String = full.chars().take(63 - tail.len()).collect();
-    format!("{}{tail}", head.trim_end_matches('-')).to_ascii_lowercase()
+    let tail = format!("-{:08x}{tail}", hash as u32);
+    let head: String = head.chars().take(63 - tail.len()).collect();
+    format!("{}{tail}", head.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
+}
+
+/// The Job of measurement `n` (1-based) of `metric` in `run`: a valid object name and label
+/// value.
+pub fn job_name(run: &str, metric: &str, n: i32) -> String {
+    fit(&format!("{run}-{metric}"), &format!("-{n}")).to_ascii_lowercase()
+}
+
+/// A run's name as a label value.
+pub fn run_label_value(run: &str) -> String {
+    fit(run, "")
 }
 
 fn owner(run: &AnalysisRun) -> OwnerReference {
@@ -85,8 +96,12 @@ impl Jobs<'_> {
                 .map_err(|e| format!("the job spec is not a batch/v1 JobSpec: {e}"))?;
             let mut labels =
                 spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
-            labels.insert(RUN_LABEL.into(), run.name_any());
-            labels.insert(crate::controller::act::ROLLOUT_LABEL.into(), run.spec.rollout.clone());
+            // Label values are at most 63 characters: the run's name is cut like the Job's.
+            labels.insert(RUN_LABEL.into(), run_label_value(&run.name_any()));
+            labels.insert(
+                crate::controller::act::ROLLOUT_LABEL.into(),
+                crate::controller::render::rollout_label_value(&run.spec.rollout),
+            );
             let job = Job {
                 metadata: ObjectMeta {
                     name: Some(name.clone()),
@@ -146,7 +161,8 @@ impl MetricSource for Jobs<'_> {
 /// Stops the Jobs of a run that is over (a load test must not outlive its verdict).
 pub async fn stop_all(client: &Client, run: &AnalysisRun) -> Result<(), kube::Error> {
     let api: Api<Job> = Api::namespaced(client.clone(), &run.namespace().unwrap_or_default());
-    let lp = kube::api::ListParams::default().labels(&format!("{RUN_LABEL}={}", run.name_any()));
+    let lp =
+        kube::api::ListParams::default().labels(&format!("{RUN_LABEL}={}", run_label_value(&run.name_any())));
     for job in bounded(api.list(&lp)).await?.items {
         if finished(&job).is_none() && job.metadata.deletion_timestamp.is_none() {
             let dp = kube::api::DeleteParams {
@@ -174,5 +190,8 @@ mod tests {
         let (a, b) = (job_name(&long, "smoke", 1), job_name(&long, "smoke", 2));
         assert!(a.len() <= 63 && b.len() <= 63 && a != b, "{a} {b}");
         assert_ne!(job_name(&long, "a", 1), job_name(&long, "b", 1));
+        let (x, y) = (run_label_value(&format!("{long}-step-1")), run_label_value(&format!("{long}-step-2")));
+        assert!(x.len() <= 63 && y.len() <= 63 && x != y, "{x} {y}");
+        assert_eq!(run_label_value("web-abc-bg"), "web-abc-bg");
     }
 }
