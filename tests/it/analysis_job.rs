@@ -243,3 +243,19 @@ async fn a_passed_pre_promotion_analysis_switches_and_a_failed_post_promotion_on
     }
     assert!(back, "the active Service is on blue again");
 }
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_failing_background_analysis_aborts_whatever_the_step() {
+    let (client, api, _a) = start("load:v1-exit1", "5s", true).await;
+    let r = wait_for(&api, "aborted", |r| phase(r) == Some(RolloutPhase::Aborted)).await;
+    let st = r.status.unwrap();
+    assert_eq!(st.current_step, Some(1), "aborted during the hour-long pause, not at a step boundary");
+    let msg = st.message.unwrap_or_default();
+    assert!(
+        msg.contains("(background analysis failed: smoke:") && msg.contains("BackoffLimitExceeded"),
+        "{msg}"
+    );
+    assert!(!msg.contains("ended ?"), "a failed Job ends at its Failed condition: {msg}");
+    let run = runs(&client).await.into_iter().find(|r| r.spec.point == "background").unwrap();
+    assert_eq!(run.status.unwrap().phase, AnalysisPhase::Failed);
+}

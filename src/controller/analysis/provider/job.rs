@@ -132,7 +132,15 @@ impl Jobs<'_> {
         };
         let status = job.status.clone().unwrap_or_default();
         let started = status.start_time.map(|t| t.0.to_string()).unwrap_or_else(|| "?".into());
-        let ended = status.completion_time.map(|t| t.0.to_string()).unwrap_or_else(|| "?".into());
+        // A failed Job has no completionTime: it ended when its Failed condition turned true.
+        let failed_at = status
+            .conditions
+            .iter()
+            .flatten()
+            .find(|c| c.type_ == "Failed" && c.status == "True")
+            .and_then(|c| c.last_transition_time.clone());
+        let ended =
+            status.completion_time.or(failed_at).map(|t| t.0.to_string()).unwrap_or_else(|| "?".into());
         Ok(Answer::Values {
             value: ramp_core::analysis::value::Sample::Number(if ok { 1.0 } else { 0.0 }),
             baseline: None,
