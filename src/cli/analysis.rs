@@ -10,7 +10,7 @@ use kube::Api;
 
 use super::{CliError, Output, ops::Target};
 use crate::{
-    analysis::{builtin, replay, substitute::substitute},
+    analysis::{builtin, replay, substitute::fill_known},
     api::analysis::{AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec, ClusterAnalysisTemplate, Metric},
 };
 
@@ -114,17 +114,6 @@ async fn template_spec(name: &str, cluster: bool, target: &Target) -> Result<Ana
         .ok_or_else(|| CliError::BadInput(format!("template {name} not found")))
 }
 
-/// Fills the placeholders `values` gives, leaving the others as they are.
-fn fill(text: &str, values: &BTreeMap<String, String>) -> String {
-    let mut out = text.to_string();
-    for (k, v) in values {
-        for form in [format!("{{{{{k}}}}}"), format!("{{{{ {k} }}}}")] {
-            out = out.replace(&form, v);
-        }
-    }
-    out
-}
-
 /// The queries of one metric, as `(what, text)`.
 fn queries(m: &Metric) -> Vec<(&'static str, String)> {
     let p = &m.provider;
@@ -186,18 +175,19 @@ async fn render(a: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
                 .map(|p| p.address.clone()))
         });
         writeln!(out, "# metric {} — judge: {}", m.name, judge_text(m)).context("writing")?;
+        let fill = |text: &str| {
+            fill_known(text, &values).map_err(|e| CliError::BadInput(format!("metric {}: {e}", m.name)))
+        };
         if let Some(addr) = address {
-            writeln!(out, "# server: {}", fill(&addr, &values)).context("writing")?;
+            writeln!(out, "# server: {}", fill(&addr)?.0).context("writing")?;
         }
         for (what, q) in queries(m) {
-            let filled = fill(&q, &values);
-            // An unknown placeholder left over is shown, and said.
-            if let Err(e) = substitute(&filled, &BTreeMap::new())
-                && filled.contains("{{")
-            {
-                writeln!(out, "# {what} (placeholders to fill: {e})").context("writing")?;
-            } else {
+            let (filled, open) = fill(&q)?;
+            if open.is_empty() {
                 writeln!(out, "# {what}").context("writing")?;
+            } else {
+                writeln!(out, "# {what} (filled at each measurement: {})", open.join(", "))
+                    .context("writing")?;
             }
             writeln!(out, "{filled}").context("writing")?;
         }

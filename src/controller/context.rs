@@ -35,7 +35,7 @@ pub struct Context {
     /// ReplicaSets carrying the `ramp.dev/rollout` label.
     pub replica_sets: Store<ReplicaSet>,
     /// The cached ReplicaSets by controller uid.
-    pub owners: Arc<super::owners::OwnerIndex>,
+    pub owners: Arc<super::owners::OwnerIndex<k8s_openapi::api::apps::v1::ReplicaSet>>,
     /// PodDisruptionBudgets in the watched namespaces.
     pub budgets: Store<PodDisruptionBudget>,
     /// Services in the watched namespaces (a strategy's stable, canary, active, preview).
@@ -47,6 +47,8 @@ pub struct Context {
     /// AnalysisRuns in the watched namespaces (None: the cluster does not serve the CRD, and
     /// analyses wait).
     pub analysis_runs: Option<Store<crate::api::analysis::AnalysisRun>>,
+    /// AnalysisRuns by the uid of the Rollout that owns them.
+    pub run_owners: Arc<super::owners::OwnerIndex<crate::api::analysis::AnalysisRun>>,
     /// Gateway API routes, per kind the cluster serves.
     pub routes: Vec<RouteCache>,
     /// Rollouts whose last reconcile failed (exponential backoff, one Warning event per

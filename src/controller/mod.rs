@@ -364,11 +364,18 @@ pub async fn run(
             Some(n) => Api::namespaced(client.clone(), n),
             None => Api::all(client.clone()),
         };
+        let run_owners = Arc::new(owners::OwnerIndex::default());
         let (run_reader, run_stream) = if analysis_served {
             let (reader, writer) = reflector::store();
+            let index = run_owners.clone();
             let stream = watcher(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
                 .default_backoff()
                 .inspect(watch_health(health.clone(), "analysisruns", &scope_name))
+                .inspect(move |e| {
+                    if let Ok(e) = e {
+                        index.apply(e);
+                    }
+                })
                 .reflect(writer)
                 .touched_objects();
             (Some(reader), Some(stream))
@@ -412,6 +419,7 @@ pub async fn run(
             deployments: deploy_reader.clone(),
             routes: route_caches,
             analysis_runs: run_reader.clone(),
+            run_owners,
             failures: Default::default(),
             pacer: Default::default(),
         });

@@ -37,9 +37,8 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
             replicas: spec.replicas.unwrap_or(1),
         })
     });
-    if let Some(runs) = &ctx.analysis_runs {
-        obs.verdicts = super::analysis::verdicts::of(rollout, runs.state().iter().map(|r| &**r));
-    }
+    let runs = super::analysis::runs::runs_of(ctx, rollout);
+    obs.verdicts = super::analysis::verdicts::of(runs.iter().map(|r| &**r));
     let ns = obs.rollout.namespace.clone();
     obs.pod_health = obs
         .replica_sets

@@ -1,46 +1,56 @@
-//! ReplicaSets by the uid of their controlling owner, kept in step with the ReplicaSet watch,
-//! so observing a Rollout looks up its own ReplicaSets instead of scanning every cached one.
+//! Children by the uid of their controlling owner (ReplicaSets, AnalysisRuns), kept in step
+//! with the child's watch, so observing a Rollout looks up its own children instead of
+//! scanning every cached one.
 
 use std::{
     collections::{HashMap, HashSet},
     sync::Mutex,
 };
 
-use k8s_openapi::api::apps::v1::ReplicaSet;
-use kube::runtime::{reflector::ObjectRef, watcher};
+use kube::{
+    Resource,
+    runtime::{reflector::ObjectRef, watcher},
+};
 
-type Refs = HashMap<String, HashSet<ObjectRef<ReplicaSet>>>;
+type Refs<K> = HashMap<String, HashSet<ObjectRef<K>>>;
+type OwnerOf<K> = HashMap<ObjectRef<K>, String>;
 
-#[derive(Default)]
-struct Inner {
-    live: Refs,
-    owner_of: HashMap<ObjectRef<ReplicaSet>, String>,
+struct Inner<K: Resource<DynamicType = ()>> {
+    live: Refs<K>,
+    owner_of: OwnerOf<K>,
     /// A relist under way: what it has listed so far (swapped in when it is done).
-    relist: Option<(Refs, HashMap<ObjectRef<ReplicaSet>, String>)>,
+    relist: Option<(Refs<K>, OwnerOf<K>)>,
+}
+
+impl<K: Resource<DynamicType = ()>> Default for Inner<K> {
+    fn default() -> Self {
+        Self { live: HashMap::new(), owner_of: HashMap::new(), relist: None }
+    }
 }
 
 /// The index.
-#[derive(Default)]
-pub struct OwnerIndex(Mutex<Inner>);
+pub struct OwnerIndex<K: Resource<DynamicType = ()>>(Mutex<Inner<K>>);
 
-fn controller_uid(rs: &ReplicaSet) -> Option<String> {
-    rs.metadata.owner_references.iter().flatten().find(|r| r.controller == Some(true)).map(|r| r.uid.clone())
+impl<K: Resource<DynamicType = ()>> Default for OwnerIndex<K> {
+    fn default() -> Self {
+        Self(Mutex::new(Inner::default()))
+    }
 }
 
-fn insert(refs: &mut Refs, owner_of: &mut HashMap<ObjectRef<ReplicaSet>, String>, rs: &ReplicaSet) {
-    let key = ObjectRef::from(rs);
+fn controller_uid<K: Resource>(obj: &K) -> Option<String> {
+    obj.meta().owner_references.iter().flatten().find(|r| r.controller == Some(true)).map(|r| r.uid.clone())
+}
+
+fn insert<K: Resource<DynamicType = ()>>(refs: &mut Refs<K>, owner_of: &mut OwnerOf<K>, obj: &K) {
+    let key = ObjectRef::from(obj);
     remove(refs, owner_of, &key);
-    if let Some(uid) = controller_uid(rs) {
+    if let Some(uid) = controller_uid(obj) {
         refs.entry(uid.clone()).or_default().insert(key.clone());
         owner_of.insert(key, uid);
     }
 }
 
-fn remove(
-    refs: &mut Refs,
-    owner_of: &mut HashMap<ObjectRef<ReplicaSet>, String>,
-    key: &ObjectRef<ReplicaSet>,
-) {
+fn remove<K: Resource<DynamicType = ()>>(refs: &mut Refs<K>, owner_of: &mut OwnerOf<K>, key: &ObjectRef<K>) {
     if let Some(uid) = owner_of.remove(key)
         && let Some(set) = refs.get_mut(&uid)
     {
@@ -51,18 +61,18 @@ fn remove(
     }
 }
 
-impl OwnerIndex {
+impl<K: Resource<DynamicType = ()>> OwnerIndex<K> {
     /// Applies one watch event.
-    pub fn apply(&self, event: &watcher::Event<ReplicaSet>) {
+    pub fn apply(&self, event: &watcher::Event<K>) {
         let mut inner = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Inner { live, owner_of, relist } = &mut *inner;
         match event {
-            watcher::Event::Apply(rs) => insert(live, owner_of, rs),
-            watcher::Event::Delete(rs) => remove(live, owner_of, &ObjectRef::from(rs)),
+            watcher::Event::Apply(obj) => insert(live, owner_of, obj),
+            watcher::Event::Delete(obj) => remove(live, owner_of, &ObjectRef::from(obj)),
             watcher::Event::Init => *relist = Some(Default::default()),
-            watcher::Event::InitApply(rs) => {
+            watcher::Event::InitApply(obj) => {
                 if let Some((refs, owners)) = relist.as_mut() {
-                    insert(refs, owners, rs);
+                    insert(refs, owners, obj);
                 }
             }
             watcher::Event::InitDone => {
@@ -74,8 +84,8 @@ impl OwnerIndex {
         }
     }
 
-    /// The ReplicaSets whose controller has this uid.
-    pub fn owned_by(&self, uid: &str) -> Vec<ObjectRef<ReplicaSet>> {
+    /// The objects whose controller has this uid.
+    pub fn owned_by(&self, uid: &str) -> Vec<ObjectRef<K>> {
         let inner = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         inner.live.get(uid).map(|s| s.iter().cloned().collect()).unwrap_or_default()
     }

@@ -77,14 +77,34 @@ async fn start(smoke_image: &str, duration: &str, background: bool) -> (Client, 
 }
 
 async fn start_with(smoke_image: &str, duration: &str, rollout: Rollout) -> (Client, Api<Rollout>, Instance) {
+    let (client, api, instance, _) = world(smoke_image, duration, rollout, &[]).await;
+    (client, api, instance)
+}
+
+/// The smoke template, `services`, the controller, and `rollout` healthy on v1 then moved to
+/// v2; returns v1's pod-template-hash too.
+async fn world(
+    smoke_image: &str,
+    duration: &str,
+    rollout: Rollout,
+    services: &[&str],
+) -> (Client, Api<Rollout>, Instance, String) {
     let (server, client) = cluster().await;
     smoke_template(&client, smoke_image, duration).await;
+    let svcs: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client.clone(), "default");
+    for name in services {
+        let svc = serde_json::from_value(
+            json!({"metadata": {"name": name}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+        )
+        .unwrap();
+        svcs.create(&PostParams::default(), &svc).await.unwrap();
+    }
     let instance = Instance::start(&server, "ramp-a");
     let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
     api.create(&PostParams::default(), &rollout).await.unwrap();
-    wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
+    let v1 = wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
     set_image(&api, "web:v2").await;
-    (client, api, instance)
+    (client, api, instance, v1.status.and_then(|s| s.stable_revision).unwrap())
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]
@@ -190,20 +210,7 @@ async fn active_selects(client: &Client) -> Option<String> {
 }
 
 async fn blue_green_world(smoke_image: &str, point: &str) -> (Client, Api<Rollout>, Instance, String) {
-    let (server, client) = cluster().await;
-    smoke_template(&client, smoke_image, "5s").await;
-    let svcs: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client.clone(), "default");
-    for name in ["web-active", "web-preview"] {
-        let svc = serde_json::from_value(json!({"metadata": {"name": name}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
-            .unwrap();
-        svcs.create(&PostParams::default(), &svc).await.unwrap();
-    }
-    let instance = Instance::start(&server, "ramp-a");
-    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
-    api.create(&PostParams::default(), &blue_green("web:v1", point)).await.unwrap();
-    let v1 = wait_for(&api, "v1 healthy", |r| phase(r) == Some(RolloutPhase::Healthy)).await;
-    set_image(&api, "web:v2").await;
-    (client, api, instance, v1.status.and_then(|s| s.stable_revision).unwrap())
+    world(smoke_image, "5s", blue_green("web:v1", point), &["web-active", "web-preview"]).await
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]

@@ -16,17 +16,15 @@ fn wall() -> Instant {
 }
 
 use common::{
+    gateway,
     harness::{Instance, setup},
     prometheus::Prometheus,
     rollouts::{phase, set_image, wait_for},
 };
 use hollow::embedded;
-use k8s_openapi::{
-    api::core::v1::Service, apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
-};
 use kube::{
     Api, Client,
-    api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams},
+    api::{ListParams, PostParams},
 };
 use ramp::api::{
     Rollout, RolloutPhase,
@@ -34,36 +32,9 @@ use ramp::api::{
 };
 use serde_json::{Value, json};
 
-fn routes(client: &Client) -> Api<DynamicObject> {
-    let gvk = GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute");
-    Api::namespaced_with(client.clone(), "default", &ApiResource::from_gvk(&gvk))
-}
-
 /// Services, an HTTPRoute over them, and 200 requests a second to the stable Service.
 async fn traffic(running: &embedded::Running, client: &Client) {
-    let crd_yaml = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/gateway-api/httproute-crd.yaml"
-    ))
-    .unwrap();
-    let crd: CustomResourceDefinition = serde_saphyr::from_str(&crd_yaml).unwrap();
-    Api::<CustomResourceDefinition>::all(client.clone()).create(&PostParams::default(), &crd).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let svcs: Api<Service> = Api::namespaced(client.clone(), "default");
-    for name in ["web-stable", "web-canary"] {
-        let svc: Service = serde_json::from_value(
-            json!({"metadata": {"name": name}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
-        )
-        .unwrap();
-        svcs.create(&PostParams::default(), &svc).await.unwrap();
-    }
-    let route: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "web"},
-        "spec": {"parentRefs": [{"name": "gateway"}], "rules": [{"backendRefs": [
-            {"name": "web-stable", "port": 80, "weight": 100}, {"name": "web-canary", "port": 80, "weight": 0}]}]}
-    }))
-    .unwrap();
-    routes(client).create(&PostParams::default(), &route).await.unwrap();
+    gateway::install(client, &[]).await;
     let body = json!([{"namespace": "default", "service": "web-stable", "ratePerSecond": 200}]);
     let r = reqwest::Client::new()
         .post(format!("{}/sim/traffic", running.url()))
@@ -72,14 +43,6 @@ async fn traffic(running: &embedded::Running, client: &Client) {
         .await
         .unwrap();
     assert!(r.status().is_success(), "{:?}", r.text().await);
-}
-
-/// (stable, canary) weights of the route.
-async fn weights(client: &Client) -> (i64, i64) {
-    let r = routes(client).get("web").await.unwrap();
-    let refs = r.data.pointer("/spec/rules/0/backendRefs").and_then(Value::as_array).cloned().unwrap();
-    let w = |i: usize| refs[i].get("weight").and_then(Value::as_i64).unwrap_or(1);
-    (w(0), w(1))
 }
 
 async fn template(client: &Client, name: &str, metric: Value) {
@@ -179,7 +142,7 @@ async fn a_healthy_canary_passes_its_analysis_and_is_promoted() {
                 .is_some_and(|s| s.stable_revision != v1 && s.stable_revision == s.updated_revision)
     })
     .await;
-    assert_eq!(weights(&w.client).await, (100, 0), "promoted: stable is the new revision");
+    assert_eq!(gateway::weights(&w.client).await, (100, 0), "promoted: stable is the new revision");
     let run = w.run_of("step-1").await;
     let status = run.status.unwrap();
     assert_eq!(status.phase, AnalysisPhase::Successful, "{:?}", status.message);
@@ -203,7 +166,7 @@ async fn abort_of_a_faulty_canary(w: &World, metric: Value) -> (ramp::api::analy
     let (mut first_bad, mut back) = (None, None);
     let start = wall();
     while back.is_none() && start.elapsed() < Duration::from_secs(120) {
-        let (stable, canary) = weights(&w.client).await;
+        let (stable, canary) = gateway::weights(&w.client).await;
         if canary > 0 && first_bad.is_none() {
             first_bad = Some(wall());
         }
@@ -317,7 +280,7 @@ async fn prometheus_down_counts_errors_and_never_promotes() {
     assert_eq!(status.phase, AnalysisPhase::Error);
     let m = &status.metric_results[0];
     assert_eq!((m.error, m.successful, m.consecutive_error), (3, 0, 3), "{m:?}");
-    assert_eq!(weights(&w.client).await, (100, 0));
+    assert_eq!(gateway::weights(&w.client).await, (100, 0));
     w.finish().await;
 }
 

@@ -9,7 +9,10 @@ use common::rollouts::{phase, request, set_image, wait_for};
 
 use std::time::Duration;
 
-use common::paused::{Instance, cluster};
+use common::{
+    gateway::{routes, weights as route_weights},
+    paused::{Instance, cluster},
+};
 use k8s_openapi::{
     api::{apps::v1::ReplicaSet, core::v1::Service},
     apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition,
@@ -38,43 +41,11 @@ fn canary(image: &str, routed: bool) -> Rollout {
     .unwrap()
 }
 
-fn routes(client: &Client) -> Api<DynamicObject> {
-    let gvk = GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute");
-    Api::namespaced_with(client.clone(), "default", &ApiResource::from_gvk(&gvk))
-}
-
+/// The route with a second rule (`/admin`) that Ramp must leave alone.
 async fn install_traffic(client: &Client) {
-    let crd_yaml = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/gateway-api/httproute-crd.yaml"
-    ))
-    .unwrap();
-    let crd: CustomResourceDefinition = serde_saphyr::from_str(&crd_yaml).unwrap();
-    Api::<CustomResourceDefinition>::all(client.clone()).create(&PostParams::default(), &crd).await.unwrap();
-    let svcs: Api<Service> = Api::namespaced(client.clone(), "default");
-    for name in ["web-stable", "web-canary"] {
-        let svc: Service = serde_json::from_value(json!({"metadata": {"name": name},
-            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
-        .unwrap();
-        svcs.create(&PostParams::default(), &svc).await.unwrap();
-    }
-    let route: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "web"},
-        "spec": {"parentRefs": [{"name": "gateway"}], "rules": [
-            {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}], "backendRefs": [
-                {"name": "web-stable", "port": 80, "weight": 100}, {"name": "web-canary", "port": 80, "weight": 0}]},
-            {"matches": [{"path": {"type": "PathPrefix", "value": "/admin"}}], "backendRefs": [{"name": "admin", "port": 80}]}]}
-    }))
-    .unwrap();
-    routes(client).create(&PostParams::default(), &route).await.unwrap();
-}
-
-/// (stable weight, canary weight) of the route's first rule.
-async fn route_weights(client: &Client) -> (i64, i64) {
-    let r = routes(client).get("web").await.unwrap();
-    let refs = r.data.pointer("/spec/rules/0/backendRefs").and_then(Value::as_array).cloned().unwrap();
-    let w = |i: usize| refs[i].get("weight").and_then(Value::as_i64).unwrap_or(1);
-    (w(0), w(1))
+    let admin = json!({"matches": [{"path": {"type": "PathPrefix", "value": "/admin"}}],
+                       "backendRefs": [{"name": "admin", "port": 80}]});
+    common::gateway::install(client, &[admin]).await;
 }
 
 fn step(r: &Rollout) -> Option<i32> {

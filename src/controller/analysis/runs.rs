@@ -29,8 +29,8 @@ use crate::{
 
 /// Runs kept per Rollout (the oldest finished ones beyond it are deleted).
 pub const HISTORY_LIMIT: usize = 10;
-/// Field manager of Ramp's writes to AnalysisRuns.
-pub const MANAGER: &str = "ramp";
+/// Field manager of Ramp's writes to AnalysisRuns (and the Jobs of `job` metrics).
+pub use crate::controller::act::MANAGER;
 
 /// The part of a run's name that says where it runs (names are lowercase).
 fn point_name(point: &str) -> String {
@@ -42,28 +42,21 @@ fn point_name(point: &str) -> String {
     }
 }
 
-/// The name of a run: `<rollout>-<hash>-<point>`, then `-2`, `-3`… when that is taken by a
-/// run set aside.
+/// The name of a run: `<rollout>-<hash>-<point>` (the Rollout's name cut as for its other
+/// children), then `-2`, `-3`… when that is taken by a run set aside.
 pub fn run_name(rollout: &str, hash: &str, point: &str, taken: &BTreeSet<String>) -> String {
-    let base: String = format!("{}-{hash}-{}", &rollout[..rollout.len().min(200)], point_name(point));
+    let base = crate::plan::revision::child_name(rollout, &format!("{hash}-{}", point_name(point)));
     if !taken.contains(&base) {
         return base;
     }
     (2..).map(|n| format!("{base}-{n}")).find(|n| !taken.contains(n)).unwrap_or(base)
 }
 
-fn runs_of(ctx: &Context, rollout: &Rollout) -> Vec<std::sync::Arc<AnalysisRun>> {
-    let (ns, name, uid) = (rollout.namespace(), rollout.name_any(), rollout.uid());
+/// The Rollout's runs, from the owner index (not a scan of every cached run).
+pub fn runs_of(ctx: &Context, rollout: &Rollout) -> Vec<std::sync::Arc<AnalysisRun>> {
     let Some(store) = &ctx.analysis_runs else { return Vec::new() };
-    store
-        .state()
-        .into_iter()
-        .filter(|r| {
-            r.namespace() == ns
-                && r.spec.rollout == name
-                && r.owner_references().iter().any(|o| Some(&o.uid) == uid.as_ref())
-        })
-        .collect()
+    let uid = rollout.uid().unwrap_or_default();
+    ctx.run_owners.owned_by(&uid).iter().filter_map(|r| store.get(r)).collect()
 }
 
 fn patch_spec(field: &str) -> Patch<serde_json::Value> {

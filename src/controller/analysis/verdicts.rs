@@ -4,7 +4,7 @@ use kube::ResourceExt;
 
 use crate::{
     api::{
-        AnalysisErrorAction, Rollout,
+        AnalysisErrorAction,
         analysis::{AnalysisPhase, AnalysisRun},
     },
     plan::{AnalysisPoint, Verdict, VerdictOutcome},
@@ -37,17 +37,9 @@ pub fn verdict(run: &AnalysisRun) -> Option<Verdict> {
     })
 }
 
-/// Every verdict of `rollout` among `runs`.
-pub fn of<'a>(rollout: &Rollout, runs: impl IntoIterator<Item = &'a AnalysisRun>) -> Vec<Verdict> {
-    let (ns, name, uid) = (rollout.namespace(), rollout.name_any(), rollout.uid());
-    runs.into_iter()
-        .filter(|r| {
-            r.namespace() == ns
-                && r.spec.rollout == name
-                && r.owner_references().iter().any(|o| Some(&o.uid) == uid.as_ref())
-        })
-        .filter_map(verdict)
-        .collect()
+/// The verdicts of a Rollout's runs.
+pub fn of<'a>(runs: impl IntoIterator<Item = &'a AnalysisRun>) -> Vec<Verdict> {
+    runs.into_iter().filter_map(verdict).collect()
 }
 
 /// When the latest measurement of a run was taken: the one that decided a run that ended on

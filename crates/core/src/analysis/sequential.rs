@@ -116,6 +116,33 @@ pub struct Decision {
     pub e_no_regression: f64,
 }
 
+impl Decision {
+    fn new(s: &Settings, samples: u64, log_e: (f64, f64), estimate: f64, interval: (f64, f64)) -> Self {
+        Decision {
+            outcome: decide(s, samples, log_e),
+            estimate,
+            interval,
+            samples,
+            e_regression: log_e.0.exp(),
+            e_no_regression: log_e.1.exp(),
+        }
+    }
+}
+
+/// The span of the candidates neither test rejects at α (`log_e` at a candidate): the
+/// confidence sequence, or NaNs when every candidate is rejected.
+fn not_rejected(s: &Settings, candidates: &[f64], log_e: impl Fn(f64) -> (f64, f64)) -> (f64, f64) {
+    let bar = (1.0 / s.alpha).ln();
+    let mut kept = candidates.iter().copied().filter(|&r| {
+        let (up, down) = log_e(r);
+        up < bar && down < bar
+    });
+    match kept.next() {
+        Some(lo) => (lo, kept.last().unwrap_or(lo)),
+        None => (f64::NAN, f64::NAN),
+    }
+}
+
 /// Errors in one interval between two readings, and the canary's share of requests in it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
@@ -271,25 +298,12 @@ pub fn count_test(s: &Settings, steps: &[Interval]) -> Decision {
     let (c, st): (f64, f64) = steps.iter().fold((0.0, 0.0), |(a, b), i| (a + i.canary, b + i.stable));
     let samples = (c + st).round().max(0.0) as u64;
     let log_e = count_log_e(steps, s.max_ratio);
-    let bar = (1.0 / s.alpha).ln();
     let candidates = grid(s.max_ratio);
-    let kept: Vec<f64> = candidates
-        .iter()
-        .copied()
-        .filter(|&r| {
-            let (up, down) = count_log_e(steps, r);
-            up < bar && down < bar
-        })
-        .collect();
+    let (lo, hi) = not_rejected(s, &candidates, |r| count_log_e(steps, r));
     // The ends of the grid stand for 0 and infinity: nothing beyond them was excluded.
     let (bottom, top) =
         (candidates.first().copied().unwrap_or(0.0), candidates.last().copied().unwrap_or(0.0));
-    let interval = match (kept.first(), kept.last()) {
-        (Some(&lo), Some(&hi)) => {
-            (if lo <= bottom { 0.0 } else { lo }, if hi >= top { f64::INFINITY } else { hi })
-        }
-        _ => (f64::NAN, f64::NAN),
-    };
+    let interval = (if lo <= bottom { 0.0 } else { lo }, if hi >= top { f64::INFINITY } else { hi });
     let estimate = if steps.is_empty() || c + st == 0.0 {
         f64::NAN
     } else if c == 0.0 {
@@ -310,14 +324,7 @@ pub fn count_test(s: &Settings, steps: &[Interval]) -> Decision {
         }
         ((a + b) / 2.0).exp()
     };
-    Decision {
-        outcome: decide(s, samples, log_e),
-        estimate,
-        interval,
-        samples,
-        e_regression: log_e.0.exp(),
-        e_no_regression: log_e.1.exp(),
-    }
+    Decision::new(s, samples, log_e, estimate, interval)
 }
 
 /// ln e-values of a coin test against ½ with `worse` heads and `better` tails.
@@ -376,21 +383,13 @@ pub fn continuous_test(s: &Settings, pairs: &[(f64, f64)]) -> Decision {
     let (w, b) = count(s.max_ratio);
     let log_e = coin_log_e(w, b);
     let samples = (w + b) as u64;
-    let bar = (1.0 / s.alpha).ln();
     let mut candidates: Vec<f64> = ratios.iter().copied().filter(|q| q.is_finite()).collect();
     candidates.extend(grid(s.max_ratio));
     candidates.sort_by(f64::total_cmp);
-    let kept: Vec<f64> = candidates
-        .into_iter()
-        .filter(|&r| {
-            let (up, down) = coin_log_e(count(r).0, count(r).1);
-            up < bar && down < bar
-        })
-        .collect();
-    let interval = match (kept.first(), kept.last()) {
-        (Some(&lo), Some(&hi)) => (lo, hi),
-        _ => (f64::NAN, f64::NAN),
-    };
+    let interval = not_rejected(s, &candidates, |r| {
+        let (worse, better) = count(r);
+        coin_log_e(worse, better)
+    });
     let mut sorted = ratios.clone();
     sorted.sort_by(f64::total_cmp);
     let estimate = match sorted.len() {
@@ -398,14 +397,7 @@ pub fn continuous_test(s: &Settings, pairs: &[(f64, f64)]) -> Decision {
         n if n % 2 == 1 => sorted[n / 2],
         n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     };
-    Decision {
-        outcome: decide(s, samples, log_e),
-        estimate,
-        interval,
-        samples,
-        e_regression: log_e.0.exp(),
-        e_no_regression: log_e.1.exp(),
-    }
+    Decision::new(s, samples, log_e, estimate, interval)
 }
 
 #[cfg(test)]

@@ -14,8 +14,12 @@ pub enum SubstituteError {
     Unclosed(usize),
 }
 
-/// Replaces every `{{ name }}` in `text` with `values[name]`.
-pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> Result<String, SubstituteError> {
+/// Walks the placeholders of `text`: `each` gives a placeholder's value, or `None` to keep it
+/// as written.
+fn walk(
+    text: &str,
+    mut each: impl FnMut(&str) -> Result<Option<String>, SubstituteError>,
+) -> Result<String, SubstituteError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut offset = 0;
@@ -23,15 +27,40 @@ pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> Result<Strin
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after.find("}}").ok_or(SubstituteError::Unclosed(offset + start))?;
-        let name = after[..end].trim();
-        let value = values.get(name).ok_or_else(|| SubstituteError::Unknown(name.to_string()))?;
-        out.push_str(value);
         let consumed = start + 2 + end + 2;
+        match each(after[..end].trim())? {
+            Some(value) => out.push_str(&value),
+            None => out.push_str(&rest[start..consumed]),
+        }
         rest = &rest[consumed..];
         offset += consumed;
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// Replaces every `{{ name }}` in `text` with `values[name]`.
+pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> Result<String, SubstituteError> {
+    walk(text, |name| {
+        values.get(name).cloned().map(Some).ok_or_else(|| SubstituteError::Unknown(name.to_string()))
+    })
+}
+
+/// Replaces the placeholders `values` has and keeps the others as written (for showing a
+/// template with what is known); the names kept come back beside the text.
+pub fn fill_known(
+    text: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<(String, Vec<String>), SubstituteError> {
+    let mut kept = Vec::new();
+    let filled = walk(text, |name| {
+        let v = values.get(name).cloned();
+        if v.is_none() && !kept.iter().any(|k| k == name) {
+            kept.push(name.to_string());
+        }
+        Ok(v)
+    })?;
+    Ok((filled, kept))
 }
 
 /// A duration as PromQL writes it (`90s`, `5m`, `250ms`): whole seconds unless shorter.
@@ -69,6 +98,10 @@ mod tests {
         );
         assert_eq!(substitute("ok {{args.service", &values()), Err(SubstituteError::Unclosed(3)));
         assert_eq!(substitute("no placeholders", &values()), Ok("no placeholders".into()));
+        assert_eq!(
+            fill_known("{{args.service}} {{ rollout.name }} {{rollout.name}}", &values()),
+            Ok(("web-canary {{ rollout.name }} {{rollout.name}}".into(), vec!["rollout.name".into()]))
+        );
     }
 
     #[test]

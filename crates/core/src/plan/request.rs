@@ -111,12 +111,8 @@ pub fn parse(raw: &str) -> Annotation {
 }
 
 fn text_id(raw: &str) -> String {
-    // FNV-1a: stable across processes (unlike the std hasher), enough to tell texts apart.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in raw.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("invalid-{h:016x}")
+    // Stable across processes, enough to tell texts apart.
+    format!("invalid-{:016x}", super::revision::fnv64(raw.as_bytes()))
 }
 
 impl Annotation {

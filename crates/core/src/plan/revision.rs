@@ -207,6 +207,14 @@ impl Fnv32 {
     }
 }
 
+/// FNV-1a (64-bit) of `bytes`: stable across processes and builds, unlike std's hasher; used
+/// to keep long generated names apart when they are cut.
+pub fn fnv64(bytes: &[u8]) -> u64 {
+    let mut h = Fnv64::new();
+    h.write(bytes);
+    h.0
+}
+
 struct Fnv64(u64);
 impl Fnv64 {
     fn new() -> Self {

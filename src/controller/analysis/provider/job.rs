@@ -33,8 +33,7 @@ fn fit(head: &str, tail: &str) -> String {
     if full.len() <= 63 {
         return full;
     }
-    let hash =
-        full.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = crate::plan::revision::fnv64(full.as_bytes());
     let tail = format!("-{:08x}{tail}", hash as u32);
     let head: String = head.chars().take(63 - tail.len()).collect();
     format!("{}{tail}", head.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
