@@ -21,7 +21,7 @@ pub use status::{
 };
 pub use strategy::{
     AnalysisArg, AnalysisErrorAction, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis,
-    BlueGreenStrategy, CanaryStep, CanaryStrategy, GatewayApiRouting, HeaderMatch, PauseStep,
+    BlueGreenStrategy, CanaryStep, CanaryStrategy, GateFailure, GatewayApiRouting, HeaderMatch, PauseStep,
     RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy, RouteKind, RouteRuleRef, SetCanaryScale,
     SetHeaderRoute, StrategyRef, TrafficRouting, UnstableAction, UnstablePods,
 };

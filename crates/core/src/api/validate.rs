@@ -40,6 +40,13 @@ impl Collector {
         self.0.push(FieldError { path: path.into(), message: message.into() });
     }
 
+    fn approval(&mut self, path: &str, g: &super::ApprovalStep) {
+        self.duration(&format!("{path}.timeout"), g.timeout.as_ref());
+        if let Some(n) = g.required.filter(|n| !(1..=10).contains(n)) {
+            self.err(format!("{path}.required"), format!("must be 1..=10, got {n}"));
+        }
+    }
+
     fn duration(&mut self, path: &str, d: Option<&DurationString>) {
         if let Some(Err(e)) = d.map(DurationString::parse) {
             self.err(path, e.to_string());
@@ -162,6 +169,9 @@ impl Collector {
             if let Some(a) = &step.analysis {
                 self.analysis(&format!("{p}.analysis"), a);
             }
+            if let Some(g) = &step.approval {
+                self.approval(&format!("{p}.approval"), g);
+            }
             if step.set_canary_scale.is_some() && !routed {
                 self.err(
                     format!("{p}.setCanaryScale"),
@@ -264,6 +274,15 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
             }
             c.non_negative(&format!("{base}.previewReplicas"), b.preview_replicas);
             c.duration(&format!("{base}.autoPromotionAfter"), b.auto_promotion_after.as_ref());
+            if let Some(g) = &b.approval {
+                c.approval(&format!("{base}.approval"), g);
+                if b.auto_promotion_after.is_some() || b.auto_promotion_enabled == Some(true) {
+                    c.err(
+                        format!("{base}.approval"),
+                        "approval replaces automatic promotion: remove autoPromotionEnabled and autoPromotionAfter",
+                    );
+                }
+            }
             c.duration(&format!("{base}.scaleDownDelay"), b.scale_down_delay.as_ref());
             c.duration(&format!("{base}.abortScaleDownDelay"), b.abort_scale_down_delay.as_ref());
             if let Some(a) = &b.pre_promotion_analysis {

@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod blue_green;
 pub mod budget;
 pub mod canary;
+pub mod gate;
 pub mod observed;
 pub mod operations;
 pub mod replicas;

@@ -419,7 +419,10 @@ fn pos_aborted_already(obs: &Observed, a: &assess::Assessment) -> bool {
 pub(crate) fn pause_message(reason: &str) -> &'static str {
     match reason {
         steps::PAUSE_STEP => "waiting at a pause step",
-        steps::AWAITING_APPROVAL => "waiting for an approval of this revision",
+        steps::AWAITING_APPROVAL => "waiting for approval of this revision",
+        crate::plan::gate::APPROVAL_REJECTED => {
+            "the approval gate was rejected or expired: promote past it, or abort"
+        }
         steps::INCONCLUSIVE => "an analysis was inconclusive: promote, abort or retry",
         steps::USER_PAUSE => "paused by a request",
         steps::UNSTABLE_PODS => "the new revision's pods restart or flap: abort, or replace the revision",
