@@ -161,7 +161,7 @@ impl World {
 
     /// The clock moved on by `secs`.
     fn later(mut self, secs: i64) -> Self {
-        self.obs.now = self.obs.now + jiff::SignedDuration::from_secs(secs);
+        self.obs.now += jiff::SignedDuration::from_secs(secs);
         self
     }
 
@@ -704,4 +704,67 @@ fn a_gate_expires_and_a_rejection_holds_when_told_to_pause() {
     let w = w.after(&p);
     let p = w.clone().request(r#"{"id": "p", "op": "promote", "by": "ops"}"#).plan();
     assert_eq!(p.status.current_step, Some(2), "a promote moves past a held gate");
+}
+
+fn hook(name: &str, kind: ramp::api::WebhookKind) -> ramp::api::Webhook {
+    ramp::api::Webhook { name: name.into(), kind, url: "http://127.0.0.1:9/".into(), ..Default::default() }
+}
+
+fn confirmation(w: &World, name: &str, confirmed: bool) -> ramp::plan::Confirmation {
+    ramp::plan::Confirmation {
+        webhook: name.into(),
+        revision: w.canary_hash(),
+        confirmed,
+        message: if confirmed { "200 OK".into() } else { "500".into() },
+    }
+}
+
+#[test]
+fn confirm_rollout_webhooks_hold_a_new_revision_without_pods_or_weight_until_each_says_yes() {
+    use ramp::api::WebhookKind::ConfirmRollout;
+    let mut w = World::new(10, vec![set_weight(20), pause(None)], true).sizes(0, 0, 10);
+    w.obs.rollout.spec.webhooks = vec![hook("change-freeze", ConfirmRollout), hook("ticket", ConfirmRollout)];
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    assert!(
+        scales(&p).iter().all(|(n, size)| !n.contains(&w.canary_hash()) || *size == 0),
+        "{:?}",
+        scales(&p)
+    );
+    assert!(weights(&p).is_none_or(|(_, canary)| canary == 0));
+    // One says no, the other yes: still held.
+    let mut w = w.after(&p);
+    w.obs.confirmations = vec![confirmation(&w, "change-freeze", false), confirmation(&w, "ticket", true)];
+    let p = w.plan();
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    // Both yes: recorded, and the rollout starts (the canary grows to its 20%).
+    let mut w = w.after(&p);
+    w.obs.confirmations = vec![confirmation(&w, "change-freeze", true)];
+    let p = w.plan();
+    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    let by: Vec<&str> = p.status.approvals.iter().filter(|a| a.step == -1).map(|a| a.by.as_str()).collect();
+    assert_eq!(by, ["webhook/ticket", "webhook/change-freeze"]);
+    // Durable: the next pass, with the sender's memory gone, still counts them.
+    let mut w = w.after(&p);
+    w.obs.confirmations.clear();
+    let p = w.plan();
+    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+}
+
+#[test]
+fn confirm_promotion_webhooks_hold_the_last_step_until_they_say_yes() {
+    use ramp::api::WebhookKind::ConfirmPromotion;
+    let mut w = World::new(10, vec![set_weight(50)], false).sizes(5, 5, 5).at_step(1);
+    w.obs.rollout.spec.webhooks = vec![hook("qa", ConfirmPromotion)];
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingPromotionConfirmation"));
+    assert!(scales(&p).is_empty(), "sizes stay at the last step's: {:?}", scales(&p));
+    let mut w = w.after(&p);
+    w.obs.confirmations = vec![confirmation(&w, "qa", true)];
+    let p = w.plan();
+    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingPromotionConfirmation"));
+    let canary = w.obs.replica_sets[1].name.clone();
+    assert!(scales(&p).iter().any(|(n, size)| *n == canary && *size > 5), "promoting: {:?}", scales(&p));
 }

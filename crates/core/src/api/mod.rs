@@ -13,6 +13,7 @@ pub mod selector;
 pub mod status;
 pub mod strategy;
 pub mod validate;
+pub mod webhook;
 
 pub use duration::DurationString;
 pub use rollout::{Rollout, RolloutSpec, WorkloadRef, WorkloadScaleDown};
@@ -26,3 +27,4 @@ pub use strategy::{
     SetHeaderRoute, StrategyRef, TrafficRouting, UnstableAction, UnstablePods,
 };
 pub use validate::{FieldError, InvalidSpec, validate};
+pub use webhook::{Webhook, WebhookKind};

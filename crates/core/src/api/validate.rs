@@ -259,6 +259,27 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
         }
     }
 
+    let rolling = matches!(spec.strategy.selected(), Some(StrategyRef::RollingUpdate(_)));
+    for (i, w) in spec.webhooks.iter().enumerate() {
+        let p = format!("spec.webhooks[{i}]");
+        if spec.webhooks[..i].iter().any(|x| x.name == w.name) {
+            c.err(format!("{p}.name"), format!("{:?} is used by an earlier webhook", w.name));
+        }
+        if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+            c.err(format!("{p}.url"), "url must be an http:// or https:// URL");
+        }
+        c.duration(&format!("{p}.timeout"), w.timeout.as_ref());
+        if w.kind.is_gate() && rolling {
+            c.err(
+                format!("{p}.type"),
+                format!(
+                    "{} gates a canary or blue-green rollout; a rolling update has no gate",
+                    w.kind.as_str()
+                ),
+            );
+        }
+    }
+
     match spec.strategy.selected() {
         None => c.err("spec.strategy", "exactly one of rollingUpdate, blueGreen or canary must be set"),
         Some(StrategyRef::RollingUpdate(r)) => {

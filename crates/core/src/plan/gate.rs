@@ -10,11 +10,63 @@ use std::{collections::BTreeSet, time::Duration};
 
 use jiff::Timestamp;
 
-use super::request::Request;
-use crate::api::{ApprovalRecord, ApprovalStep, GateFailure};
+use super::{observed::Observed, request::Request};
+use crate::api::{ApprovalRecord, ApprovalStep, GateFailure, WebhookKind};
 
 /// Pause reason of a gate that failed with `onReject: pause`.
 pub const APPROVAL_REJECTED: &str = "ApprovalRejected";
+
+/// Pause reason while `confirmRollout` webhooks have not all confirmed the new revision.
+pub const AWAITING_ROLLOUT_CONFIRMATION: &str = "AwaitingRolloutConfirmation";
+/// Pause reason while `confirmPromotion` webhooks have not all confirmed the promotion.
+pub const AWAITING_PROMOTION_CONFIRMATION: &str = "AwaitingPromotionConfirmation";
+/// The approval record step of a `confirmRollout` webhook's confirmation.
+pub const CONFIRM_ROLLOUT_STEP: i32 = -1;
+/// The approval record step of a `confirmPromotion` webhook's confirmation.
+pub const CONFIRM_PROMOTION_STEP: i32 = -2;
+/// How a webhook's confirmation is recorded as `by`.
+pub const WEBHOOK_PREFIX: &str = "webhook/";
+
+/// The record step of a webhook gate.
+pub fn confirm_step(kind: WebhookKind) -> i32 {
+    if kind == WebhookKind::ConfirmPromotion { CONFIRM_PROMOTION_STEP } else { CONFIRM_ROLLOUT_STEP }
+}
+
+/// The pause reason of a webhook gate that waits.
+pub fn confirm_pause(kind: WebhookKind) -> &'static str {
+    if kind == WebhookKind::ConfirmPromotion {
+        AWAITING_PROMOTION_CONFIRMATION
+    } else {
+        AWAITING_ROLLOUT_CONFIRMATION
+    }
+}
+
+/// Whether every webhook of gate `kind` confirmed revision `hash`: from the records, or from a
+/// new answer (then recorded in `records`, so it holds without the sender's memory).
+pub fn confirmed(obs: &Observed, kind: WebhookKind, hash: &str, records: &mut Vec<ApprovalRecord>) -> bool {
+    let step = confirm_step(kind);
+    let mut all = true;
+    for w in obs.rollout.spec.webhooks.iter().filter(|w| w.kind == kind) {
+        let by = format!("{WEBHOOK_PREFIX}{}", w.name);
+        if records.iter().any(|r| r.revision == hash && r.step == step && r.approved && r.by == by) {
+            continue;
+        }
+        match obs.confirmations.iter().find(|c| c.webhook == w.name && c.revision == hash && c.confirmed) {
+            Some(c) if records.len() < MAX_RECORDS => records.push(ApprovalRecord {
+                revision: hash.into(),
+                step,
+                approved: true,
+                by,
+                at: obs.now.to_string(),
+                message: c.message.clone(),
+                groups: Vec::new(),
+                promoted: false,
+            }),
+            _ => all = false,
+        }
+    }
+    all
+}
 
 /// Records kept per revision (the CRD's bound on `status.approvals`).
 pub const MAX_RECORDS: usize = 64;

@@ -322,7 +322,22 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
     if unstable_ends(p) {
         return aborted(p, w, ledger);
     }
-    let held = p.gate.held(p.obs) || p.gate.pauses.iter().any(|x| x.reason == UNSTABLE_PODS);
+    // The new revision gets no pod until its confirmRollout webhooks say yes.
+    let confirmed_rollout = crate::plan::gate::confirmed(
+        p.obs,
+        crate::api::WebhookKind::ConfirmRollout,
+        &hash,
+        &mut p.gate.approvals,
+    );
+    let preview_size = if confirmed_rollout {
+        clear_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_ROLLOUT_CONFIRMATION);
+        preview_size
+    } else {
+        ensure_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_ROLLOUT_CONFIRMATION, p.obs.now);
+        0
+    };
+    let held =
+        !confirmed_rollout || p.gate.held(p.obs) || p.gate.pauses.iter().any(|x| x.reason == UNSTABLE_PODS);
     // Promoting once approved (promote, approve, autoPromotionAfter elapsed), or already
     // grown past the preview size for it.
     let rule = crate::plan::gate::Rule::of(p.b.approval.as_ref());
@@ -418,7 +433,21 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
                 }
             }
         }
-        if analysis_ok && approved {
+        let confirmed_promotion = !(analysis_ok && approved)
+            || crate::plan::gate::confirmed(
+                p.obs,
+                crate::api::WebhookKind::ConfirmPromotion,
+                &hash,
+                &mut p.gate.approvals,
+            );
+        if confirmed_promotion {
+            clear_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_PROMOTION_CONFIRMATION);
+        } else {
+            ensure_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_PROMOTION_CONFIRMATION, p.obs.now);
+            paused = true;
+            waiting = "the confirmPromotion webhooks to confirm the switch".into();
+        }
+        if analysis_ok && approved && confirmed_promotion {
             p.gate.pauses.retain(|x| {
                 x.reason != PREVIEW_PAUSE
                     && x.reason != INCONCLUSIVE

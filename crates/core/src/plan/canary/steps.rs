@@ -13,7 +13,7 @@ use super::{
 use crate::{
     api::{
         ApprovalRecord, CanaryStep, CanaryStrategy, GateFailure, PauseCondition, RequestRecord,
-        SetHeaderRoute, UnstableAction, UnstablePods,
+        SetHeaderRoute, UnstableAction, UnstablePods, WebhookKind,
     },
     plan::{
         action::EventNote,
@@ -361,7 +361,17 @@ pub fn position(
 
     let (canary_size, canary_ready, canary_available) = pods(canary);
     let (stable_size, stable_ready, stable_available) = pods(Some(stable));
-    let held = spec.paused || pauses.iter().any(|p| p.reason == USER_PAUSE || p.reason == UNSTABLE_PODS);
+    // A new revision gets no pod and no traffic until its confirmRollout webhooks say yes.
+    let rollout_confirmed =
+        aborted || gate::confirmed(obs, WebhookKind::ConfirmRollout, hash, &mut approvals);
+    if rollout_confirmed {
+        clear_pause(&mut pauses, gate::AWAITING_ROLLOUT_CONFIRMATION);
+    } else {
+        ensure_pause(&mut pauses, gate::AWAITING_ROLLOUT_CONFIRMATION, now);
+    }
+    let held = !rollout_confirmed
+        || spec.paused
+        || pauses.iter().any(|p| p.reason == USER_PAUSE || p.reason == UNSTABLE_PODS);
     let mut requeue_after: Option<Duration> = None;
     let mut soonest = |d: Duration| requeue_after = Some(requeue_after.map_or(d, |r: Duration| r.min(d)));
 
@@ -450,9 +460,17 @@ pub fn position(
         ));
         step += 1;
     }
-    let promoting = step >= n && !aborted;
+    // Promotion waits for the confirmPromotion webhooks.
+    let promotion_confirmed =
+        step < n || aborted || gate::confirmed(obs, WebhookKind::ConfirmPromotion, hash, &mut approvals);
+    if promotion_confirmed {
+        clear_pause(&mut pauses, gate::AWAITING_PROMOTION_CONFIRMATION);
+    } else {
+        ensure_pause(&mut pauses, gate::AWAITING_PROMOTION_CONFIRMATION, now);
+    }
+    let promoting = step >= n && !aborted && promotion_confirmed;
     let weight = if n == 0 { 0 } else { weight_at(steps, step.min(n - 1)) };
-    let targets = if aborted {
+    let targets = if aborted || !rollout_confirmed {
         Targets { canary: 0, stable: replicas }
     } else if promoting {
         let stable = if routed {
@@ -466,7 +484,7 @@ pub fn position(
     };
 
     // The router's weight, where it is safe to put it.
-    let desired = if aborted { 0 } else { weight };
+    let desired = if aborted || !rollout_confirmed { 0 } else { weight };
     let now_w = applied.and_then(|x| x.weight).unwrap_or(0);
     let canary_needed = |w: i32| match scale_at(steps, step.min(n.saturating_sub(1))) {
         _ if w == 0 => 0,
