@@ -5,6 +5,8 @@ pub mod analysis;
 pub mod bench;
 pub mod controller;
 pub mod crd;
+#[cfg(feature = "hollow")]
+pub mod demo;
 pub mod manifest;
 pub mod ops;
 #[cfg(feature = "hollow")]
@@ -39,6 +41,10 @@ pub enum Command {
     Controller(Box<controller::ControllerArgs>),
     /// Print the CustomResourceDefinitions as YAML.
     Crd(crd::CrdArgs),
+    /// The whole product on this machine, no cluster needed: a hollow cluster, the controller
+    /// and a canary story (a healthy version promoted, a faulty one aborted by analysis).
+    #[cfg(feature = "hollow")]
+    Demo(demo::DemoArgs),
     /// Simulate a rollout without a cluster and print its timeline, step by step.
     #[cfg(feature = "hollow")]
     Plan(plan::PlanArgs),
@@ -108,6 +114,8 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args, &mut stdout),
         Command::Controller(args) => controller::run(&args),
         Command::Crd(args) => crd::run(&args, &mut stdout),
+        #[cfg(feature = "hollow")]
+        Command::Demo(args) => demo::run(&args, &mut stdout),
         #[cfg(feature = "hollow")]
         Command::Plan(args) => plan::run(&args, &mut stdout),
         #[cfg(feature = "hollow")]

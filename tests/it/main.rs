@@ -28,6 +28,7 @@ mod controller_serve;
 mod controller_writes;
 mod crd;
 mod crd_served;
+mod demo;
 mod examples_e2e;
 mod gates_webhooks;
 mod one_world;
