@@ -13,13 +13,16 @@ use crate::api::{
     analysis::{AnalysisRun, run::MeasurementPhase},
 };
 
+/// What a timeline line shows of a Rollout: phase, step, weight, message.
+type Shown = (Option<RolloutPhase>, Option<i32>, Option<i32>, Option<String>);
+
 /// Prints the timeline of one act.
 pub struct Timeline<'o> {
     out: &'o mut dyn Write,
     tty: bool,
     label: String,
     steps: usize,
-    last: Option<(Option<RolloutPhase>, Option<i32>, Option<i32>, Option<String>)>,
+    last: Option<Shown>,
     measured: BTreeMap<(String, String), usize>,
     earlier: BTreeSet<String>,
     progress_drawn: bool,
@@ -129,7 +132,7 @@ impl<'o> Timeline<'o> {
             .as_ref()
             .map_or((0, 0), |(_, s, w, _)| (s.unwrap_or(0).max(0) as usize, w.unwrap_or(0)));
         let width = 24;
-        let filled = if self.steps == 0 { width } else { (step.min(self.steps) * width) / self.steps };
+        let filled = (step.min(self.steps) * width).checked_div(self.steps).unwrap_or(width);
         let bar: String = "█".repeat(filled) + &"░".repeat(width - filled);
         let _ = write!(
             self.out,
