@@ -31,6 +31,7 @@ mod crd_served;
 mod demo;
 mod examples_e2e;
 mod gates_webhooks;
+mod gitops;
 mod one_world;
 mod operations_tables;
 mod plan_props;
