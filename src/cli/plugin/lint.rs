@@ -130,10 +130,14 @@ pub fn lint_text(file: &str, text: &str, schemas: &[(String, Value)]) -> Vec<Pro
         for c in &causes {
             problem(c.field.clone(), c.message.clone());
         }
-        if !causes.is_empty() {
-            // The controller never sees an object the API server refused.
-            continue;
-        }
+        // The controller would never see an object the API server refused, but its checks
+        // are reported too (all problems at once), except on a field already reported.
+        let reported: Vec<String> = causes.iter().map(|c| c.field.clone()).collect();
+        let mut problem = |path: String, message: String| {
+            if !reported.contains(&path) {
+                problem(path, message);
+            }
+        };
         match kind.as_str() {
             "Rollout" => match serde_json::from_value::<Rollout>(obj) {
                 Ok(r) => {
@@ -143,6 +147,8 @@ pub fn lint_text(file: &str, text: &str, schemas: &[(String, Value)]) -> Vec<Pro
                         }
                     }
                 }
+                // A type error the schema reported already.
+                Err(_) if !reported.is_empty() => {}
                 Err(e) => problem("spec".into(), format!("cannot be read as a Rollout: {e}")),
             },
             _ => match obj.get("spec").cloned().map(serde_json::from_value::<AnalysisTemplateSpec>) {
@@ -154,6 +160,7 @@ pub fn lint_text(file: &str, text: &str, schemas: &[(String, Value)]) -> Vec<Pro
                         }
                     }
                 }
+                Some(Err(_)) if !reported.is_empty() => {}
                 Some(Err(e)) => problem("spec".into(), format!("cannot be read as a template: {e}")),
                 None => problem("spec".into(), "Required value".into()),
             },

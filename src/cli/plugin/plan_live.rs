@@ -12,7 +12,10 @@ use super::output;
 use crate::{
     api::RolloutStatus,
     cli::{CliError, Output},
-    controller::observe::{FromApiError, from_api},
+    controller::{
+        observe::{FromApiError, from_api},
+        render::{StatusChange, status_change},
+    },
     plan::{Action, EventKind, Plan, plan},
 };
 
@@ -32,8 +35,9 @@ pub struct LivePlan {
     pub analyses: Vec<WantedRun>,
     /// The status it would write.
     pub status: RolloutStatus,
-    /// Whether that differs from the status now.
-    pub status_changes: bool,
+    /// How that differs from the status now: `same`, `countsOnly` (pod counts, messages and
+    /// the progress time: the controller paces such writes) or `meaning`.
+    pub status_change: &'static str,
     /// When the controller would look again without an event, in seconds.
     pub requeue_after_seconds: Option<f64>,
 }
@@ -66,23 +70,14 @@ pub fn live_plan(name: &str, ns: &str, now: jiff::Timestamp, before: &RolloutSta
                 templates: a.analysis.templates.iter().map(|t| t.template_name.clone()).collect(),
             })
             .collect(),
-        status_changes: !same_status(before, &p.status),
+        status_change: match status_change(Some(before), &p.status) {
+            StatusChange::Same => "same",
+            StatusChange::CountsOnly => "countsOnly",
+            StatusChange::Meaning => "meaning",
+        },
         status: p.status.clone(),
         requeue_after_seconds: p.requeue_after.map(|d| d.as_secs_f64()),
     }
-}
-
-/// Equal but for condition times (a condition keeps its time when only its message changes).
-fn same_status(a: &RolloutStatus, b: &RolloutStatus) -> bool {
-    let strip = |s: &RolloutStatus| {
-        let mut s = s.clone();
-        for c in &mut s.conditions {
-            c.last_transition_time =
-                k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::UNIX_EPOCH);
-        }
-        s
-    };
-    strip(a) == strip(b)
 }
 
 /// One action in words.
@@ -140,7 +135,12 @@ fn text(out: &mut dyn Write, before: &RolloutStatus, lp: &LivePlan) -> std::io::
     }
     let s = &lp.status;
     let phase = |p: Option<crate::api::RolloutPhase>| p.map_or("-", |p| p.as_str());
-    writeln!(out, "Status it would write{}:", if lp.status_changes { "" } else { " (unchanged)" })?;
+    let change = match lp.status_change {
+        "same" => " (unchanged)",
+        "countsOnly" => " (only counts, messages or the progress time change)",
+        _ => "",
+    };
+    writeln!(out, "Status it would write{change}:")?;
     if before.phase != s.phase {
         writeln!(out, "  phase:   {} (now {})", phase(s.phase), phase(before.phase))?;
     } else {
