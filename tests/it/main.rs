@@ -34,6 +34,7 @@ mod operations_tables;
 mod plan_props;
 mod plan_tables;
 mod plugin_ops;
+mod plugin_status;
 mod plugin_view;
 mod python_client;
 mod validate;
