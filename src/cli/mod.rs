@@ -175,12 +175,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`ramp plan ... | head`) is not an error.
-        Err(CliError::Failed(e))
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(CliError::Failed(e)) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(CliError::Exit(code)) => ExitCode::from(code),
         Err(e) => {
             let code = match e {
@@ -192,6 +187,15 @@ pub fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Whether a failure is stdout closed by the reader (`| head`), however it was wrapped.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == pipe
+            || c.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind) == pipe
+    })
 }
 
 /// An error and its causes on one line.

@@ -85,6 +85,14 @@ fn schemas() -> Result<Vec<(String, Value)>, CliError> {
     Ok(out)
 }
 
+/// Whether a schema problem at `reported` already says what is wrong at `path`: the same
+/// field, or one inside it (not inside the whole `spec`, whose rules are about other things).
+fn covers(reported: &str, path: &str) -> bool {
+    reported == path
+        || (!matches!(reported, "spec" | "metadata" | "<nil>" | "")
+            && path.strip_prefix(reported).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('[')))
+}
+
 /// Every problem in one file's text.
 pub fn lint_text(file: &str, text: &str, schemas: &[(String, Value)]) -> Vec<Problem> {
     let docs: Vec<Value> = match serde_saphyr::from_multiple(text) {
@@ -134,7 +142,7 @@ pub fn lint_text(file: &str, text: &str, schemas: &[(String, Value)]) -> Vec<Pro
         // are reported too (all problems at once), except on a field already reported.
         let reported: Vec<String> = causes.iter().map(|c| c.field.clone()).collect();
         let mut problem = |path: String, message: String| {
-            if !reported.contains(&path) {
+            if !reported.iter().any(|r| covers(r, &path)) {
                 problem(path, message);
             }
         };
