@@ -33,6 +33,7 @@ mod one_world;
 mod operations_tables;
 mod plan_props;
 mod plan_tables;
+mod plugin_gates;
 mod plugin_offline;
 mod plugin_ops;
 mod plugin_status;

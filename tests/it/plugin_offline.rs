@@ -4,7 +4,10 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::common::{kubectl::workspace_root, plugin::{path_with_plugin, text}};
+use crate::common::{
+    kubectl::workspace_root,
+    plugin::{path_with_plugin, text},
+};
 
 /// `kubectl ramp ARGS` with `stdin`, from the workspace root.
 fn plugin(args: &[&str], stdin: &str) -> Output {
@@ -85,7 +88,10 @@ fn lint_passes_the_examples_and_names_every_problem_with_its_path() {
     for w in want {
         assert!(lines.contains(&w), "missing {w:?} in\n{out}");
     }
-    assert!(lines.iter().any(|l| l.starts_with("<stdin>: Rollout/web: spec.strategy.canary.steps[2]")), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("<stdin>: Rollout/web: spec.strategy.canary.steps[2]")),
+        "{out}"
+    );
     assert!(!out.contains("Service/"), "kinds that are not Ramp's are skipped:\n{out}");
 
     let o = plugin(&["lint", "-", "-o", "json"], BAD);

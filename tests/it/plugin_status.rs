@@ -23,7 +23,8 @@ fn rollout(name: &str, image: &str, strategy: &str, extra: &str) -> String {
 }
 
 const ROLLING: &str = r#"{"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}"#;
-const CANARY: &str = r#"{"canary": {"maxSurge": 1, "maxUnavailable": 0, "steps": [{"setWeight": 50}, {"pause": {}}]}}"#;
+const CANARY: &str =
+    r#"{"canary": {"maxSurge": 1, "maxUnavailable": 0, "steps": [{"setWeight": 50}, {"pause": {}}]}}"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_exit_codes_say_how_a_rollout_settled() {

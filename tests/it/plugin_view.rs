@@ -160,7 +160,11 @@ async fn kubectl_ramp_lists_shows_and_changes_rollouts() {
     assert!(history.starts_with("REVISION   HASH"), "{history}");
     let lines: Vec<Vec<&str>> = history.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
     assert_eq!((lines[0][0], lines[0][2], *lines[0].last().unwrap()), ("1", "web:v1", "stable"), "{history}");
-    assert_eq!((lines[1][0], lines[1][2], *lines[1].last().unwrap()), ("2", "web:v2", "current"), "{history}");
+    assert_eq!(
+        (lines[1][0], lines[1][2], *lines[1].last().unwrap()),
+        ("2", "web:v2", "current"),
+        "{history}"
+    );
     let h: Value = serde_json::from_str(&ok(&k, &["history", "web", "-o", "json"]).await).unwrap();
     assert_eq!(h[1]["marks"], serde_json::json!(["current"]));
 
@@ -183,7 +187,11 @@ async fn kubectl_ramp_lists_shows_and_changes_rollouts() {
     watch.until(Duration::from_secs(30), |s| s.contains("Phase:       Paused")).await;
     ok(&k, &["promote", "web"]).await;
     watch.until(Duration::from_secs(60), |s| s.contains("Phase:       Healthy")).await;
-    assert!(watch.seen.contains("\n\nName:        web"), "frames are separated by a blank line:\n{}", watch.seen);
+    assert!(
+        watch.seen.contains("\n\nName:        web"),
+        "frames are separated by a blank line:\n{}",
+        watch.seen
+    );
     assert!(!watch.seen.contains('\x1b'), "no cursor movement or colour on a pipe");
 
     // Completion through kubectl's plugin completion (kubectl_complete-ramp on PATH).

@@ -190,23 +190,28 @@ fn analysis_run(out: &mut String, run: &Run, indent: &str, style: Style) {
     let n = run.metrics.len();
     for (i, m) in run.metrics.iter().enumerate() {
         let (b, s) = if i + 1 == n { ("└─", "   ") } else { ("├─", "│  ") };
-        metric(out, m, &format!("{indent}{b} "), &format!("{indent}{s}"), style);
+        metric(out, m, run.message.as_deref(), (&format!("{indent}{b} "), &format!("{indent}{s}")), style);
     }
 }
 
-fn metric(out: &mut String, m: &MetricLine, first: &str, rest: &str, style: Style) {
+/// A metric's lines; what the run's message (`said`) already says is not repeated.
+fn metric(out: &mut String, m: &MetricLine, said: Option<&str>, (first, rest): (&str, &str), style: Style) {
     let tally = format!(
         "{} measured: {} ok, {} failed, {} inconclusive, {} errors",
         m.count, m.successful, m.failed, m.inconclusive, m.error
     );
     let _ =
         writeln!(out, "{first}metric {} {}  {tally}", m.name, style.paint(phase_colour(&m.phase), &m.phase));
-    if let Some(msg) = m.message.as_deref().filter(|x| !x.is_empty()) {
+    let message = m.message.as_deref().filter(|x| !x.is_empty() && Some(*x) != said);
+    if let Some(msg) = message {
         let _ = writeln!(out, "{rest}  {msg}");
     }
+    let said = [said, m.message.as_deref()];
     if let Some(x) = &m.last {
         let baseline = x.baseline.as_ref().map(|b| format!(" vs baseline {b}")).unwrap_or_default();
-        let reason = if x.message.is_empty() { String::new() } else { format!(": {}", x.message) };
+        let repeated = said.iter().flatten().any(|s| s.contains(x.message.as_str()));
+        let reason =
+            if x.message.is_empty() || repeated { String::new() } else { format!(": {}", x.message) };
         let _ = writeln!(out, "{rest}  last {} {}{baseline} ({}){reason}", x.phase, x.value, x.at);
         if let Some(e) = &x.evidence {
             let mut parts = Vec::new();
