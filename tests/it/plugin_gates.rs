@@ -140,13 +140,13 @@ async fn get_shows_gates_and_verdicts_and_set_image_follows_a_workload_ref() {
         .await;
     assert_eq!(image, "legacy:v2");
     // The controller takes the Deployment's new template as a new revision, then settles.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     let history = loop {
         let h: Value = serde_json::from_str(&ok(&k, &["history", "adopted", "-o", "json"]).await).unwrap();
         let moved = h.as_array().unwrap().iter().any(|e| {
             e["marks"].as_array().unwrap().contains(&"current".into()) && e["images"][0] == "legacy:v2"
         });
-        if moved || std::time::Instant::now() > deadline {
+        if moved || tokio::time::Instant::now() > deadline {
             break h;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

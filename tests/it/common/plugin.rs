@@ -6,7 +6,7 @@ use std::{
     path::PathBuf,
     process::{Child, Command, Output, Stdio},
     sync::mpsc,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use super::{kubectl::Kubectl, rollouts::plugin};
@@ -83,9 +83,10 @@ impl Streaming {
 
     /// Reads until `done` holds of what was read (or panics after `limit`).
     pub async fn until(&mut self, limit: Duration, done: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + limit;
+        // tokio's clock: this is a wall-clock test, and the shell's clocks are tokio's.
+        let deadline = tokio::time::Instant::now() + limit;
         while !done(&self.seen) {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             assert!(!left.is_zero(), "never saw what was waited for; output so far:\n{}", self.seen);
             let rx = &self.lines;
             match tokio::task::block_in_place(|| rx.recv_timeout(left.min(Duration::from_millis(200)))) {
