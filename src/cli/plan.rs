@@ -4,6 +4,7 @@
 
 use std::{io::Write, path::PathBuf, time::Duration};
 
+#[cfg(feature = "hollow")]
 use anyhow::Context;
 
 use super::{CliError, Output, plugin::target::Target};
