@@ -171,3 +171,63 @@ impl Frames {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn tree(phase: &str) -> model::Tree {
+        let rollout: Rollout = serde_json::from_value(json!({
+            "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "web", "namespace": "default", "uid": "u", "generation": 1},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "strategy": {"rollingUpdate": {}},
+                     "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "v1"}]}}},
+            "status": {"observedGeneration": 1, "phase": phase},
+        }))
+        .unwrap();
+        let s = model::Snapshot {
+            rollout,
+            replica_sets: Vec::new(),
+            pods: Vec::new(),
+            runs: Vec::new(),
+            services: Vec::new(),
+        };
+        model::build(&s)
+    }
+
+    fn frames(terminal: bool) -> Frames {
+        Frames { style: Style { colour: false }, terminal, last_tree: None, last_lines: 0, printed: 0 }
+    }
+
+    #[test]
+    fn a_terminal_frame_replaces_the_last_one() {
+        let mut f = frames(true);
+        let mut out = Vec::new();
+        f.draw(&mut out, Output::Text, tree("Progressing")).unwrap();
+        let first = String::from_utf8(out.clone()).unwrap();
+        let lines = first.lines().count();
+        f.draw(&mut out, Output::Text, tree("Progressing")).unwrap();
+        assert_eq!(String::from_utf8(out.clone()).unwrap(), first, "an unchanged tree is not drawn again");
+        f.draw(&mut out, Output::Text, tree("Healthy")).unwrap();
+        let all = String::from_utf8(out).unwrap();
+        let second = all.strip_prefix(&first).unwrap();
+        let up = format!("\x1b[{lines}A\x1b[J");
+        assert!(second.starts_with(&up), "cursor up {lines} lines, then clear: {second:?}");
+        assert!(second[up.len()..].starts_with("Name:        web\n"), "{second:?}");
+    }
+
+    #[test]
+    fn a_pipe_gets_each_changed_frame_after_a_blank_line() {
+        let mut f = frames(false);
+        let mut out = Vec::new();
+        f.draw(&mut out, Output::Text, tree("Progressing")).unwrap();
+        f.draw(&mut out, Output::Text, tree("Healthy")).unwrap();
+        let all = String::from_utf8(out).unwrap();
+        assert!(!all.contains('\x1b'), "{all:?}");
+        let frames: Vec<&str> = all.split("\n\nName:").collect();
+        assert_eq!(frames.len(), 2, "{all}");
+        assert!(frames[0].contains("Progressing") && frames[1].contains("Healthy"), "{all}");
+    }
+}
