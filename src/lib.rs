@@ -14,5 +14,6 @@ pub use ramp_core::{analysis, api, plan};
 
 pub mod cli;
 pub mod controller;
+pub mod gates;
 #[cfg(feature = "hollow")]
 pub mod whatif;

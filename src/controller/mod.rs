@@ -401,8 +401,12 @@ pub async fn run(
             .inspect(watch_health(health.clone(), "rollouts", &scope_name))
             .reflect(rollout_writer)
             .applied_objects();
+        let (webhooks, webhook_wakeups) =
+            crate::gates::Webhooks::new(client.clone(), s.clock, rollout_store.clone(), metrics.clone());
         let controller = Controller::for_stream(rollout_stream, rollout_store.clone())
-            .with_config(ControllerConfig::default().concurrency(s.concurrency));
+            .with_config(ControllerConfig::default().concurrency(s.concurrency))
+            // A webhook gate's confirmation wakes its Rollout.
+            .reconcile_on(webhook_wakeups);
         let ctx = Arc::new(Context {
             client: client.clone(),
             clock: s.clock,
@@ -422,6 +426,7 @@ pub async fn run(
             run_owners,
             failures: Default::default(),
             pacer: Default::default(),
+            webhooks,
         });
 
         // The runner: its own controller over AnalysisRuns, each woken at its next deadline.

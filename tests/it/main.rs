@@ -29,6 +29,7 @@ mod controller_writes;
 mod crd;
 mod crd_served;
 mod examples_e2e;
+mod gates_webhooks;
 mod one_world;
 mod operations_tables;
 mod plan_props;

@@ -19,7 +19,11 @@ use super::{output, target::Target};
 use crate::{
     api::{Rollout, RolloutPhase, StrategyRef, condition::types},
     cli::{CliError, Output},
-    plan::{blue_green::PREVIEW_PAUSE, canary::PAUSE_STEP},
+    plan::{
+        blue_green::PREVIEW_PAUSE,
+        canary::PAUSE_STEP,
+        gate::{AWAITING_PROMOTION_CONFIRMATION, AWAITING_ROLLOUT_CONFIRMATION},
+    },
 };
 
 /// The exit codes of `status`.
@@ -133,7 +137,7 @@ pub fn progress(r: &Rollout) -> Progress {
 }
 
 /// Whether every reason the rollout is paused ends on its own (a timed pause step, a
-/// blue-green auto-promotion delay): then `status` keeps waiting.
+/// blue-green auto-promotion delay, a webhook's confirmation): then `status` keeps waiting.
 fn pause_ends_by_itself(r: &Rollout) -> bool {
     let status = r.status.clone().unwrap_or_default();
     if r.spec.paused || status.pause_conditions.is_empty() {
@@ -145,7 +149,13 @@ fn pause_ends_by_itself(r: &Rollout) -> bool {
             .and_then(|i| c.steps.get(i))
             .and_then(|s| s.pause.as_ref())
             .is_some_and(|p| p.duration.is_some()),
-        (PREVIEW_PAUSE, Some(StrategyRef::BlueGreen(b))) => b.auto_promotion_after.is_some(),
+        (PREVIEW_PAUSE, Some(StrategyRef::BlueGreen(b))) => {
+            b.approval.is_none()
+                && b.auto_promotion_enabled.unwrap_or(true)
+                && b.auto_promotion_after.is_some()
+        }
+        // A webhook answers, not a person.
+        (AWAITING_ROLLOUT_CONFIRMATION | AWAITING_PROMOTION_CONFIRMATION, _) => true,
         _ => false,
     })
 }

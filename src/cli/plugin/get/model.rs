@@ -24,8 +24,9 @@ use crate::{
         condition::keys,
     },
     plan::{
-        blue_green::PREVIEW_PAUSE,
+        blue_green::{PREVIEW_PAUSE, SWITCH},
         canary::{AWAITING_APPROVAL, describe},
+        gate::{Rule, counted},
     },
 };
 
@@ -275,6 +276,12 @@ pub struct Gate {
     pub message: String,
     /// Waiting since.
     pub since: String,
+    /// Approvals needed, from different people.
+    pub required: usize,
+    /// Whose approvals count so far.
+    pub approved_by: Vec<String>,
+    /// Only members of these groups count (empty: anyone).
+    pub groups: Vec<String>,
 }
 
 /// A pause condition.
@@ -533,27 +540,41 @@ pub fn build(s: &Snapshot) -> Tree {
         _ => None,
     };
 
+    let updated = status.updated_revision.clone().unwrap_or_default();
     let waiting = status.pause_conditions.iter().find_map(|p| {
         let since = p.start_time.0.to_string();
-        match (p.reason.as_str(), strategy) {
+        // The gate's spec and the step its approvals are recorded under.
+        let (spec, record_step, shown_step, default_message) = match (p.reason.as_str(), strategy) {
             (AWAITING_APPROVAL, Some(StrategyRef::Canary(c))) => {
                 let step = status.current_step.unwrap_or(0);
-                let gate = usize::try_from(step).ok().and_then(|i| c.steps.get(i));
-                let message = gate
-                    .and_then(|g| g.approval.as_ref())
-                    .and_then(|a| a.message.clone())
-                    .unwrap_or_else(|| format!("approval step {step} waits"));
-                Some(Gate { step: Some(step), message, since })
+                let gate =
+                    usize::try_from(step).ok().and_then(|i| c.steps.get(i)).and_then(|g| g.approval.as_ref());
+                (gate, step, Some(step), format!("approval step {step} waits"))
             }
-            (PREVIEW_PAUSE, Some(StrategyRef::BlueGreen(_))) => Some(Gate {
-                step: None,
-                message: "the switch to the preview waits for `approve` or `promote`".into(),
-                since,
-            }),
-            _ => None,
-        }
+            (PREVIEW_PAUSE, Some(StrategyRef::BlueGreen(b))) => (
+                b.approval.as_ref(),
+                SWITCH,
+                None,
+                "the switch to the preview waits for `approve` or `promote`".into(),
+            ),
+            _ => return None,
+        };
+        let rule = Rule::of(spec);
+        let records: Vec<ApprovalRecord> = status
+            .approvals
+            .iter()
+            .filter(|a| a.revision == updated && a.step == record_step)
+            .cloned()
+            .collect();
+        Some(Gate {
+            step: shown_step,
+            message: spec.and_then(|a| a.message.clone()).unwrap_or(default_message),
+            since,
+            required: rule.required,
+            approved_by: counted(&rule, &records).into_iter().map(str::to_string).collect(),
+            groups: rule.groups,
+        })
     });
-    let updated = status.updated_revision.clone().unwrap_or_default();
 
     Tree {
         name: r.name_any(),

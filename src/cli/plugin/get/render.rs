@@ -60,11 +60,27 @@ pub fn render(t: &Tree, style: Style, now: jiff::Timestamp) -> String {
             ago(&Some(g.since.clone())),
             t.name
         );
+        if g.required > 1 || !g.approved_by.is_empty() || !g.groups.is_empty() {
+            let from =
+                if g.groups.is_empty() { String::new() } else { format!(" from {}", g.groups.join(" or ")) };
+            let by = if g.approved_by.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", g.approved_by.join(", "))
+            };
+            let _ =
+                writeln!(out, "             {} of {} approvals{from}{by}", g.approved_by.len(), g.required);
+        }
     }
     for a in &t.approvals.records {
-        let verb = if a.approved { "approved" } else { "rejected" };
+        let verb = match (a.approved, a.promoted) {
+            (_, true) => "promoted past",
+            (true, false) => "approved",
+            (false, false) => "rejected",
+        };
         let why = if a.message.is_empty() { String::new() } else { format!(": {}", a.message) };
-        let _ = writeln!(out, "Approval:    step {} {verb} by {}{why}", a.step, a.by);
+        let groups = if a.groups.is_empty() { String::new() } else { format!(" ({})", a.groups.join(", ")) };
+        let _ = writeln!(out, "Approval:    step {} {verb} by {}{groups}{why}", a.step, a.by);
     }
 
     let _ = writeln!(out, "Revisions:");
