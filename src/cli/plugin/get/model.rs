@@ -619,3 +619,73 @@ pub fn build(s: &Snapshot) -> Tree {
         last_request: status.last_request.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn owned_by(kind: &str, name: &str, uid: &str) -> Value {
+        json!([{"apiVersion": "v1", "kind": kind, "name": name, "uid": uid, "controller": true}])
+    }
+
+    fn rs(hash: &str, revision: u64) -> ReplicaSet {
+        serde_json::from_value(json!({
+            "metadata": {"name": format!("web-{hash}"), "namespace": "default",
+                         "labels": {"app": "web", "pod-template-hash": hash},
+                         "annotations": {"ramp.dev/revision": revision.to_string()},
+                         "ownerReferences": owned_by("Rollout", "web", "u1")},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                     "template": {"spec": {"containers": [{"name": "web", "image": format!("web:{hash}")}]}}},
+            "status": {"replicas": 1, "readyReplicas": 0, "availableReplicas": 0},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn blue_green_marks_come_from_the_services_and_pods_say_why_not_ready() {
+        let rollout: Rollout = serde_json::from_value(json!({
+            "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout",
+            "metadata": {"name": "web", "namespace": "default", "uid": "u1", "generation": 2},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                     "strategy": {"blueGreen": {"activeService": "web", "previewService": "web-preview",
+                                                "approval": {"message": "ok?", "required": 2, "groups": ["sre"]}}},
+                     "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "web:b"}]}}},
+            "status": {"observedGeneration": 2, "phase": "Paused", "stableRevision": "a", "updatedRevision": "b",
+                       "pauseConditions": [{"reason": "BlueGreenPause", "startTime": "2026-01-01T00:00:00Z"}],
+                       "approvals": [{"revision": "b", "step": 0, "approved": true, "by": "alice", "groups": ["sre"]},
+                                     {"revision": "b", "step": 0, "approved": true, "by": "bob", "groups": ["dev"]}]},
+        }))
+        .unwrap();
+        let service = |name: &str, hash: &str| -> Service {
+            serde_json::from_value(json!({"metadata": {"name": name, "namespace": "default"},
+                "spec": {"selector": {"app": "web", "pod-template-hash": hash}}}))
+            .unwrap()
+        };
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "web-b-x", "namespace": "default", "ownerReferences": owned_by("ReplicaSet", "web-b", "r")},
+            "status": {"phase": "Running",
+                       "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady"}],
+                       "containerStatuses": [{"name": "web", "image": "web:b", "imageID": "", "ready": false, "restartCount": 3,
+                                              "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s"}}}]},
+        }))
+        .unwrap();
+        let tree = build(&Snapshot {
+            rollout,
+            replica_sets: vec![rs("a", 1), rs("b", 2)],
+            pods: vec![pod],
+            runs: Vec::new(),
+            services: vec![service("web", "a"), service("web-preview", "b")],
+        });
+        assert_eq!(tree.revisions[0].marks, vec!["updated", "preview"]);
+        assert_eq!(tree.revisions[1].marks, vec!["stable", "active"]);
+        let pod = &tree.revisions[0].replica_set.pods[0];
+        assert_eq!(pod.reason.as_deref(), Some("CrashLoopBackOff: back-off 40s"));
+        assert_eq!((pod.ready, pod.restarts), (false, 3));
+        let gate = tree.approvals.waiting.unwrap();
+        assert_eq!((gate.message.as_str(), gate.required), ("ok?", 2));
+        assert_eq!(gate.approved_by, vec!["alice"], "bob is not in sre");
+        assert_eq!(tree.approvals.records.len(), 2);
+    }
+}
