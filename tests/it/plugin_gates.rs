@@ -1,15 +1,15 @@
 //! `kubectl ramp get` of what waits and what judged, and `set image` of a Rollout that runs a
 //! Deployment, through the real kubectl with the controller running: a pending approval with
-//! its gate's message, the approver recorded (the kubeconfig user when the server has no
-//! SelfSubjectReview), an analysis verdict with its metric's reason, and the Deployment
-//! patched for a `workloadRef`.
+//! its gate's message and groups, approvers as the API server authenticated them (a
+//! SelfSubjectReview: user and groups), so only a member of the gate's group opens it; an
+//! analysis verdict with its metric's reason; and the Deployment patched for a `workloadRef`.
 
 use crate::common;
 
 use common::{
     harness::Instance,
     kubectl::Kubectl,
-    plugin::{ok, phase_becomes},
+    plugin::{ok, ok_as, phase_becomes},
 };
 use serde_json::Value;
 
@@ -40,7 +40,7 @@ spec:
     canary:
       maxSurge: 1
       maxUnavailable: 0
-      steps: [{setWeight: 50}, {approval: {message: check the dashboards}}]
+      steps: [{setWeight: 50}, {approval: {message: check the dashboards, groups: [sre]}}]
   template:
     metadata: {labels: {app: gate}, annotations: {sim.ramp.dev/readiness-delay: 100ms}}
     spec: {containers: [{name: app, image: "gate:v1"}]}
@@ -104,17 +104,38 @@ async fn get_shows_gates_and_verdicts_and_set_image_follows_a_workload_ref() {
     let json: Value = serde_json::from_str(&ok(&k, &["get", "gate", "-o", "json"]).await).unwrap();
     assert_eq!(json["approvals"]["waiting"]["message"], "check the dashboards");
     assert_eq!(json["approvals"]["waiting"]["step"], 1);
-    ok(&k, &["approve", "gate", "-m", "looks good"]).await;
+    assert_eq!(json["approvals"]["waiting"]["groups"], serde_json::json!(["sre"]));
+
+    // The default kubeconfig has no credentials: the hollow cluster's admin, not in sre. Its
+    // approval is recorded with who it was and does not count.
+    let said = ok(&k, &["approve", "gate", "-m", "from the admin"]).await;
+    assert!(
+        said.contains("recorded, but it does not count: kubernetes-admin is in none of the groups sre"),
+        "{said}"
+    );
+    let json: Value = serde_json::from_str(&ok(&k, &["get", "gate", "-o", "json"]).await).unwrap();
+    assert_eq!(json["phase"], "Paused");
+    assert_eq!(json["approvals"]["waiting"]["approvedBy"], serde_json::json!([]));
+    let admin = &json["approvals"]["records"][0];
+    assert_eq!(admin["by"], "kubernetes-admin", "{json:#}");
+    assert!(admin["groups"].as_array().unwrap().contains(&"system:masters".into()), "{json:#}");
+
+    // Alice, in sre, by her token: the server says who she is, and her approval opens the gate.
+    k.running.server.auth().add_token("alice-token", "alice", "u-alice", &["system:masters", "sre"]);
+    let alice = k.dir.join("alice.kubeconfig");
+    std::fs::write(&alice, hollow::embedded::kubeconfig_with_token(&k.running.url(), "alice-token")).unwrap();
+    let said = ok_as(&alice, &["approve", "gate", "-m", "looks good"]).await;
+    assert!(said.contains("approved (1 of 1)"), "{said}");
     phase_becomes(&k, "gate", "Healthy").await;
     let request =
         k.ok(&["get", "rollout", "gate", "-o", "jsonpath={.metadata.annotations.ramp\\.dev/request}"]).await;
     let request: Value = serde_json::from_str(&request).unwrap();
-    // The hollow cluster serves no SelfSubjectReview: the kubeconfig's user, and no groups.
-    assert_eq!(request["by"], "ramp-sim", "{request}");
+    assert_eq!(request["by"], "alice", "{request}");
     assert_eq!(request["message"], "looks good");
-    assert!(request.get("groups").is_none(), "{request}");
+    let groups = request["groups"].as_array().unwrap();
+    assert!(groups.contains(&"sre".into()) && groups.contains(&"system:authenticated".into()), "{request}");
     let by = k.ok(&["get", "rollout", "gate", "-o", "jsonpath={.status.lastRequest.by}"]).await;
-    assert_eq!(by, "ramp-sim");
+    assert_eq!(by, "alice");
 
     // A failed analysis: the run, its metric and the reason under the canary's revision.
     ok(&k, &["set", "image", "checked", "app=checked:v2"]).await;

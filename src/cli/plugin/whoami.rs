@@ -74,6 +74,29 @@ mod tests {
     }
 
     #[test]
+    fn without_a_review_the_kubeconfig_context_names_the_user() {
+        let dir = std::env::temp_dir().join(format!("ramp-whoami-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kubeconfig");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://x'}}]\n\
+             users: [{name: ci-bot, user: {}}, {name: other, user: {}}]\n\
+             contexts: [{name: a, context: {cluster: c, user: ci-bot}}, {name: b, context: {cluster: c, user: other}}]\n\
+             current-context: a\n",
+        )
+        .unwrap();
+        let target = Target { kubeconfig: Some(path.clone()), ..Default::default() };
+        assert_eq!(
+            fallback(&target),
+            Identity { username: "ci-bot".into(), groups: vec![], authenticated: false }
+        );
+        let other = Target { kubeconfig: Some(path), context: Some("b".into()), ..Default::default() };
+        assert_eq!(fallback(&other).username, "other");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_review_that_names_nobody_is_not_an_identity() {
         assert_eq!(from_review(&json!({"status": {"userInfo": {}}})), None);
         assert_eq!(from_review(&json!({"status": {}})), None);

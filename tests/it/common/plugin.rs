@@ -33,6 +33,17 @@ pub async fn exits(k: &Kubectl, code: i32, args: &[&str]) -> (String, String) {
     t
 }
 
+/// `kubectl ramp ARGS` with another kubeconfig (another user), expecting success; stdout.
+pub async fn ok_as(kubeconfig: &std::path::Path, args: &[&str]) -> String {
+    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let mut cmd = Command::new(kubectl);
+    cmd.arg("ramp").args(args).arg("--kubeconfig").arg(kubeconfig).env("PATH", path_with_plugin());
+    let o = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "kubectl ramp {args:?} failed ({:?}): {err}\n{out}", o.status.code());
+    out
+}
+
 /// Waits (kubectl wait) until Rollout `name` is in `phase`.
 pub async fn phase_becomes(k: &Kubectl, name: &str, phase: &str) {
     let cond = format!("--for=jsonpath={{.status.phase}}={phase}");
