@@ -3,7 +3,7 @@
 //! into the spec, so GitOps tools see no drift), bound to the revision the user saw, then
 //! followed until the controller records what it did with it.
 
-use std::{io::Write, path::PathBuf, time::Duration};
+use std::{io::Write, time::Duration};
 
 use anyhow::Context;
 use kube::{
@@ -12,25 +12,12 @@ use kube::{
 };
 use serde_json::json;
 
+pub use super::plugin::target::Target;
 use super::{CliError, Output};
 use crate::{
     api::{DurationString, RequestRecord, Rollout},
     plan::request::ANNOTATION,
 };
-
-/// Where the Rollout is: the flags kubectl users expect.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Target {
-    /// Namespace [default: the kubeconfig context's, else `default`].
-    #[arg(short, long)]
-    pub namespace: Option<String>,
-    /// Kubeconfig [default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account].
-    #[arg(long)]
-    pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context.
-    #[arg(long)]
-    pub context: Option<String>,
-}
 
 /// Arguments every operation takes.
 #[derive(Debug, clap::Args)]
@@ -82,25 +69,6 @@ fn request_id(now: jiff::Timestamp) -> String {
     format!("{nanos:x}-{:x}", std::process::id())
 }
 
-/// Who is asking: the kubeconfig context's user, else `$USER`.
-fn requester(target: &Target) -> String {
-    let from_kubeconfig = || -> Option<String> {
-        let kc = match &target.kubeconfig {
-            Some(p) => kube::config::Kubeconfig::read_from(p).ok()?,
-            None => kube::config::Kubeconfig::read().ok()?,
-        };
-        let ctx_name = target.context.clone().or(kc.current_context.clone())?;
-        let ctx = kc.contexts.iter().find(|c| c.name == ctx_name)?.context.clone()?;
-        ctx.user
-    };
-    from_kubeconfig().or_else(|| std::env::var("USER").ok()).unwrap_or_default()
-}
-
-/// The namespace: the flag, else the context's, else `default`.
-fn namespace(target: &Target, client: &kube::Client) -> String {
-    target.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string())
-}
-
 /// Sends `op` for the Rollout and waits for its outcome.
 pub fn run(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
     run_with(op, args, serde_json::Map::new(), out)
@@ -113,9 +81,7 @@ pub fn run_with(
     fields: serde_json::Map<String, serde_json::Value>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let rt =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    rt.block_on(send(op, args, fields, out))
+    super::plugin::target::runtime()?.block_on(send(op, args, fields, out))
 }
 
 async fn send(
@@ -124,14 +90,9 @@ async fn send(
     fields: serde_json::Map<String, serde_json::Value>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let client = super::controller::client(
-        args.target.kubeconfig.as_ref(),
-        args.target.context.clone(),
-        "kubectl-ramp",
-    )
-    .await?;
-    let ns = namespace(&args.target, &client);
-    let api: Api<Rollout> = Api::namespaced(client, &ns);
+    let client = args.target.client().await?;
+    let ns = args.target.namespace(&client);
+    let api: Api<Rollout> = Api::namespaced(client.clone(), &ns);
     let rollout = match api.get_opt(&args.rollout).await.context("reading the Rollout")? {
         Some(r) => r,
         None => {
@@ -140,7 +101,12 @@ async fn send(
     };
     let now = crate::controller::clock::Clock::system().now();
     let id = request_id(now);
-    let mut request = json!({"id": id, "op": op, "by": requester(&args.target), "at": now.to_string()});
+    // Who asks, as the API server authenticated them (approvals carry it).
+    let who = super::plugin::whoami::whoami(&client, &args.target).await;
+    let mut request = json!({"id": id, "op": op, "by": who.username, "at": now.to_string()});
+    if !who.groups.is_empty() {
+        request["groups"] = json!(who.groups);
+    }
     if !args.message.is_empty() {
         request["message"] = json!(args.message);
     }
@@ -201,12 +167,10 @@ fn say(
     id: &str,
     record: Option<&RequestRecord>,
 ) -> Result<(), CliError> {
+    let v = json!({"rollout": name, "op": op, "id": id, "outcome": record.map(|r| r.outcome.clone())});
     match format {
-        Output::Json => {
-            let v =
-                json!({"rollout": name, "op": op, "id": id, "outcome": record.map(|r| r.outcome.clone())});
-            writeln!(out, "{v}").context("writing output")?;
-        }
+        Output::Json => writeln!(out, "{v}").context("writing output")?,
+        Output::Yaml => super::plugin::output::structured(out, format, &v)?,
         Output::Text => match record {
             Some(r) => writeln!(out, "rollout {name}: {op}: {}", r.outcome).context("writing output")?,
             None => writeln!(out, "rollout {name}: {op} requested (id {id})").context("writing output")?,
