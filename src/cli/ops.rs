@@ -15,7 +15,10 @@ use serde_json::json;
 use super::{CliError, Output};
 use crate::{
     api::{DurationString, RequestRecord, Rollout},
-    plan::request::ANNOTATION,
+    plan::{
+        request::ANNOTATION,
+        request_patch::{NewRequest, request_id},
+    },
 };
 
 /// Where the Rollout is: the flags kubectl users expect.
@@ -76,12 +79,6 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     DurationString::new(s).parse().map_err(|e| e.to_string())
 }
 
-/// A request id unique enough for one Rollout: the time in nanoseconds and the process id.
-fn request_id(now: jiff::Timestamp) -> String {
-    let nanos = now.as_nanosecond();
-    format!("{nanos:x}-{:x}", std::process::id())
-}
-
 /// Who is asking: the kubeconfig context's user, else `$USER`.
 fn requester(target: &Target) -> String {
     let from_kubeconfig = || -> Option<String> {
@@ -139,18 +136,21 @@ async fn send(
         }
     };
     let now = crate::controller::clock::Clock::system().now();
-    let id = request_id(now);
-    let mut request = json!({"id": id, "op": op, "by": requester(&args.target), "at": now.to_string()});
-    if !args.message.is_empty() {
-        request["message"] = json!(args.message);
+    let id = request_id(now, &format!("{:x}", std::process::id()));
+    let mut request = NewRequest {
+        id: id.clone(),
+        op: op.into(),
+        by: requester(&args.target),
+        at: now.to_string(),
+        message: args.message.clone(),
+        // Bound to what the user saw: if the revision changes before the controller reads
+        // it, the request is refused rather than applied to something else.
+        revision: rollout.status.as_ref().and_then(|s| s.updated_revision.clone()),
+        ..NewRequest::default()
     }
+    .to_json();
     for (k, v) in fields {
         request[k] = v;
-    }
-    // Bound to what the user saw: if the revision changes before the controller reads it,
-    // the request is refused rather than applied to something else.
-    if let Some(rev) = rollout.status.as_ref().and_then(|s| s.updated_revision.clone()) {
-        request["revision"] = json!(rev);
     }
     let patch = json!({"metadata": {"annotations": {ANNOTATION: request.to_string()}}});
     api.patch(&args.rollout, &PatchParams::default(), &Patch::Merge(&patch))

@@ -21,6 +21,7 @@ pub(crate) mod steps;
 
 pub use sizes::{CanaryScale, Targets, share_up, targets};
 use steps::Position;
+pub use steps::describe as describe_step;
 
 use super::revision::Desired;
 use super::{
