@@ -166,6 +166,30 @@ fn watch_health<K>(
     }
 }
 
+/// Hands each Rollout watch event (after the cache took it) to the dashboard's feed.
+fn announce_rollout(
+    feed: &Option<Arc<crate::dashboard::feed::Feed>>,
+) -> impl FnMut(&Result<watcher::Event<Rollout>, watcher::Error>) + use<> {
+    let feed = feed.clone();
+    move |e| {
+        if let Some(f) = &feed {
+            f.rollout_event(e);
+        }
+    }
+}
+
+/// Hands each event of a watch of a Rollout's children to the dashboard's feed.
+fn announce_child<K: kube::Resource>(
+    feed: &Option<Arc<crate::dashboard::feed::Feed>>,
+) -> impl FnMut(&Result<watcher::Event<K>, watcher::Error>) + use<K> {
+    let feed = feed.clone();
+    move |e| {
+        if let Some(f) = &feed {
+            f.child_event(e);
+        }
+    }
+}
+
 /// Fires each time this instance wins the lease (a late renewal of a lease it kept is not a
 /// win: those reconciles retry on their own, so 10,000 Rollouts are not all requeued at once).
 fn leadership_gained(rx: watch::Receiver<lease::Leadership>) -> impl futures::Stream<Item = ()> + Send {
@@ -276,328 +300,296 @@ pub async fn run_with(
     };
     // Fed by this controller's own watches: the dashboard starts none of its own.
     let feed = dashboard.as_ref().map(|_| Arc::new(crate::dashboard::feed::Feed::new(s.clock)));
-    let announce = |feed: &Option<Arc<crate::dashboard::feed::Feed>>| {
-        let feed = feed.clone();
-        move |e: &Result<watcher::Event<ReplicaSet>, watcher::Error>| {
-            if let Some(f) = &feed {
-                f.child_event(e);
-            }
-        }
-    };
     let mut contexts = Vec::new();
     let recorder = Recorder::new(
         client.clone(),
         Reporter { controller: "ramp".into(), instance: Some(s.identity.clone()) },
     );
-    let runs: Vec<_> = scopes
-        .into_iter()
-        .map(|ns| {
-            let api = |c: &Client| match &ns {
-                Some(n) => (
-                    Api::<Rollout>::namespaced(c.clone(), n),
-                    Api::<ReplicaSet>::namespaced(c.clone(), n),
-                    Api::<PodDisruptionBudget>::namespaced(c.clone(), n),
-                ),
-                None => (Api::all(c.clone()), Api::all(c.clone()), Api::all(c.clone())),
+    let runs = scopes.into_iter().map(|ns| {
+        let api = |c: &Client| match &ns {
+            Some(n) => (
+                Api::<Rollout>::namespaced(c.clone(), n),
+                Api::<ReplicaSet>::namespaced(c.clone(), n),
+                Api::<PodDisruptionBudget>::namespaced(c.clone(), n),
+            ),
+            None => (Api::all(c.clone()), Api::all(c.clone()), Api::all(c.clone())),
+        };
+        let (rollouts, rss, pdbs) = api(&client);
+        let services: Api<Service> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
+        let (rs_reader, rs_writer) = reflector::store();
+        let (pdb_reader, pdb_writer) = reflector::store();
+        let owners = Arc::new(owners::OwnerIndex::default());
+        let index = owners.clone();
+        let scope_name = ns.as_deref().map_or_else(|| "all namespaces".to_string(), str::to_string);
+        let rs_stream = watcher(rss, watcher::Config::default().labels(act::ROLLOUT_LABEL))
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "replicasets", &scope_name))
+            .inspect(move |e| {
+                if let Ok(e) = e {
+                    index.apply(e);
+                }
+            })
+            .reflect(rs_writer)
+            .inspect(announce_child(&feed))
+            .touched_objects();
+        let pdb_stream = watcher(pdbs, watcher::Config::default())
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "poddisruptionbudgets", &scope_name))
+            .reflect(pdb_writer)
+            .touched_objects();
+        let pod_health = Arc::new(pods::PodHealthIndex::default());
+        let pods_api: Api<Pod> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
+        let pod_index = pod_health.clone();
+        // Only the pods of Ramp's ReplicaSets, projected to a few numbers; a pod wakes its
+        // Rollout only when its restarts or flaps change (readiness reaches the planner
+        // through the ReplicaSet's status).
+        let pod_stream = watcher(pods_api, watcher::Config::default().labels(act::ROLLOUT_LABEL))
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "pods", &scope_name))
+            .filter_map(move |e| {
+                let woken = match e {
+                    Ok(watcher::Event::Apply(pod) | watcher::Event::InitApply(pod))
+                        if !pod_index.apply_pod(&pod).is_empty() =>
+                    {
+                        Some(Ok(pod))
+                    }
+                    Ok(ev) => {
+                        pod_index.apply(&ev);
+                        None
+                    }
+                    Err(e) => Some(Err(e)),
+                };
+                std::future::ready(woken)
+            });
+        let deployments_api: Api<Deployment> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
+        let (deploy_reader, deploy_writer) = reflector::store();
+        let deploy_stream = watcher(deployments_api, watcher::Config::default())
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "deployments", &scope_name))
+            .reflect(deploy_writer)
+            .touched_objects();
+        let (svc_reader, svc_writer) = reflector::store();
+        let svc_stream = watcher(services, watcher::Config::default())
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "services", &scope_name))
+            .reflect(svc_writer)
+            .touched_objects();
+        let mut route_caches = Vec::new();
+        let mut route_readers = Vec::new();
+        let mut route_streams = Vec::new();
+        for (kind, resource) in &route_kinds {
+            let api: Api<DynamicObject> = match &ns {
+                Some(n) => Api::namespaced_with(client.clone(), n, resource),
+                None => Api::all_with(client.clone(), resource),
             };
-            let (rollouts, rss, pdbs) = api(&client);
-            let services: Api<Service> = match &ns {
-                Some(n) => Api::namespaced(client.clone(), n),
-                None => Api::all(client.clone()),
-            };
-            let (rs_reader, rs_writer) = reflector::store();
-            let (pdb_reader, pdb_writer) = reflector::store();
-            let owners = Arc::new(owners::OwnerIndex::default());
-            let index = owners.clone();
-            let scope_name = ns.as_deref().map_or_else(|| "all namespaces".to_string(), str::to_string);
-            let rs_stream = watcher(rss, watcher::Config::default().labels(act::ROLLOUT_LABEL))
+            let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
+            let reader = writer.as_reader();
+            let stream = watcher(api, watcher::Config::default())
                 .default_backoff()
-                .inspect(watch_health(health.clone(), "replicasets", &scope_name))
+                .inspect(watch_health(health.clone(), kind.plural(), &scope_name))
+                .reflect(writer)
+                .touched_objects();
+            route_readers.push(reader.clone());
+            route_caches.push(context::RouteCache { kind: *kind, resource: resource.clone(), store: reader });
+            route_streams.push((*kind, stream));
+        }
+        let runs_api: Api<crate::api::analysis::AnalysisRun> = match &ns {
+            Some(n) => Api::namespaced(client.clone(), n),
+            None => Api::all(client.clone()),
+        };
+        let run_owners = Arc::new(owners::OwnerIndex::default());
+        let (run_reader, run_stream) = if analysis_served {
+            let (reader, writer) = reflector::store();
+            let index = run_owners.clone();
+            let stream = watcher(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
+                .default_backoff()
+                .inspect(watch_health(health.clone(), "analysisruns", &scope_name))
                 .inspect(move |e| {
                     if let Ok(e) = e {
                         index.apply(e);
                     }
                 })
-                .reflect(rs_writer)
-                .inspect(announce(&feed))
+                .reflect(writer)
+                .inspect(announce_child(&feed))
                 .touched_objects();
-            let pdb_stream = watcher(pdbs, watcher::Config::default())
-                .default_backoff()
-                .inspect(watch_health(health.clone(), "poddisruptionbudgets", &scope_name))
-                .reflect(pdb_writer)
-                .touched_objects();
-            let pod_health = Arc::new(pods::PodHealthIndex::default());
-            let pods_api: Api<Pod> = match &ns {
-                Some(n) => Api::namespaced(client.clone(), n),
-                None => Api::all(client.clone()),
-            };
-            let pod_index = pod_health.clone();
-            // Only the pods of Ramp's ReplicaSets, projected to a few numbers; a pod wakes its
-            // Rollout only when its restarts or flaps change (readiness reaches the planner
-            // through the ReplicaSet's status).
-            let pod_stream = watcher(pods_api, watcher::Config::default().labels(act::ROLLOUT_LABEL))
-                .default_backoff()
-                .inspect(watch_health(health.clone(), "pods", &scope_name))
-                .filter_map(move |e| {
-                    let woken = match e {
-                        Ok(watcher::Event::Apply(pod) | watcher::Event::InitApply(pod))
-                            if !pod_index.apply_pod(&pod).is_empty() =>
-                        {
-                            Some(Ok(pod))
-                        }
-                        Ok(ev) => {
-                            pod_index.apply(&ev);
-                            None
-                        }
-                        Err(e) => Some(Err(e)),
-                    };
-                    std::future::ready(woken)
-                });
-            let deployments_api: Api<Deployment> = match &ns {
-                Some(n) => Api::namespaced(client.clone(), n),
-                None => Api::all(client.clone()),
-            };
-            let (deploy_reader, deploy_writer) = reflector::store();
-            let deploy_stream = watcher(deployments_api, watcher::Config::default())
-                .default_backoff()
-                .inspect(watch_health(health.clone(), "deployments", &scope_name))
-                .reflect(deploy_writer)
-                .touched_objects();
-            let (svc_reader, svc_writer) = reflector::store();
-            let svc_stream = watcher(services, watcher::Config::default())
-                .default_backoff()
-                .inspect(watch_health(health.clone(), "services", &scope_name))
-                .reflect(svc_writer)
-                .touched_objects();
-            let mut route_caches = Vec::new();
-            let mut route_readers = Vec::new();
-            let mut route_streams = Vec::new();
-            for (kind, resource) in &route_kinds {
-                let api: Api<DynamicObject> = match &ns {
-                    Some(n) => Api::namespaced_with(client.clone(), n, resource),
-                    None => Api::all_with(client.clone(), resource),
-                };
-                let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
-                let reader = writer.as_reader();
-                let stream = watcher(api, watcher::Config::default())
-                    .default_backoff()
-                    .inspect(watch_health(health.clone(), kind.plural(), &scope_name))
-                    .reflect(writer)
-                    .touched_objects();
-                route_readers.push(reader.clone());
-                route_caches.push(context::RouteCache {
-                    kind: *kind,
-                    resource: resource.clone(),
-                    store: reader,
-                });
-                route_streams.push((*kind, stream));
-            }
-            let runs_api: Api<crate::api::analysis::AnalysisRun> = match &ns {
-                Some(n) => Api::namespaced(client.clone(), n),
-                None => Api::all(client.clone()),
-            };
-            let run_owners = Arc::new(owners::OwnerIndex::default());
-            let (run_reader, run_stream) = if analysis_served {
-                let (reader, writer) = reflector::store();
-                let index = run_owners.clone();
-                let stream = watcher(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
-                    .default_backoff()
-                    .inspect(watch_health(health.clone(), "analysisruns", &scope_name))
-                    .inspect(move |e| {
-                        if let Ok(e) = e {
-                            index.apply(e);
-                        }
-                    })
-                    .reflect(writer)
-                    .inspect({
-                        let feed = feed.clone();
-                        move |e| {
-                            if let Some(f) = &feed {
-                                f.child_event(e);
-                            }
-                        }
-                    })
-                    .touched_objects();
-                (Some(reader), Some(stream))
-            } else {
-                (None, None)
-            };
-            let mut wc = watcher::Config::default();
-            if let Some(sel) = &s.selector {
-                wc = wc.labels(sel);
-            }
-            // The Rollout cache is ours (not the controller's internal one) so readiness can wait on it.
-            let (rollout_store, rollout_writer) = reflector::store();
-            // Synced once the Rollout watch has delivered its initial list (observed on the stream
-            // itself: the store's own readiness signal did not wake its waiters here).
-            let (rollouts_synced_tx, mut rollouts_synced) = watch::channel(false);
-            let rollout_stream = watcher(rollouts, wc)
-                .inspect(move |e| {
-                    if matches!(e, Ok(watcher::Event::InitDone)) {
-                        rollouts_synced_tx.send_replace(true);
-                    }
-                })
-                .default_backoff()
-                .inspect(watch_health(health.clone(), "rollouts", &scope_name))
-                .reflect(rollout_writer)
-                .inspect({
-                    let feed = feed.clone();
-                    move |e| {
-                        if let Some(f) = &feed {
-                            f.rollout_event(e);
-                        }
-                    }
-                })
-                .applied_objects();
-            let controller = Controller::for_stream(rollout_stream, rollout_store.clone())
-                .with_config(ControllerConfig::default().concurrency(s.concurrency));
-            let ctx = Arc::new(Context {
+            (Some(reader), Some(stream))
+        } else {
+            (None, None)
+        };
+        let mut wc = watcher::Config::default();
+        if let Some(sel) = &s.selector {
+            wc = wc.labels(sel);
+        }
+        // The Rollout cache is ours (not the controller's internal one) so readiness can wait on it.
+        let (rollout_store, rollout_writer) = reflector::store();
+        // Synced once the Rollout watch has delivered its initial list (observed on the stream
+        // itself: the store's own readiness signal did not wake its waiters here).
+        let (rollouts_synced_tx, mut rollouts_synced) = watch::channel(false);
+        let rollout_stream = watcher(rollouts, wc)
+            .inspect(move |e| {
+                if matches!(e, Ok(watcher::Event::InitDone)) {
+                    rollouts_synced_tx.send_replace(true);
+                }
+            })
+            .default_backoff()
+            .inspect(watch_health(health.clone(), "rollouts", &scope_name))
+            .reflect(rollout_writer)
+            .inspect(announce_rollout(&feed))
+            .applied_objects();
+        let controller = Controller::for_stream(rollout_stream, rollout_store.clone())
+            .with_config(ControllerConfig::default().concurrency(s.concurrency));
+        let ctx = Arc::new(Context {
+            client: client.clone(),
+            clock: s.clock,
+            recorder: recorder.clone(),
+            metrics: metrics.clone(),
+            leadership: leadership.clone(),
+            scope: ns.clone(),
+            rollouts: rollout_store.clone(),
+            replica_sets: rs_reader.clone(),
+            owners,
+            budgets: pdb_reader.clone(),
+            services: svc_reader.clone(),
+            pod_health,
+            deployments: deploy_reader.clone(),
+            routes: route_caches,
+            analysis_runs: run_reader.clone(),
+            run_owners,
+            failures: Default::default(),
+            pacer: Default::default(),
+        });
+        contexts.push(ctx.clone());
+
+        // The runner: its own controller over AnalysisRuns, each woken at its next deadline.
+        let runner = analysis_served.then(|| {
+            let r = Arc::new(analysis::runner::Runner {
                 client: client.clone(),
                 clock: s.clock,
-                recorder: recorder.clone(),
-                metrics: metrics.clone(),
                 leadership: leadership.clone(),
-                scope: ns.clone(),
+                providers: providers.clone(),
+                recorder: recorder.clone(),
                 rollouts: rollout_store.clone(),
-                replica_sets: rs_reader.clone(),
-                owners,
-                budgets: pdb_reader.clone(),
-                services: svc_reader.clone(),
-                pod_health,
-                deployments: deploy_reader.clone(),
-                routes: route_caches,
-                analysis_runs: run_reader.clone(),
-                run_owners,
-                failures: Default::default(),
-                pacer: Default::default(),
+                metrics: metrics.clone(),
             });
-            contexts.push(ctx.clone());
-
-            // The runner: its own controller over AnalysisRuns, each woken at its next deadline.
-            let runner = analysis_served.then(|| {
-                let r = Arc::new(analysis::runner::Runner {
-                    client: client.clone(),
-                    clock: s.clock,
-                    leadership: leadership.clone(),
-                    providers: providers.clone(),
-                    recorder: recorder.clone(),
-                    rollouts: rollout_store.clone(),
-                    metrics: metrics.clone(),
-                });
-                let jobs: Api<k8s_openapi::api::batch::v1::Job> = match &ns {
-                    Some(n) => Api::namespaced(client.clone(), n),
-                    None => Api::all(client.clone()),
-                };
-                Controller::new(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
-                    // A `job` metric's Job wakes its run when it finishes.
-                    .owns(jobs, watcher::Config::default().labels(analysis::provider::job::RUN_LABEL))
-                    .with_config(ControllerConfig::default().concurrency(s.concurrency))
-                    .reconcile_all_on(leadership_gained(leadership.clone()))
-                    .graceful_shutdown_on(stopped(stop_rx.clone()))
-                    .run(analysis::runner::reconcile, analysis::runner::error_policy, r)
-                    .for_each(|r| async move {
-                        if let Err(e) = r {
-                            tracing::debug!(error = %e, "analysis runner event");
-                        }
-                    })
-            });
-            let run_reader_ready = run_reader.clone();
-            let health = health.clone();
-            let rs_of_pod = rs_reader.clone();
-            let by_deployment = rollout_store.clone();
-            tokio::spawn(async move {
-                let mut ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
-                    && rs_reader.wait_until_ready().await.is_ok()
-                    && pdb_reader.wait_until_ready().await.is_ok()
-                    && svc_reader.wait_until_ready().await.is_ok()
-                    && deploy_reader.wait_until_ready().await.is_ok();
-                if let Some(r) = run_reader_ready {
-                    ok = ok && r.wait_until_ready().await.is_ok();
-                }
-                for r in route_readers {
-                    ok = ok && r.wait_until_ready().await.is_ok();
-                }
-                if ok {
-                    health.scope_synced();
-                }
-            });
-            let (by_service, by_route) = (rollout_store.clone(), rollout_store.clone());
-            let mut controller = controller
+            let jobs: Api<k8s_openapi::api::batch::v1::Job> = match &ns {
+                Some(n) => Api::namespaced(client.clone(), n),
+                None => Api::all(client.clone()),
+            };
+            Controller::new(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
+                // A `job` metric's Job wakes its run when it finishes.
+                .owns(jobs, watcher::Config::default().labels(analysis::provider::job::RUN_LABEL))
+                .with_config(ControllerConfig::default().concurrency(s.concurrency))
                 .reconcile_all_on(leadership_gained(leadership.clone()))
-                .owns_stream(rs_stream)
-                .watches_stream(pdb_stream, move |pdb: PodDisruptionBudget| {
-                    let ns = pdb.metadata.namespace.clone();
-                    rollout_store
-                        .state()
-                        .into_iter()
-                        .filter(move |r| r.metadata.namespace == ns && budget_covers(&pdb, r))
-                        .map(|r| ObjectRef::from(r.as_ref()))
-                        .collect::<Vec<_>>()
+                .graceful_shutdown_on(stopped(stop_rx.clone()))
+                .run(analysis::runner::reconcile, analysis::runner::error_policy, r)
+                .for_each(|r| async move {
+                    if let Err(e) = r {
+                        tracing::debug!(error = %e, "analysis runner event");
+                    }
                 })
-                .watches_stream(pod_stream, move |pod: Pod| {
-                    // The pod's ReplicaSet's controller is the Rollout to wake.
-                    let ns = pod.metadata.namespace.clone().unwrap_or_default();
-                    let rs = pod
-                        .metadata
+        });
+        let run_reader_ready = run_reader.clone();
+        let health = health.clone();
+        let rs_of_pod = rs_reader.clone();
+        let by_deployment = rollout_store.clone();
+        tokio::spawn(async move {
+            let mut ok = rollouts_synced.wait_for(|s| *s).await.is_ok()
+                && rs_reader.wait_until_ready().await.is_ok()
+                && pdb_reader.wait_until_ready().await.is_ok()
+                && svc_reader.wait_until_ready().await.is_ok()
+                && deploy_reader.wait_until_ready().await.is_ok();
+            if let Some(r) = run_reader_ready {
+                ok = ok && r.wait_until_ready().await.is_ok();
+            }
+            for r in route_readers {
+                ok = ok && r.wait_until_ready().await.is_ok();
+            }
+            if ok {
+                health.scope_synced();
+            }
+        });
+        let (by_service, by_route) = (rollout_store.clone(), rollout_store.clone());
+        let mut controller = controller
+            .reconcile_all_on(leadership_gained(leadership.clone()))
+            .owns_stream(rs_stream)
+            .watches_stream(pdb_stream, move |pdb: PodDisruptionBudget| {
+                let ns = pdb.metadata.namespace.clone();
+                rollout_store
+                    .state()
+                    .into_iter()
+                    .filter(move |r| r.metadata.namespace == ns && budget_covers(&pdb, r))
+                    .map(|r| ObjectRef::from(r.as_ref()))
+                    .collect::<Vec<_>>()
+            })
+            .watches_stream(pod_stream, move |pod: Pod| {
+                // The pod's ReplicaSet's controller is the Rollout to wake.
+                let ns = pod.metadata.namespace.clone().unwrap_or_default();
+                let rs = pod
+                    .metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .find(|o| o.controller == Some(true))?
+                    .name
+                    .clone();
+                rs_of_pod.get(&ObjectRef::new(&rs).within(&ns)).and_then(|rs| {
+                    rs.metadata
                         .owner_references
                         .iter()
                         .flatten()
-                        .find(|o| o.controller == Some(true))?
-                        .name
-                        .clone();
-                    rs_of_pod.get(&ObjectRef::new(&rs).within(&ns)).and_then(|rs| {
-                        rs.metadata
-                            .owner_references
-                            .iter()
-                            .flatten()
-                            .find(|o| o.controller == Some(true) && o.kind == "Rollout")
-                            .map(|o| ObjectRef::<Rollout>::new(&o.name).within(&ns))
-                    })
+                        .find(|o| o.controller == Some(true) && o.kind == "Rollout")
+                        .map(|o| ObjectRef::<Rollout>::new(&o.name).within(&ns))
                 })
-                .watches_stream(deploy_stream, move |d: Deployment| {
-                    let (ns, name) =
-                        (d.metadata.namespace.clone(), d.metadata.name.clone().unwrap_or_default());
-                    naming(&by_deployment, ns, |r| {
-                        r.spec.workload_ref.as_ref().is_some_and(|w| w.name == name)
-                    })
+            })
+            .watches_stream(deploy_stream, move |d: Deployment| {
+                let (ns, name) = (d.metadata.namespace.clone(), d.metadata.name.clone().unwrap_or_default());
+                naming(&by_deployment, ns, |r| r.spec.workload_ref.as_ref().is_some_and(|w| w.name == name))
+            })
+            .watches_stream(svc_stream, move |svc: Service| {
+                let (ns, name) =
+                    (svc.metadata.namespace.clone(), svc.metadata.name.clone().unwrap_or_default());
+                naming(&by_service, ns, |r| {
+                    crate::plan::traffic::services_named(&r.spec).contains(&name.as_str())
                 })
-                .watches_stream(svc_stream, move |svc: Service| {
+            });
+        if let Some(stream) = run_stream {
+            controller = controller.owns_stream(stream);
+        }
+        for ((kind, stream), (_, resource)) in route_streams.into_iter().zip(&route_kinds) {
+            let rollouts = by_route.clone();
+            controller = controller.watches_stream_with(
+                stream,
+                move |route: DynamicObject| {
                     let (ns, name) =
-                        (svc.metadata.namespace.clone(), svc.metadata.name.clone().unwrap_or_default());
-                    naming(&by_service, ns, |r| {
-                        crate::plan::traffic::services_named(&r.spec).contains(&name.as_str())
+                        (route.metadata.namespace.clone(), route.metadata.name.clone().unwrap_or_default());
+                    naming(&rollouts, ns, |r| {
+                        crate::plan::traffic::routes_named(&r.spec).contains(&(kind, name.as_str()))
                     })
-                });
-            if let Some(stream) = run_stream {
-                controller = controller.owns_stream(stream);
-            }
-            for ((kind, stream), (_, resource)) in route_streams.into_iter().zip(&route_kinds) {
-                let rollouts = by_route.clone();
-                controller = controller.watches_stream_with(
-                    stream,
-                    move |route: DynamicObject| {
-                        let (ns, name) = (
-                            route.metadata.namespace.clone(),
-                            route.metadata.name.clone().unwrap_or_default(),
-                        );
-                        naming(&rollouts, ns, |r| {
-                            crate::plan::traffic::routes_named(&r.spec).contains(&(kind, name.as_str()))
-                        })
-                    },
-                    resource.clone(),
-                );
-            }
-            let main = controller
-                .graceful_shutdown_on(stopped(stop_rx.clone()))
-                .run(reconcile::reconcile, reconcile::error_policy, ctx)
-                .for_each(|r| async move {
-                    if let Err(e) = r {
-                        tracing::debug!(error = %e, "controller event");
-                    }
-                });
-            futures::future::join(main, futures::future::OptionFuture::from(runner))
-        })
-        .collect();
+                },
+                resource.clone(),
+            );
+        }
+        let main = controller
+            .graceful_shutdown_on(stopped(stop_rx.clone()))
+            .run(reconcile::reconcile, reconcile::error_policy, ctx)
+            .for_each(|r| async move {
+                if let Err(e) = r {
+                    tracing::debug!(error = %e, "controller event");
+                }
+            });
+        futures::future::join(main, futures::future::OptionFuture::from(runner))
+    });
+    // Built now (not as `join_all` polls them), so the dashboard gets every scope's caches.
+    let runs: Vec<_> = runs.collect();
     let dashboard_server = match (&dashboard, feed) {
         (Some(d), Some(feed)) => {
             let parts = crate::dashboard::Parts {
