@@ -33,15 +33,18 @@ pub struct EventView {
     pub count: i32,
 }
 
+/// A listing, or why there is none.
+type Listing = Result<Vec<EventView>, String>;
+
 /// Listings by Rollout uid.
 #[derive(Debug, Default)]
 pub struct RecentEvents {
-    listed: Mutex<HashMap<String, (Instant, Result<Vec<EventView>, String>)>>,
+    listed: Mutex<HashMap<String, (Instant, Listing)>>,
 }
 
 impl RecentEvents {
     /// The recent Events of the Rollout with `uid` in `namespace`, or why they cannot be read.
-    pub async fn of(&self, client: &Client, namespace: &str, uid: &str) -> Result<Vec<EventView>, String> {
+    pub async fn of(&self, client: &Client, namespace: &str, uid: &str) -> Listing {
         if let Some((at, found)) =
             self.listed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(uid)
             && at.elapsed() < FRESH_FOR
@@ -83,6 +86,6 @@ fn newest(events: Vec<Event>) -> Vec<EventView> {
             (at, view)
         })
         .collect();
-    views.sort_by(|a, b| b.0.cmp(&a.0));
+    views.sort_by_key(|v| std::cmp::Reverse(v.0));
     views.into_iter().take(SHOWN).map(|(_, v)| v).collect()
 }

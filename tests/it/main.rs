@@ -28,6 +28,8 @@ mod controller_serve;
 mod controller_writes;
 mod crd;
 mod crd_served;
+mod dashboard_api;
+mod dashboard_live;
 mod examples_e2e;
 mod one_world;
 mod operations_tables;

@@ -107,6 +107,10 @@ pub async fn login(state: State, headers: HeaderMap, Form(f): Form<LoginForm>) -
 pub async fn logout(state: State, headers: HeaderMap, Form(f): Form<LogoutForm>) -> Response {
     let c = match caller(&state, &headers).await {
         Ok(c) => c,
+        // A write like any other: 401, not the login form.
+        Err(ApiError::Unauthenticated) => {
+            return form(&state, StatusCode::UNAUTHORIZED, "/", Some("you are not logged in"));
+        }
         Err(e) => return super::error_page(&state, None, &e, "/"),
     };
     if let Err(e) = check_csrf(&c, &headers, Some(&f.csrf)) {
