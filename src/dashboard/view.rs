@@ -168,19 +168,17 @@ impl Row {
         }
     }
 
-    /// The condition that says the most: a false one first, else `Healthy`.
+    /// Health in a few words: a problem the conditions report first (invalid spec, too few
+    /// pods available, no progress), else healthy or still rolling out.
     pub fn health_text(&self) -> String {
-        let bad = self
-            .conditions
-            .iter()
-            .find(|c| c.status == "False" && c.type_ != "Paused" && c.type_ != "InvalidSpec")
-            .or_else(|| self.conditions.iter().find(|c| c.type_ == "InvalidSpec" && c.status == "True"));
-        match bad {
-            Some(c) => format!("{}: {}", c.type_, c.reason),
-            None if self.conditions.iter().any(|c| c.type_ == "Healthy" && c.status == "True") => {
-                "Healthy".into()
-            }
-            None => "-".into(),
+        let cond = |t: &str| self.conditions.iter().find(|c| c.type_ == t);
+        match (cond("InvalidSpec"), cond("Available"), cond("Progressing"), cond("Healthy")) {
+            (Some(c), _, _, _) if c.status == "True" => format!("invalid spec: {}", c.reason),
+            (_, Some(c), _, _) if c.status == "False" => format!("unavailable: {}", c.reason),
+            (_, _, Some(c), _) if c.status == "False" => format!("not progressing: {}", c.reason),
+            (_, _, _, Some(c)) if c.status == "True" => "healthy".into(),
+            (_, _, _, Some(_)) => "rolling out".into(),
+            _ => "-".into(),
         }
     }
 }
@@ -205,7 +203,7 @@ mod tests {
         assert_eq!((row.strategy.as_str(), row.phase.as_str()), ("canary", "Paused"));
         assert_eq!(row.step_text(), "2/3");
         assert_eq!(row.weight_text(), "25% (→20%)");
-        assert_eq!(row.health_text(), "Healthy: RolloutNotCompleted");
+        assert_eq!(row.health_text(), "rolling out");
         assert_eq!(row.paused, ["CanaryPauseStep"]);
         assert!(!row.stale);
     }

@@ -29,6 +29,7 @@ mod controller_writes;
 mod crd;
 mod crd_served;
 mod dashboard_api;
+mod dashboard_browser;
 mod dashboard_live;
 mod examples_e2e;
 mod one_world;

@@ -23,11 +23,8 @@ fn y_at(frac: f64) -> f64 {
 }
 
 fn open(out: &mut String, label: &str) {
-    let _ = write!(
-        out,
-        r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{}" preserveAspectRatio="none">"#,
-        esc(label)
-    );
+    let _ =
+        write!(out, r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{}">"#, esc(label));
 }
 
 /// A step line through `(x, y)` fractions.
