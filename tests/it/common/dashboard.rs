@@ -67,6 +67,33 @@ impl World {
         w
     }
 
+    /// Another controller replica with its own dashboard, on the same cluster; its base URL.
+    pub async fn another_replica(
+        &self,
+        identity: &str,
+        settings: ramp::dashboard::Settings,
+    ) -> (Instance, String) {
+        let addr = settings.listen;
+        let instance = Instance::start_dashboard(&self.running.url(), identity, settings);
+        let base = format!("http://{addr}");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !self.http.get(format!("{base}/login")).send().await.is_ok_and(|r| r.status() == 200) {
+            assert!(tokio::time::Instant::now() < deadline, "replica {identity} never answered on {addr}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        (instance, base)
+    }
+
+    /// A GET on another replica's `base`.
+    pub async fn get_at(&self, base: &str, path: &str, auth: Auth<'_>) -> Reply {
+        Self::send(self.with_auth(self.http.get(format!("{base}{path}")), auth)).await
+    }
+
+    /// A POST on another replica's `base`.
+    pub async fn post_at(&self, base: &str, path: &str, auth: Auth<'_>) -> Reply {
+        Self::send(self.with_auth(self.http.post(format!("{base}{path}")), auth)).await
+    }
+
     fn with_auth(&self, mut rb: reqwest::RequestBuilder, auth: Auth<'_>) -> reqwest::RequestBuilder {
         match auth {
             Auth::None => {}
