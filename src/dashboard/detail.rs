@@ -55,6 +55,8 @@ pub struct StepView {
     pub state: &'static str,
     /// `pause`, `approval`, `analysis` when the step is one.
     pub mark: Option<&'static str>,
+    /// An approval step's settings in words (message, and any gate fields it sets).
+    pub note: String,
 }
 
 /// One ReplicaSet.
@@ -168,9 +170,29 @@ fn steps(rollout: &Rollout, row: &Row) -> Vec<StepView> {
             } else {
                 None
             };
-            StepView { index: i, label: describe_step(Some(s)), state, mark }
+            let note = s.approval.as_ref().map(approval_note).unwrap_or_default();
+            StepView { index: i, label: describe_step(Some(s)), state, mark, note }
         })
         .collect()
+}
+
+/// An approval step's fields as `key: value` pairs, read from its JSON so that every field
+/// it has (message, and gate settings such as required approvers or groups) is shown.
+fn approval_note(a: &crate::api::ApprovalStep) -> String {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(a) else { return String::new() };
+    fields
+        .iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}: {s}"),
+            serde_json::Value::Array(items) => {
+                let items: Vec<String> =
+                    items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect();
+                format!("{k}: {}", items.join(", "))
+            }
+            other => format!("{k}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
@@ -182,12 +204,14 @@ mod tests {
         let r: Rollout = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "web", "namespace": "shop"},
             "spec": {"selector": {}, "strategy": {"canary": {"steps": [
-                {"setWeight": 20}, {"pause": {"duration": "1m"}}, {"approval": {}}, {"setWeight": 100}]}}},
+                {"setWeight": 20}, {"pause": {"duration": "1m"}}, {"approval": {"message": "check the canary"}}, {"setWeight": 100}]}}},
             "status": {"currentStep": 2, "phase": "Paused"},
         }))
         .unwrap();
+        let all = steps(&r, &Row::of(&r));
+        assert_eq!(all[2].note, "message: check the canary");
         let got: Vec<(String, &str, Option<&str>)> =
-            steps(&r, &Row::of(&r)).into_iter().map(|s| (s.label, s.state, s.mark)).collect();
+            all.into_iter().map(|s| (s.label, s.state, s.mark)).collect();
         assert_eq!(
             got,
             [

@@ -130,13 +130,19 @@ fn steps(out: &mut String, d: &Detail) {
         let mark = s.mark.map(|m| format!(r#" <span class="mark mark-{m}">{m}</span>"#)).unwrap_or_default();
         let _ = write!(
             out,
-            r#"<li class="step {state}" data-index="{i}"><span class="dot"></span><span class="label">{label}</span>{mark}</li>"#,
+            r#"<li class="step {state}" data-index="{i}"{title}><span class="dot"></span><span class="label">{label}</span>{mark}</li>"#,
             state = s.state,
             i = s.index,
+            title = if s.note.is_empty() { String::new() } else { format!(r#" title="{}""#, esc(&s.note)) },
             label = esc(&s.label),
         );
     }
-    out.push_str("</ol></section>");
+    out.push_str("</ol>");
+    // The approval being waited for, in full.
+    if let Some(s) = d.steps.iter().find(|s| s.state == "current" && !s.note.is_empty()) {
+        let _ = write!(out, r#"<p class="muted approval-note">Approval: {}</p>"#, esc(&s.note));
+    }
+    out.push_str("</section>");
 }
 
 fn replica_sets(out: &mut String, d: &Detail) {
@@ -186,13 +192,22 @@ fn approvals(out: &mut String, d: &Detail) {
     }
     out.push_str(r#"<section class="card"><h2>Approvals of this revision</h2><ul class="approvals">"#);
     for a in &d.approvals {
+        // Groups, when the record carries them (read from its JSON: older records have none).
+        let groups = serde_json::to_value(a)
+            .ok()
+            .and_then(|v| v.get("groups").and_then(|g| g.as_array()).cloned())
+            .map(|g| g.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "))
+            .filter(|g| !g.is_empty())
+            .map(|g| format!(" ({})", esc(&g)))
+            .unwrap_or_default();
         let _ = write!(
             out,
-            r#"<li class="{}"><strong>{}</strong> step {} by {} at {}{}</li>"#,
+            r#"<li class="{}"><strong>{}</strong> step {} by {}{} at {}{}</li>"#,
             if a.approved { "approved" } else { "rejected" },
             if a.approved { "approved" } else { "rejected" },
             a.step + 1,
             esc(&a.by),
+            groups,
             esc(&a.at),
             if a.message.is_empty() { String::new() } else { format!(": “{}”", esc(&a.message)) }
         );
