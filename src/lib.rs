@@ -16,5 +16,6 @@ pub use ramp_core::{analysis, api, plan};
 pub mod cli;
 pub mod controller;
 pub mod dashboard;
+pub mod gates;
 #[cfg(feature = "hollow")]
 pub mod whatif;

@@ -56,6 +56,8 @@ pub struct Context {
     pub failures: Mutex<HashMap<RolloutRef, Failing>>,
     /// When each Rollout's status was last written (counts-only writes are paced).
     pub pacer: super::pacing::StatusPacer,
+    /// Outbound webhooks: gate questions and notifications, sent off the reconcile path.
+    pub webhooks: Arc<crate::gates::Webhooks>,
 }
 
 /// A Rollout whose reconciles fail.

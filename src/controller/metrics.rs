@@ -43,6 +43,15 @@ pub struct ResourceLabel {
     pub resource: String,
 }
 
+/// Labels of webhook calls.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WebhookLabels {
+    /// The webhook's kind.
+    pub kind: String,
+    /// `delivered` (2xx) or `failed`.
+    pub outcome: String,
+}
+
 /// `kind` label of writes.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WriteLabel {
@@ -74,6 +83,8 @@ pub struct Metrics {
     /// From the measurement that failed an analysis to the write that put all traffic back
     /// on stable.
     pub abort_reaction: Histogram,
+    /// Webhook calls, by kind and outcome.
+    pub webhooks: Family<WebhookLabels, Counter>,
     /// What each Rollout counts as in `rollouts`, so a reconcile moves one count instead of
     /// recounting them all.
     phases: Arc<Mutex<Phases>>,
@@ -103,6 +114,7 @@ impl Metrics {
             watch_errors: Family::default(),
             measurements: Counter::default(),
             abort_reaction: Histogram::new(DURATION_BUCKETS),
+            webhooks: Family::default(),
             phases: Arc::default(),
         };
         let r = registry.sub_registry_with_prefix("ramp");
@@ -120,7 +132,13 @@ impl Metrics {
             "From the measurement that failed an analysis to the write that put all traffic back on stable",
             m.abort_reaction.clone(),
         );
+        r.register("webhook_calls", "Webhook calls, by webhook kind and outcome", m.webhooks.clone());
         m
+    }
+
+    /// Counts one webhook call.
+    pub fn count_webhook(&self, kind: &str, outcome: &str) {
+        self.webhooks.get_or_create(&WebhookLabels { kind: kind.into(), outcome: outcome.into() }).inc();
     }
 
     /// Counts `rollout` under `labels` (moving it from what it counted as before), and, at

@@ -445,8 +445,12 @@ pub async fn run_with(
             .reflect(rollout_writer)
             .inspect(announce_rollout(&feed))
             .applied_objects();
+        let (webhooks, webhook_wakeups) =
+            crate::gates::Webhooks::new(client.clone(), s.clock, rollout_store.clone(), metrics.clone());
         let controller = Controller::for_stream(rollout_stream, rollout_store.clone())
-            .with_config(ControllerConfig::default().concurrency(s.concurrency));
+            .with_config(ControllerConfig::default().concurrency(s.concurrency))
+            // A webhook gate's confirmation wakes its Rollout.
+            .reconcile_on(webhook_wakeups);
         let ctx = Arc::new(Context {
             client: client.clone(),
             clock: s.clock,
@@ -466,6 +470,7 @@ pub async fn run_with(
             run_owners,
             failures: Default::default(),
             pacer: Default::default(),
+            webhooks,
         });
         contexts.push(ctx.clone());
 

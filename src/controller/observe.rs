@@ -26,6 +26,7 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
     let mut obs = assemble(rollout, rss.iter().map(|r| &**r), pdbs.iter().map(|p| &**p), now)
         .map_err(Error::Observe)?;
     obs.traffic = traffic(rollout, ctx);
+    obs.confirmations = ctx.webhooks.confirmations(rollout);
     obs.workload = rollout.spec.workload_ref.as_ref().and_then(|w| {
         use kube::runtime::reflector::ObjectRef;
         let ns = rollout.metadata.namespace.clone().unwrap_or_default();
@@ -116,6 +117,7 @@ pub fn assemble<'a>(
         verdicts: Vec::new(),
         pod_health: Vec::new(),
         workload: None,
+        confirmations: Vec::new(),
         now,
     }
     .canonical())

@@ -39,6 +39,7 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
     let p = plan(&observed);
     super::analysis::runs::sync(&ctx, &rollout, &p).await?;
     let acted = act(&p, &rollout, &ctx).await?;
+    webhooks(&ctx, &rollout, &p);
     let wrote = acted.wrote;
     if wrote {
         observe_abort_reaction(&ctx, &observed, &p);
@@ -61,6 +62,25 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
         }
         (false, None) => Requeue::requeue(RESYNC),
     })
+}
+
+/// Hands the plan's gate questions and events to the webhook sender (which never blocks).
+fn webhooks(ctx: &Context, rollout: &Rollout, p: &crate::plan::Plan) {
+    if rollout.spec.webhooks.is_empty() {
+        return;
+    }
+    let mut after = rollout.clone();
+    after.status = Some(p.status.clone());
+    ctx.webhooks.ask(&after, &p.status);
+    let notes: Vec<crate::plan::EventNote> = p
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            crate::plan::Action::Event(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    ctx.webhooks.notify(&after, &notes);
 }
 
 /// On failure: per-object exponential backoff; conflicts retry at once; never panics.

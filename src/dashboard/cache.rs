@@ -5,7 +5,7 @@
 
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
-use aws_lc_rs::digest;
+use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 /// A SHA-256 digest.
@@ -14,14 +14,12 @@ pub type Key = [u8; 32];
 /// The digest of `parts`, each length-prefixed so that `("ab", "c")` and `("a", "bc")`
 /// differ.
 pub fn key(parts: &[&[u8]]) -> Key {
-    let mut ctx = digest::Context::new(&digest::SHA256);
+    let mut h = Sha256::new();
     for p in parts {
-        ctx.update(&(p.len() as u64).to_be_bytes());
-        ctx.update(p);
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p);
     }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    out
+    h.finalize().into()
 }
 
 /// Answers by key, each until its own deadline; at most `capacity` of them.

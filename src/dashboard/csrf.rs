@@ -7,8 +7,9 @@
 //!   it. Any replica can check it from the cookie alone: no shared secret, no server state.
 //! - the `Origin` (else `Referer`) must name this host. A request with neither is refused.
 
-use aws_lc_rs::hmac;
 use http::{HeaderMap, header};
+
+use crate::gates::sign;
 
 /// The header a page sends the token in.
 pub const HEADER: &str = "x-csrf-token";
@@ -30,17 +31,14 @@ pub enum CsrfError {
     Foreign(String),
 }
 
-/// The CSRF token of a session.
+/// The CSRF token of a session (`sha256=<hex>`, as webhook signatures are written).
 pub fn token_for(session: &str) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, session.as_bytes());
-    hex(hmac::sign(&key, LABEL).as_ref())
+    sign::signature(session.as_bytes(), LABEL)
 }
 
 /// Whether `presented` is the CSRF token of `session` (compared in constant time).
 pub fn valid(session: &str, presented: &str) -> bool {
-    let Some(tag) = unhex(presented) else { return false };
-    let key = hmac::Key::new(hmac::HMAC_SHA256, session.as_bytes());
-    hmac::verify(&key, LABEL, &tag).is_ok()
+    sign::verify(session.as_bytes(), LABEL, presented)
 }
 
 /// Checks that the request comes from a page of this host.
@@ -76,17 +74,6 @@ fn strip_default_port<'a>(scheme: &str, auth: &'a str) -> &'a str {
         "http" => auth.strip_suffix(":80").unwrap_or(auth),
         _ => auth,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use common::*;
 use jiff::SignedDuration;
 use ramp::{
-    api::{BlueGreenStrategy, RolloutAnalysis, RolloutPhase, RolloutSpec, RolloutStrategy, condition::keys},
+    api::{
+        ApprovalStep, BlueGreenStrategy, GateFailure, RolloutAnalysis, RolloutPhase, RolloutSpec,
+        RolloutStrategy, condition::keys,
+    },
     plan::{
         Action, AnalysisPoint, Observed, Plan, ServiceView, TrafficView, Verdict, VerdictOutcome, blue_green,
         plan, request,
@@ -442,4 +445,81 @@ fn a_preview_created_while_a_superseded_one_still_holds_pods_is_grown_to_its_siz
         .unwrap_or(fresh.replicas);
     assert_eq!(size, 1);
     assert!(scales(&p).contains(&(n("v2"), 0)), "the superseded preview goes");
+}
+
+fn gate(
+    required: i32,
+    groups: &[&str],
+    timeout: Option<&str>,
+    on_reject: GateFailure,
+) -> Option<ApprovalStep> {
+    Some(ApprovalStep {
+        message: None,
+        required: Some(required),
+        groups: groups.iter().map(|g| (*g).into()).collect(),
+        timeout: timeout.map(Into::into),
+        on_reject: Some(on_reject),
+    })
+}
+
+#[test]
+fn a_blue_green_gate_switches_after_two_approvers_from_its_groups_and_a_promote_overrides_it() {
+    let w = World::new(5, |b| b.approval = gate(2, &["sre"], None, GateFailure::Abort))
+        .sizes(5, 5, 5)
+        .preview("v2");
+    let p = w.plan();
+    assert!(selectors(&p).is_empty());
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    let w = w.after(&p).request(r#"{"id":"1","op":"approve","by":"alice","groups":["sre"]}"#);
+    let p = w.plan();
+    assert!(selectors(&p).is_empty(), "one of two");
+    assert!(
+        p.status.last_request.as_ref().unwrap().outcome.contains("(1 of 2)"),
+        "{:?}",
+        p.status.last_request
+    );
+    let w = w.after(&p).request(r#"{"id":"2","op":"approve","by":"eve","groups":["dev"]}"#);
+    let p = w.plan();
+    assert!(selectors(&p).is_empty(), "eve is not in sre");
+    let w = w.after(&p).request(r#"{"id":"3","op":"approve","by":"bob","groups":["sre"]}"#);
+    let p = w.plan();
+    assert_eq!(selectors(&p), [(ACTIVE.to_string(), h("v2"))], "two of sre: the switch");
+
+    // A promote by an operator opens it whatever it asks.
+    let w = World::new(5, |b| b.approval = gate(3, &["sre"], None, GateFailure::Abort))
+        .sizes(5, 5, 5)
+        .preview("v2");
+    let p = w.plan();
+    let p = w.after(&p).request(r#"{"id":"p","op":"promote","by":"ops"}"#).plan();
+    assert_eq!(selectors(&p), [(ACTIVE.to_string(), h("v2"))]);
+}
+
+#[test]
+fn a_blue_green_gate_expires_into_an_abort_or_holds_on_a_rejection() {
+    let w = World::new(5, |b| b.approval = gate(1, &[], Some("1h"), GateFailure::Abort))
+        .sizes(5, 5, 5)
+        .preview("v2");
+    let p = w.plan();
+    assert_eq!(p.requeue_after, Some(std::time::Duration::from_secs(3600)));
+    let w = w.after(&p).later(3600);
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Aborted));
+    assert!(
+        p.status.message.clone().unwrap_or_default().contains("expired after 1h"),
+        "{:?}",
+        p.status.message
+    );
+
+    let w =
+        World::new(5, |b| b.approval = gate(1, &[], None, GateFailure::Pause)).sizes(5, 5, 5).preview("v2");
+    let p = w.plan();
+    let w = w.after(&p).request(r#"{"id":"r","op":"reject","by":"dan"}"#);
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused), "held, not aborted");
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "ApprovalRejected"));
+    let w = w.after(&p).request(r#"{"id":"a","op":"approve","by":"erin"}"#);
+    let p = w.plan();
+    assert!(selectors(&p).is_empty(), "an approval after a rejection does not open it");
+    let p = w.after(&p).request(r#"{"id":"p","op":"promote","by":"ops"}"#).plan();
+    assert_eq!(selectors(&p), [(ACTIVE.to_string(), h("v2"))]);
 }

@@ -140,7 +140,7 @@ fn canary_step(s: &Step) -> CanaryStep {
             pause: Some(PauseStep { duration: d.map(|d| format!("{d}s").as_str().into()) }),
             ..Default::default()
         },
-        Step::Approval => CanaryStep { approval: Some(ApprovalStep { message: None }), ..Default::default() },
+        Step::Approval => CanaryStep { approval: Some(ApprovalStep::default()), ..Default::default() },
         Step::Scale(w) => CanaryStep {
             set_canary_scale: Some(SetCanaryScale { weight: Some(*w), ..Default::default() }),
             ..Default::default()

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use common::*;
 use ramp::{
     api::{
-        ApprovalStep, CanaryStep, CanaryStrategy, GatewayApiRouting, PauseStep, RequestRecord, RolloutPhase,
-        RolloutSpec, RolloutStrategy, TrafficRouting, condition::keys,
+        ApprovalStep, CanaryStep, CanaryStrategy, GateFailure, GatewayApiRouting, PauseStep, RequestRecord,
+        RolloutPhase, RolloutSpec, RolloutStrategy, TrafficRouting, condition::keys,
     },
     plan::{
         Action, AnalysisPoint, BackendView, Observed, Plan, RouteRuleView, RouteView, ServiceView,
@@ -29,7 +29,21 @@ fn pause(d: Option<&str>) -> CanaryStep {
 }
 
 fn approval() -> CanaryStep {
-    CanaryStep { approval: Some(ApprovalStep { message: None }), ..Default::default() }
+    CanaryStep { approval: Some(ApprovalStep::default()), ..Default::default() }
+}
+
+/// An approval step needing `required` approvals from `groups`, expiring after `timeout`.
+fn gate(required: i32, groups: &[&str], timeout: Option<&str>, on_reject: GateFailure) -> CanaryStep {
+    CanaryStep {
+        approval: Some(ApprovalStep {
+            message: Some("ship it?".into()),
+            required: Some(required),
+            groups: groups.iter().map(|g| (*g).into()).collect(),
+            timeout: timeout.map(Into::into),
+            on_reject: Some(on_reject),
+        }),
+        ..Default::default()
+    }
 }
 
 /// A canary of `replicas` running `image`, with these steps; routed through the HTTPRoute
@@ -82,6 +96,7 @@ fn route(stable: i32, canary: i32, accepted: bool) -> RouteView {
 }
 
 /// Stable v1 at full size, the template at v2: the canary's observation.
+#[derive(Clone)]
 struct World {
     obs: Observed,
 }
@@ -142,6 +157,12 @@ impl World {
 
     fn plan(&self) -> Plan {
         plan(&self.obs)
+    }
+
+    /// The clock moved on by `secs`.
+    fn later(mut self, secs: i64) -> Self {
+        self.obs.now += jiff::SignedDuration::from_secs(secs);
+        self
     }
 
     /// Feeds a plan's status back in, as the next pass would read it.
@@ -566,4 +587,184 @@ fn a_header_route_adds_one_rule_for_the_canary_and_promotion_removes_it() {
         _ => None,
     });
     assert_eq!(removed, Some(vec![(1, "web-canary-hdr-beta".to_string())]));
+}
+
+fn approve(w: &World, id: &str, by: &str, groups: &[&str]) -> String {
+    serde_json::json!({"id": id, "op": "approve", "by": by, "groups": groups, "revision": w.canary_hash()})
+        .to_string()
+}
+
+#[test]
+fn a_gate_needs_two_of_three_different_people_from_its_groups() {
+    let steps = vec![set_weight(10), gate(2, &["sre", "release"], None, GateFailure::Abort), set_weight(100)];
+    let w = World::new(10, steps, false).sizes(1, 1, 9).at_step(1);
+    let p = w.plan();
+    assert_eq!(p.status.pause_conditions[0].reason, "AwaitingApproval");
+    let w = w.after(&p);
+    // Someone outside the named groups: recorded (who tried is kept), does not count.
+    let req = approve(&w, "a", "mallory", &["dev"]);
+    let p = w.clone().request(&req).plan();
+    assert_eq!(p.status.current_step, Some(1));
+    let rec = p.status.last_request.clone().unwrap();
+    assert!(
+        rec.outcome.contains("does not count: mallory is in none of the groups sre, release"),
+        "{}",
+        rec.outcome
+    );
+    let steps = vec![set_weight(10), gate(2, &["sre", "release"], None, GateFailure::Abort), set_weight(100)];
+    let w = World::new(10, steps, false).sizes(1, 1, 9).at_step(1);
+    let p0 = w.plan();
+    let w = w.after(&p0);
+    let req = approve(&w, "b", "alice", &["system:authenticated", "sre"]);
+    let p = w.clone().request(&req).plan();
+    assert_eq!(p.status.current_step, Some(1), "one of two");
+    assert!(p.status.last_request.as_ref().unwrap().outcome.contains("(1 of 2)"));
+    let w = w.after(&p);
+    // The same person again: refused, still one of two.
+    let again = approve(&w, "c", "alice", &["sre"]);
+    let p = w.clone().request(&again).plan();
+    assert!(
+        p.status.last_request.as_ref().unwrap().outcome.starts_with("refused"),
+        "{:?}",
+        p.status.last_request
+    );
+    assert_eq!(p.status.current_step, Some(1));
+    let w = w.after(&p);
+    let bob = approve(&w, "d", "bob", &["release"]);
+    let p = w.clone().request(&bob).plan();
+    assert_eq!(p.status.current_step, Some(2), "two different approvers from the groups open it");
+    let approvers: Vec<(&str, &[String])> =
+        p.status.approvals.iter().map(|a| (a.by.as_str(), a.groups.as_slice())).collect();
+    assert_eq!(approvers.len(), 2);
+    assert_eq!(approvers[1], ("bob", &["release".to_string()][..]), "who, and their groups, are kept");
+}
+
+#[test]
+fn an_approval_of_revision_n_does_not_open_revision_n_plus_one() {
+    let steps = vec![set_weight(10), gate(1, &[], None, GateFailure::Abort), set_weight(100)];
+    let w = World::new(10, steps.clone(), false).sizes(1, 1, 9).at_step(1);
+    let p0 = w.plan();
+    let w = w.after(&p0);
+    let req = approve(&w, "a", "alice", &[]);
+    let p = w.clone().request(&req).plan();
+    assert_eq!(p.status.current_step, Some(2));
+    // Revision N+1 (image v3) replaces it, its canary up at step 1's size: its own gate is
+    // closed whatever N's records say.
+    let mut next = World::new(10, steps, false);
+    next.obs.rollout.spec.template = Some(template("v3"));
+    next.obs.replica_sets = vec![rs("v1", 1, 9), rs("v3", 3, 1).ready(1, 1).pods(1)];
+    next.obs.rollout.status = p.status.clone();
+    let p = next.plan();
+    let n1 = rs("v3", 3, 0).pod_template_hash;
+    assert_eq!(p.status.updated_revision.as_deref(), Some(n1.as_str()));
+    assert_eq!(
+        (p.status.phase, p.status.current_step),
+        (Some(RolloutPhase::Paused), Some(1)),
+        "stops at N+1's gate"
+    );
+    assert!(p.status.approvals.iter().all(|a| a.revision == n1), "N's approvals are not carried over");
+}
+
+#[test]
+fn a_gate_expires_and_a_rejection_holds_when_told_to_pause() {
+    // Expiry with abort.
+    let steps = vec![set_weight(10), gate(2, &[], Some("10m"), GateFailure::Abort), set_weight(100)];
+    let w = World::new(10, steps, false).sizes(1, 1, 9).at_step(1);
+    let p = w.plan();
+    assert_eq!(p.requeue_after, Some(std::time::Duration::from_secs(600)), "woken when it expires");
+    let w = w.after(&p);
+    let req = approve(&w, "a", "alice", &[]);
+    let p = w.clone().request(&req).plan();
+    let w = w.after(&p).later(599);
+    assert_eq!(w.plan().status.phase, Some(RolloutPhase::Paused), "not yet");
+    let p = w.later(1).plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Aborted));
+    let msg = p.status.message.clone().unwrap_or_default();
+    assert!(msg.contains("expired after 10m with 1 of 2 approvals"), "{msg}");
+
+    // A rejection with onReject: pause holds at the gate; later approvals do not open it; a
+    // promote does.
+    let steps = vec![set_weight(10), gate(1, &[], None, GateFailure::Pause), set_weight(100)];
+    let w = World::new(10, steps, false).sizes(1, 1, 9).at_step(1);
+    let p0 = w.plan();
+    let w = w.after(&p0);
+    let reject =
+        serde_json::json!({"id": "r", "op": "reject", "by": "bob", "message": "not today"}).to_string();
+    let p = w.clone().request(&reject).plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    assert!(
+        p.status.pause_conditions.iter().any(|c| c.reason == "ApprovalRejected"),
+        "{:?}",
+        p.status.pause_conditions
+    );
+    let w = w.after(&p);
+    let req = approve(&w, "a2", "alice", &[]);
+    let p = w.clone().request(&req).plan();
+    assert_eq!((p.status.phase, p.status.current_step), (Some(RolloutPhase::Paused), Some(1)));
+    let w = w.after(&p);
+    let p = w.clone().request(r#"{"id": "p", "op": "promote", "by": "ops"}"#).plan();
+    assert_eq!(p.status.current_step, Some(2), "a promote moves past a held gate");
+}
+
+fn hook(name: &str, kind: ramp::api::WebhookKind) -> ramp::api::Webhook {
+    ramp::api::Webhook { name: name.into(), kind, url: "http://127.0.0.1:9/".into(), ..Default::default() }
+}
+
+fn confirmation(w: &World, name: &str, confirmed: bool) -> ramp::plan::Confirmation {
+    ramp::plan::Confirmation {
+        webhook: name.into(),
+        revision: w.canary_hash(),
+        confirmed,
+        message: if confirmed { "200 OK".into() } else { "500".into() },
+    }
+}
+
+#[test]
+fn confirm_rollout_webhooks_hold_a_new_revision_without_pods_or_weight_until_each_says_yes() {
+    use ramp::api::WebhookKind::ConfirmRollout;
+    let mut w = World::new(10, vec![set_weight(20), pause(None)], true).sizes(0, 0, 10);
+    w.obs.rollout.spec.webhooks = vec![hook("change-freeze", ConfirmRollout), hook("ticket", ConfirmRollout)];
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    assert!(
+        scales(&p).iter().all(|(n, size)| !n.contains(&w.canary_hash()) || *size == 0),
+        "{:?}",
+        scales(&p)
+    );
+    assert!(weights(&p).is_none_or(|(_, canary)| canary == 0));
+    // One says no, the other yes: still held.
+    let mut w = w.after(&p);
+    w.obs.confirmations = vec![confirmation(&w, "change-freeze", false), confirmation(&w, "ticket", true)];
+    let p = w.plan();
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    // Both yes: recorded, and the rollout starts (the canary grows to its 20%).
+    let mut w = w.after(&p);
+    w.obs.confirmations = vec![confirmation(&w, "change-freeze", true)];
+    let p = w.plan();
+    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    let by: Vec<&str> = p.status.approvals.iter().filter(|a| a.step == -1).map(|a| a.by.as_str()).collect();
+    assert_eq!(by, ["webhook/ticket", "webhook/change-freeze"]);
+    // Durable: the next pass, with the sender's memory gone, still counts them.
+    let mut w = w.after(&p);
+    w.obs.confirmations.clear();
+    let p = w.plan();
+    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+}
+
+#[test]
+fn confirm_promotion_webhooks_hold_the_last_step_until_they_say_yes() {
+    use ramp::api::WebhookKind::ConfirmPromotion;
+    let mut w = World::new(10, vec![set_weight(50)], false).sizes(5, 5, 5).at_step(1);
+    w.obs.rollout.spec.webhooks = vec![hook("qa", ConfirmPromotion)];
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Paused));
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingPromotionConfirmation"));
+    assert!(scales(&p).is_empty(), "sizes stay at the last step's: {:?}", scales(&p));
+    let mut w = w.after(&p);
+    w.obs.confirmations = vec![confirmation(&w, "qa", true)];
+    let p = w.plan();
+    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingPromotionConfirmation"));
+    let canary = w.obs.replica_sets[1].name.clone();
+    assert!(scales(&p).iter().any(|(n, size)| *n == canary && *size > 5), "promoting: {:?}", scales(&p));
 }

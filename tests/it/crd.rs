@@ -175,6 +175,15 @@ fn cel_rules_reject_what_the_api_server_must_refuse() {
             json!({"strategy": {"rollingUpdate": null, "blueGreen": {"activeService": "a", "previewService": "a"}}}),
             "previewService must differ",
         ),
+        (
+            json!({"strategy": {"rollingUpdate": null, "blueGreen": {"activeService": "a", "autoPromotionAfter": "1m",
+                "approval": {"required": 2}}}}),
+            "approval replaces automatic promotion",
+        ),
+        (
+            json!({"strategy": {"rollingUpdate": null, "canary": {"steps": [{"approval": {"timeout": "a while"}}]}}}),
+            "must be a duration",
+        ),
     ];
     for (patch, want) in cases {
         let failures = cel_failures(&rollout(patch.clone()));

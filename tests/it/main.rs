@@ -32,6 +32,7 @@ mod dashboard_api;
 mod dashboard_browser;
 mod dashboard_live;
 mod examples_e2e;
+mod gates_webhooks;
 mod one_world;
 mod operations_tables;
 mod plan_props;

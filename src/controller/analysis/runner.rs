@@ -77,7 +77,7 @@ const RETRY: Duration = Duration::from_secs(1);
 const JOB_POLL: Duration = Duration::from_secs(5);
 
 /// A Secret's key, or why not.
-async fn secret(client: &Client, ns: &str, r: &SecretKeyRef) -> Result<String, String> {
+pub(crate) async fn secret(client: &Client, ns: &str, r: &SecretKeyRef) -> Result<String, String> {
     let api: Api<Secret> = Api::namespaced(client.clone(), ns);
     let s = bounded(api.get(&r.name)).await.map_err(|e| format!("Secret {}: {e}", r.name))?;
     let bytes = s

@@ -67,6 +67,7 @@ pub fn spec(replicas: i32, surge: &str, unavailable: &str, image: &str) -> Rollo
         revision_history_limit: 10,
         paused: false,
         strategy: RolloutStrategy::rolling(Some(ios(surge)), Some(ios(unavailable))),
+        webhooks: Vec::new(),
     }
 }
 
@@ -150,6 +151,7 @@ pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<Disrupt
         verdicts: Vec::new(),
         pod_health: Vec::new(),
         workload: None,
+        confirmations: Vec::new(),
         now: epoch() + SignedDuration::from_hours(1),
     }
 }

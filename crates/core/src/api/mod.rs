@@ -13,6 +13,7 @@ pub mod selector;
 pub mod status;
 pub mod strategy;
 pub mod validate;
+pub mod webhook;
 
 pub use duration::DurationString;
 pub use rollout::{Rollout, RolloutSpec, WorkloadRef, WorkloadScaleDown};
@@ -21,8 +22,9 @@ pub use status::{
 };
 pub use strategy::{
     AnalysisArg, AnalysisErrorAction, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis,
-    BlueGreenStrategy, CanaryStep, CanaryStrategy, GatewayApiRouting, HeaderMatch, PauseStep,
+    BlueGreenStrategy, CanaryStep, CanaryStrategy, GateFailure, GatewayApiRouting, HeaderMatch, PauseStep,
     RollingUpdateStrategy, RolloutAnalysis, RolloutStrategy, RouteKind, RouteRuleRef, SetCanaryScale,
     SetHeaderRoute, StrategyRef, TrafficRouting, UnstableAction, UnstablePods,
 };
 pub use validate::{FieldError, InvalidSpec, validate};
+pub use webhook::{Webhook, WebhookKind};

@@ -113,6 +113,12 @@ pub struct RolloutSpec {
     pub paused: bool,
     /// How to move to a new version.
     pub strategy: RolloutStrategy,
+    /// Receivers that confirm a new revision or its promotion, and that are told of aborts,
+    /// completions and events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
+    pub webhooks: Vec<super::webhook::Webhook>,
 }
 
 fn default_replicas() -> i32 {

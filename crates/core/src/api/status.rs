@@ -191,4 +191,11 @@ pub struct ApprovalRecord {
     /// Why.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// The approver's groups, as the API server (or the dashboard's TokenReview) reported
+    /// them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// A `promote` (not an approval): it moves past the gate whatever the gate requires.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub promoted: bool,
 }

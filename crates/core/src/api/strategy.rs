@@ -98,6 +98,9 @@ pub struct RollingUpdateStrategy {
 #[serde(rename_all = "camelCase")]
 #[x_kube(validation = Rule::new("!has(self.previewService) || self.previewService != self.activeService")
     .message("previewService must differ from activeService"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.approval) || (!has(self.autoPromotionAfter) && !(has(self.autoPromotionEnabled) && self.autoPromotionEnabled))"
+).message("approval replaces automatic promotion: remove autoPromotionEnabled and autoPromotionAfter"))]
 pub struct BlueGreenStrategy {
     /// Service that carries production traffic; its selector is pinned to the active revision.
     #[schemars(length(min = 1, max = 253))]
@@ -116,6 +119,10 @@ pub struct BlueGreenStrategy {
     /// Wait this long after the new revision is ready before promoting on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_promotion_after: Option<DurationString>,
+    /// An approval gate before the switch (N approvals, from named groups, with a timeout);
+    /// replaces automatic promotion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalStep>,
     /// Keep the old revision scaled up this long after the switch, so rollback is one more
     /// selector flip and data planes converge (default 30s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,7 +398,8 @@ pub struct PauseStep {
     pub duration: Option<DurationString>,
 }
 
-/// An approval gate.
+/// An approval gate: a canary `approval` step, or a blue-green switch that waits for people.
+/// Approvals are bound to the revision they approve; one rejection fails the gate.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, KubeSchema)]
 #[x_kube(crates(kube_core = "::kube_core"))]
 #[serde(rename_all = "camelCase")]
@@ -400,6 +408,33 @@ pub struct ApprovalStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 1024))]
     pub message: Option<String>,
+    /// Approvals needed, each from a different person (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10))]
+    pub required: Option<i32>,
+    /// Only approvals from members of one of these groups count (as the API server
+    /// authenticated them; empty: anyone allowed to approve).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub groups: Vec<String>,
+    /// The gate fails if it is not approved within this long of being reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<DurationString>,
+    /// What a rejection or a timeout does: `abort` (default) or `pause` (the rollout holds at
+    /// the gate until promoted past it or aborted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_reject: Option<GateFailure>,
+}
+
+/// What a failed approval gate does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum GateFailure {
+    /// Abort: traffic and capacity return to stable.
+    #[default]
+    Abort,
+    /// Hold at the gate: a person promotes past it or aborts.
+    Pause,
 }
 
 /// Canary size override: exactly one member is set.

@@ -40,6 +40,13 @@ impl Collector {
         self.0.push(FieldError { path: path.into(), message: message.into() });
     }
 
+    fn approval(&mut self, path: &str, g: &super::ApprovalStep) {
+        self.duration(&format!("{path}.timeout"), g.timeout.as_ref());
+        if let Some(n) = g.required.filter(|n| !(1..=10).contains(n)) {
+            self.err(format!("{path}.required"), format!("must be 1..=10, got {n}"));
+        }
+    }
+
     fn duration(&mut self, path: &str, d: Option<&DurationString>) {
         if let Some(Err(e)) = d.map(DurationString::parse) {
             self.err(path, e.to_string());
@@ -162,6 +169,9 @@ impl Collector {
             if let Some(a) = &step.analysis {
                 self.analysis(&format!("{p}.analysis"), a);
             }
+            if let Some(g) = &step.approval {
+                self.approval(&format!("{p}.approval"), g);
+            }
             if step.set_canary_scale.is_some() && !routed {
                 self.err(
                     format!("{p}.setCanaryScale"),
@@ -249,6 +259,27 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
         }
     }
 
+    let rolling = matches!(spec.strategy.selected(), Some(StrategyRef::RollingUpdate(_)));
+    for (i, w) in spec.webhooks.iter().enumerate() {
+        let p = format!("spec.webhooks[{i}]");
+        if spec.webhooks[..i].iter().any(|x| x.name == w.name) {
+            c.err(format!("{p}.name"), format!("{:?} is used by an earlier webhook", w.name));
+        }
+        if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+            c.err(format!("{p}.url"), "url must be an http:// or https:// URL");
+        }
+        c.duration(&format!("{p}.timeout"), w.timeout.as_ref());
+        if w.kind.is_gate() && rolling {
+            c.err(
+                format!("{p}.type"),
+                format!(
+                    "{} gates a canary or blue-green rollout; a rolling update has no gate",
+                    w.kind.as_str()
+                ),
+            );
+        }
+    }
+
     match spec.strategy.selected() {
         None => c.err("spec.strategy", "exactly one of rollingUpdate, blueGreen or canary must be set"),
         Some(StrategyRef::RollingUpdate(r)) => {
@@ -264,6 +295,15 @@ pub fn validate(spec: &RolloutSpec) -> Result<(), InvalidSpec> {
             }
             c.non_negative(&format!("{base}.previewReplicas"), b.preview_replicas);
             c.duration(&format!("{base}.autoPromotionAfter"), b.auto_promotion_after.as_ref());
+            if let Some(g) = &b.approval {
+                c.approval(&format!("{base}.approval"), g);
+                if b.auto_promotion_after.is_some() || b.auto_promotion_enabled == Some(true) {
+                    c.err(
+                        format!("{base}.approval"),
+                        "approval replaces automatic promotion: remove autoPromotionEnabled and autoPromotionAfter",
+                    );
+                }
+            }
             c.duration(&format!("{base}.scaleDownDelay"), b.scale_down_delay.as_ref());
             c.duration(&format!("{base}.abortScaleDownDelay"), b.abort_scale_down_delay.as_ref());
             if let Some(a) = &b.pre_promotion_analysis {

@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod blue_green;
 pub mod budget;
 pub mod canary;
+pub mod gate;
 pub mod observed;
 pub mod operations;
 pub mod replicas;
@@ -37,9 +38,9 @@ pub use action::{
 };
 pub use analysis::WantedAnalysis;
 pub use observed::{
-    AnalysisPoint, BackendView, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView, RevisionHealth,
-    RolloutView, RouteRuleView, RouteView, ServiceView, TrafficView, Unreadable, Verdict, VerdictOutcome,
-    WorkloadView,
+    AnalysisPoint, BackendView, Confirmation, DisruptionBudgetView, Observed, PodCounts, ReplicaSetView,
+    RevisionHealth, RolloutView, RouteRuleView, RouteView, ServiceView, TrafficView, Unreadable, Verdict,
+    VerdictOutcome, WorkloadView,
 };
 
 use crate::api::{RolloutStatus, StrategyRef, condition::reasons, validate};

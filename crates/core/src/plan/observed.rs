@@ -33,8 +33,24 @@ pub struct Observed {
     pub pod_health: Vec<RevisionHealth>,
     /// The Deployment `spec.workloadRef` names, if it exists.
     pub workload: Option<WorkloadView>,
+    /// The webhook gates' latest answers (filled in by the controller's webhook sender);
+    /// once confirmed, a gate is recorded in status and no longer needs them.
+    pub confirmations: Vec<Confirmation>,
     /// The only clock the planner reads.
     pub now: Timestamp,
+}
+
+/// A `confirmRollout` / `confirmPromotion` webhook's answer for one revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirmation {
+    /// The webhook's name.
+    pub webhook: String,
+    /// The revision (pod-template-hash) it was asked about.
+    pub revision: String,
+    /// It answered 2xx.
+    pub confirmed: bool,
+    /// What it answered (status and a short body), or why it could not be asked.
+    pub message: String,
 }
 
 /// The traffic objects a strategy names: only those, by name.

@@ -176,6 +176,8 @@ fn skip_steps(obs: &mut Observed, desired: &Desired, strategy: StrategyRef<'_>) 
                     by: "ramp (undo or restart)".into(),
                     at: String::new(),
                     message: String::new(),
+                    groups: Vec::new(),
+                    promoted: true,
                 });
             }
         }

@@ -78,6 +78,10 @@ pub struct Request {
     /// Why; for approvals, shown with them.
     #[serde(default)]
     pub message: String,
+    /// The requester's groups (from a SelfSubjectReview or the dashboard's TokenReview);
+    /// a gate that names groups counts only approvals from their members.
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// The revision (pod-template-hash) the client saw; a request for another revision than
     /// the updated one is refused (it was meant for something that is no longer there).
     #[serde(default)]

@@ -9,10 +9,11 @@
 use jiff::Timestamp;
 
 use crate::{
-    api::{ApprovalRecord, PauseCondition, RequestRecord},
+    api::{ApprovalRecord, GateFailure, PauseCondition, RequestRecord},
     plan::{
         action::EventNote,
         canary::steps::{USER_PAUSE, carried_out, clear_pause, ensure_pause, refused, who},
+        gate,
         observed::Observed,
         request::{Annotation, Op},
     },
@@ -58,9 +59,20 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The switch is approved for `hash`.
-    pub fn approved(&self, hash: &str) -> bool {
-        self.approvals.iter().any(|x| x.revision == hash && x.approved)
+    /// The switch's gate for `hash`, reached at `since`.
+    pub fn judge(&self, hash: &str, rule: &gate::Rule, since: Timestamp, now: Timestamp) -> gate::Decision {
+        let records: Vec<ApprovalRecord> = self
+            .approvals
+            .iter()
+            .filter(|x| x.revision == hash && (x.step == SWITCH || x.promoted))
+            .cloned()
+            .collect();
+        gate::judge(rule, &records, since, now)
+    }
+
+    /// The switch is approved (or promoted) for `hash`, whatever the gate's time.
+    pub fn approved(&self, hash: &str, rule: &gate::Rule) -> bool {
+        self.judge(hash, rule, Timestamp::UNIX_EPOCH, Timestamp::UNIX_EPOCH) == gate::Decision::Open
     }
 
     /// Analysis is to be skipped for `hash`.
@@ -74,19 +86,21 @@ impl Gate {
     }
 }
 
-fn approval(hash: &str, step: i32, approved: bool, by: &str, at: &str, message: &str) -> ApprovalRecord {
+fn promotion(hash: &str, step: i32, by: &str, at: &str, message: &str) -> ApprovalRecord {
     ApprovalRecord {
         revision: hash.into(),
         step,
-        approved,
+        approved: true,
         by: by.into(),
         at: at.into(),
         message: message.into(),
+        groups: Vec::new(),
+        promoted: true,
     }
 }
 
 /// Applies the pending request, if any, to the prior decisions for revision `hash`.
-pub fn decide(obs: &Observed, hash: &str, before: Before, now: Timestamp) -> Gate {
+pub fn decide(obs: &Observed, hash: &str, before: Before, rule: &gate::Rule, now: Timestamp) -> Gate {
     let prior = &obs.rollout.status;
     let same = prior.updated_revision.as_deref() == Some(hash);
     let mut g = Gate {
@@ -115,9 +129,28 @@ pub fn decide(obs: &Observed, hash: &str, before: Before, now: Timestamp) -> Gat
             Op::Promote | Op::PromoteFull | Op::Approve | Op::Reject if g.aborted => {
                 refused(ann, hash, "the revision is aborted: retry it first")
             }
-            Op::Promote | Op::PromoteFull | Op::Approve => {
+            Op::Approve if g.approvals.iter().any(|x| x.step == SWITCH && x.approved && x.by == q.by) => {
+                refused(ann, hash, &format!("the switch is already approved by {}", q.by))
+            }
+            _ if g.approvals.len() >= gate::MAX_RECORDS && matches!(q.op, Op::Approve | Op::Reject) => {
+                refused(ann, hash, "too many approvals are recorded for this revision")
+            }
+            Op::Approve => {
+                g.approvals.push(gate::record(q, hash, SWITCH, true));
+                let of_switch: Vec<ApprovalRecord> =
+                    g.approvals.iter().filter(|x| x.step == SWITCH).cloned().collect();
+                let what = match before {
+                    Before::Switched => "the switch is kept; the previous revision is let go".to_string(),
+                    _ => format!(
+                        "switch {}: the active Service moves once the new revision is ready and the gate is open",
+                        gate::approval_outcome(rule, &of_switch, &q.by, &q.groups)
+                    ),
+                };
+                carried_out(ann, hash, what)
+            }
+            Op::Promote | Op::PromoteFull => {
                 let step = if q.op == Op::PromoteFull { SWITCH_SKIPPING_ANALYSIS } else { SWITCH };
-                g.approvals.push(approval(hash, step, true, &q.by, &q.at, &q.message));
+                g.approvals.push(promotion(hash, step, &q.by, &q.at, &q.message));
                 let what = match (q.op, before) {
                     (Op::PromoteFull, _) => "switch approved, analysis skipped",
                     (_, Before::Switched) => "the switch is kept; the previous revision is let go",
@@ -126,14 +159,22 @@ pub fn decide(obs: &Observed, hash: &str, before: Before, now: Timestamp) -> Gat
                 carried_out(ann, hash, what.into())
             }
             Op::Reject => {
-                g.approvals.push(approval(hash, SWITCH, false, &q.by, &q.at, &q.message));
-                g.aborted = true;
-                g.aborted_now = true;
-                g.abort_reason = format!(
-                    "switch rejected{}",
-                    if q.by.is_empty() { String::new() } else { format!(" by {}", q.by) }
-                );
-                carried_out(ann, hash, "rejected: the active Service stays on (or returns to) stable".into())
+                g.approvals.push(gate::record(q, hash, SWITCH, false));
+                if rule.on_reject == GateFailure::Abort || before == Before::Switched {
+                    g.aborted = true;
+                    g.aborted_now = true;
+                    g.abort_reason = format!(
+                        "switch rejected{}",
+                        if q.by.is_empty() { String::new() } else { format!(" by {}", q.by) }
+                    );
+                    carried_out(
+                        ann,
+                        hash,
+                        "rejected: the active Service stays on (or returns to) stable".into(),
+                    )
+                } else {
+                    carried_out(ann, hash, "rejected: the switch holds until promoted or aborted".into())
+                }
             }
             Op::Abort if g.aborted => refused(ann, hash, "already aborted"),
             Op::Abort => {

@@ -150,7 +150,8 @@ pub fn plan(obs: &Observed, b: &BlueGreenStrategy, template: &Desired) -> Plan {
         (Some(_), Some(h)) if h == a.new_hash => Before::Switched,
         (Some(_), _) => Before::Preview,
     };
-    let gate = gate::decide(obs, &a.new_hash, before, obs.now);
+    let rule = crate::plan::gate::Rule::of(b.approval.as_ref());
+    let gate = gate::decide(obs, &a.new_hash, before, &rule, obs.now);
     let mut p = Pass {
         obs,
         b,
@@ -321,11 +322,27 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
     if unstable_ends(p) {
         return aborted(p, w, ledger);
     }
-    let held = p.gate.held(p.obs) || p.gate.pauses.iter().any(|x| x.reason == UNSTABLE_PODS);
+    // The new revision gets no pod until its confirmRollout webhooks say yes.
+    let confirmed_rollout = crate::plan::gate::confirmed(
+        p.obs,
+        crate::api::WebhookKind::ConfirmRollout,
+        &hash,
+        &mut p.gate.approvals,
+    );
+    let preview_size = if confirmed_rollout {
+        clear_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_ROLLOUT_CONFIRMATION);
+        preview_size
+    } else {
+        ensure_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_ROLLOUT_CONFIRMATION, p.obs.now);
+        0
+    };
+    let held =
+        !confirmed_rollout || p.gate.held(p.obs) || p.gate.pauses.iter().any(|x| x.reason == UNSTABLE_PODS);
     // Promoting once approved (promote, approve, autoPromotionAfter elapsed), or already
     // grown past the preview size for it.
+    let rule = crate::plan::gate::Rule::of(p.b.approval.as_ref());
     let mut approved =
-        p.gate.approved(&hash) || w.get(&p.a.new_name).is_some_and(|rs| rs.replicas > preview_size);
+        p.gate.approved(&hash, &rule) || w.get(&p.a.new_name).is_some_and(|rs| rs.replicas > preview_size);
     if !held && let Some((action, note)) = rolling::ensure_new(p.obs, w, &p.a, template, preview_size) {
         p.actions.push(action);
         p.notes.extend(note);
@@ -373,28 +390,69 @@ fn preview(p: &mut Pass<'_>, w: &mut Working, ledger: &mut DisruptionLedger<'_>,
             };
         if analysis_ok && !approved {
             let since = ensure_pause(&mut p.gate.pauses, PREVIEW_PAUSE, p.obs.now);
-            let auto = p.b.auto_promotion_enabled.unwrap_or(true);
+            let auto = p.b.auto_promotion_enabled.unwrap_or(true) && p.b.approval.is_none();
             let after: Option<Duration> = p.b.auto_promotion_after.as_ref().and_then(|d| d.parse().ok());
-            match (auto, after) {
-                (true, None) => approved = true,
-                (true, Some(d)) => {
-                    let left = remaining(since, d, p.obs.now);
-                    if left.is_zero() {
-                        approved = true;
-                    } else {
-                        p.soonest(left);
+            if p.b.approval.is_some() {
+                use crate::plan::gate::{APPROVAL_REJECTED, Decision};
+                match p.gate.judge(&hash, &rule, since, p.obs.now) {
+                    Decision::Open => approved = true,
+                    Decision::Waiting { have, need, left } => {
+                        if let Some(l) = left {
+                            p.soonest(l);
+                        }
                         paused = true;
-                        waiting = format!("automatic promotion in {}s", left.as_secs().max(1));
+                        waiting = format!("approvals of the switch ({have} of {need})");
+                    }
+                    Decision::Failed { reason, abort: true } => {
+                        abort(p, &reason);
+                        return aborted(p, w, ledger);
+                    }
+                    Decision::Failed { reason, abort: false } => {
+                        ensure_pause(&mut p.gate.pauses, APPROVAL_REJECTED, p.obs.now);
+                        paused = true;
+                        waiting = format!("a promote or an abort ({reason})");
                     }
                 }
-                (false, _) => {
-                    paused = true;
-                    waiting = "promotion (kubectl ramp promote) or an approval".into();
+            } else {
+                match (auto, after) {
+                    (true, None) => approved = true,
+                    (true, Some(d)) => {
+                        let left = remaining(since, d, p.obs.now);
+                        if left.is_zero() {
+                            approved = true;
+                        } else {
+                            p.soonest(left);
+                            paused = true;
+                            waiting = format!("automatic promotion in {}s", left.as_secs().max(1));
+                        }
+                    }
+                    (false, _) => {
+                        paused = true;
+                        waiting = "promotion (kubectl ramp promote) or an approval".into();
+                    }
                 }
             }
         }
-        if analysis_ok && approved {
-            p.gate.pauses.retain(|x| x.reason != PREVIEW_PAUSE && x.reason != INCONCLUSIVE);
+        let confirmed_promotion = !(analysis_ok && approved)
+            || crate::plan::gate::confirmed(
+                p.obs,
+                crate::api::WebhookKind::ConfirmPromotion,
+                &hash,
+                &mut p.gate.approvals,
+            );
+        if confirmed_promotion {
+            clear_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_PROMOTION_CONFIRMATION);
+        } else {
+            ensure_pause(&mut p.gate.pauses, crate::plan::gate::AWAITING_PROMOTION_CONFIRMATION, p.obs.now);
+            paused = true;
+            waiting = "the confirmPromotion webhooks to confirm the switch".into();
+        }
+        if analysis_ok && approved && confirmed_promotion {
+            p.gate.pauses.retain(|x| {
+                x.reason != PREVIEW_PAUSE
+                    && x.reason != INCONCLUSIVE
+                    && x.reason != crate::plan::gate::APPROVAL_REJECTED
+            });
             paused = false;
             grow(w, &new, replicas);
             if w.size(&new) == replicas && available(w, &new) >= replicas {

@@ -122,7 +122,9 @@ fn settled(obs: &Observed, c: &CanaryStrategy, template: &Desired, a: &assess::A
     p.status.current_step = healthy.then_some(n);
     p.status.weight = Some(if healthy { 100 } else { 0 });
     p.status.achieved_weight = p.status.weight;
-    p.status.approvals.clear();
+    // Who approved (and which webhooks confirmed) the revision that runs stays on record
+    // until the next one.
+    p.status.approvals.retain(|x| x.revision == a.new_hash);
     if let Some(req) = obs.rollout.request.as_ref().filter(|r| r.pending(&obs.rollout.status)) {
         let (record, note) = steps::refused(req, &a.new_hash, "no canary is in progress");
         p.status.last_request = Some(record);
@@ -420,7 +422,16 @@ fn pos_aborted_already(obs: &Observed, a: &assess::Assessment) -> bool {
 pub(crate) fn pause_message(reason: &str) -> &'static str {
     match reason {
         steps::PAUSE_STEP => "waiting at a pause step",
-        steps::AWAITING_APPROVAL => "waiting for an approval of this revision",
+        steps::AWAITING_APPROVAL => "waiting for approval of this revision",
+        crate::plan::gate::AWAITING_ROLLOUT_CONFIRMATION => {
+            "waiting for the confirmRollout webhooks to confirm this revision"
+        }
+        crate::plan::gate::AWAITING_PROMOTION_CONFIRMATION => {
+            "waiting for the confirmPromotion webhooks to confirm the promotion"
+        }
+        crate::plan::gate::APPROVAL_REJECTED => {
+            "the approval gate was rejected or expired: promote past it, or abort"
+        }
         steps::INCONCLUSIVE => "an analysis was inconclusive: promote, abort or retry",
         steps::USER_PAUSE => "paused by a request",
         steps::UNSTABLE_PODS => "the new revision's pods restart or flap: abort, or replace the revision",

@@ -12,11 +12,12 @@ use super::{
 };
 use crate::{
     api::{
-        ApprovalRecord, CanaryStep, CanaryStrategy, PauseCondition, RequestRecord, SetHeaderRoute,
-        UnstableAction, UnstablePods,
+        ApprovalRecord, CanaryStep, CanaryStrategy, GateFailure, PauseCondition, RequestRecord,
+        SetHeaderRoute, UnstableAction, UnstablePods, WebhookKind,
     },
     plan::{
         action::EventNote,
+        gate,
         observed::{AnalysisPoint, Observed, ReplicaSetView, VerdictOutcome},
         request::{Annotation, Op},
         rolling::assess::{Assessment, remaining},
@@ -296,26 +297,31 @@ pub fn position(
                 }
                 Op::Approve | Op::Reject => {
                     let approved = q.op == Op::Approve;
-                    approvals.push(ApprovalRecord {
-                        revision: hash.into(),
-                        step: i32::try_from(step).unwrap_or(i32::MAX),
-                        approved,
-                        by: q.by.clone(),
-                        at: q.at.clone(),
-                        message: q.message.clone(),
-                    });
-                    if !approved {
-                        aborted = true;
-                        abort_reason = format!(
-                            "approval rejected{}",
-                            if q.by.is_empty() { String::new() } else { format!(" by {}", q.by) }
-                        );
+                    let i = i32::try_from(step).unwrap_or(i32::MAX);
+                    let rule = gate::Rule::of(at_step(step).and_then(|s| s.approval.as_ref()));
+                    if approved && approvals.iter().any(|x| x.step == i && x.approved && x.by == q.by) {
+                        refused(ann, hash, &format!("step {} is already approved by {}", step + 1, q.by))
+                    } else if approvals.len() >= gate::MAX_RECORDS {
+                        refused(ann, hash, "too many approvals are recorded for this revision")
+                    } else {
+                        approvals.push(gate::record(q, hash, i, approved));
+                        let of_step: Vec<ApprovalRecord> =
+                            approvals.iter().filter(|x| x.step == i).cloned().collect();
+                        let outcome = if approved {
+                            gate::approval_outcome(&rule, &of_step, &q.by, &q.groups)
+                        } else if rule.on_reject == GateFailure::Abort {
+                            aborted = true;
+                            abort_reason = format!(
+                                "approval rejected{}",
+                                if q.by.is_empty() { String::new() } else { format!(" by {}", q.by) }
+                            );
+                            "rejected: the rollout aborts".into()
+                        } else {
+                            "rejected: the rollout holds at this step until promoted past it or aborted"
+                                .into()
+                        };
+                        carried_out(ann, hash, format!("step {}: {outcome}", step + 1))
                     }
-                    carried_out(
-                        ann,
-                        hash,
-                        format!("step {} {}", step + 1, if approved { "approved" } else { "rejected" }),
-                    )
                 }
             },
         };
@@ -355,7 +361,17 @@ pub fn position(
 
     let (canary_size, canary_ready, canary_available) = pods(canary);
     let (stable_size, stable_ready, stable_available) = pods(Some(stable));
-    let held = spec.paused || pauses.iter().any(|p| p.reason == USER_PAUSE || p.reason == UNSTABLE_PODS);
+    // A new revision gets no pod and no traffic until its confirmRollout webhooks say yes.
+    let rollout_confirmed =
+        aborted || gate::confirmed(obs, WebhookKind::ConfirmRollout, hash, &mut approvals);
+    if rollout_confirmed {
+        clear_pause(&mut pauses, gate::AWAITING_ROLLOUT_CONFIRMATION);
+    } else {
+        ensure_pause(&mut pauses, gate::AWAITING_ROLLOUT_CONFIRMATION, now);
+    }
+    let held = !rollout_confirmed
+        || spec.paused
+        || pauses.iter().any(|p| p.reason == USER_PAUSE || p.reason == UNSTABLE_PODS);
     let mut requeue_after: Option<Duration> = None;
     let mut soonest = |d: Duration| requeue_after = Some(requeue_after.map_or(d, |r: Duration| r.min(d)));
 
@@ -389,14 +405,32 @@ pub fn position(
                     None => false,
                 }
             }
-        } else if s.approval.is_some() {
-            let i = i32::try_from(step).unwrap_or(i32::MAX);
-            let approved = approvals.iter().any(|x| x.step == i && x.approved);
-            if approved || std::mem::take(&mut promote_once) {
+        } else if let Some(g) = &s.approval {
+            if std::mem::take(&mut promote_once) {
                 true
             } else {
-                ensure_pause(&mut pauses, AWAITING_APPROVAL, now);
-                false
+                let i = i32::try_from(step).unwrap_or(i32::MAX);
+                let since = ensure_pause(&mut pauses, AWAITING_APPROVAL, now);
+                let of_step: Vec<ApprovalRecord> =
+                    approvals.iter().filter(|x| x.step == i).cloned().collect();
+                match gate::judge(&gate::Rule::of(Some(g)), &of_step, since, now) {
+                    gate::Decision::Open => true,
+                    gate::Decision::Waiting { left, .. } => {
+                        if let Some(l) = left {
+                            soonest(l);
+                        }
+                        false
+                    }
+                    gate::Decision::Failed { reason, abort: true } => {
+                        aborted = true;
+                        abort_reason = reason;
+                        false
+                    }
+                    gate::Decision::Failed { abort: false, .. } => {
+                        ensure_pause(&mut pauses, gate::APPROVAL_REJECTED, now);
+                        false
+                    }
+                }
             }
         } else if s.analysis.is_some() {
             let at = AnalysisPoint::Step(i32::try_from(step).unwrap_or(i32::MAX));
@@ -417,7 +451,7 @@ pub fn position(
         if !done {
             break;
         }
-        for reason in [PAUSE_STEP, AWAITING_APPROVAL, INCONCLUSIVE] {
+        for reason in [PAUSE_STEP, AWAITING_APPROVAL, gate::APPROVAL_REJECTED, INCONCLUSIVE] {
             clear_pause(&mut pauses, reason);
         }
         notes.push(EventNote::normal(
@@ -426,9 +460,17 @@ pub fn position(
         ));
         step += 1;
     }
-    let promoting = step >= n && !aborted;
+    // Promotion waits for the confirmPromotion webhooks.
+    let promotion_confirmed =
+        step < n || aborted || gate::confirmed(obs, WebhookKind::ConfirmPromotion, hash, &mut approvals);
+    if promotion_confirmed {
+        clear_pause(&mut pauses, gate::AWAITING_PROMOTION_CONFIRMATION);
+    } else {
+        ensure_pause(&mut pauses, gate::AWAITING_PROMOTION_CONFIRMATION, now);
+    }
+    let promoting = step >= n && !aborted && promotion_confirmed;
     let weight = if n == 0 { 0 } else { weight_at(steps, step.min(n - 1)) };
-    let targets = if aborted {
+    let targets = if aborted || !rollout_confirmed {
         Targets { canary: 0, stable: replicas }
     } else if promoting {
         let stable = if routed {
@@ -442,7 +484,7 @@ pub fn position(
     };
 
     // The router's weight, where it is safe to put it.
-    let desired = if aborted { 0 } else { weight };
+    let desired = if aborted || !rollout_confirmed { 0 } else { weight };
     let now_w = applied.and_then(|x| x.weight).unwrap_or(0);
     let canary_needed = |w: i32| match scale_at(steps, step.min(n.saturating_sub(1))) {
         _ if w == 0 => 0,
