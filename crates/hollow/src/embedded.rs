@@ -69,6 +69,14 @@ pub fn kubeconfig(server_url: &str) -> String {
     )
 }
 
+/// A kubeconfig like [`kubeconfig`] whose user presents a bearer token (`token:`), so every
+/// request is made as the user the token stands for.
+pub fn kubeconfig_with_token(server_url: &str, token: &str) -> String {
+    // A JSON string is a valid YAML scalar, whatever the token holds.
+    let quoted = serde_json::Value::String(token.to_string()).to_string();
+    kubeconfig(server_url).replace("  user: {}\n", &format!("  user:\n    token: {quoted}\n"))
+}
+
 /// Writes the kubeconfig to `path`, creating its directory.
 pub fn write_kubeconfig(path: &Path, server_url: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {

@@ -14,3 +14,17 @@ pub fn client(server: &Arc<ApiServer>) -> kube::Client {
         .service(server.router());
     kube::Client::new(service, "default")
 }
+
+/// A client for `server` that presents `token` as a bearer token on every request.
+pub fn client_with_token(server: &Arc<ApiServer>, token: &str) -> kube::Client {
+    let value = http::HeaderValue::from_str(&format!("Bearer {token}")).ok();
+    let service = tower::ServiceBuilder::new()
+        .map_request(move |mut req: http::Request<kube::client::Body>| {
+            if let Some(v) = &value {
+                req.headers_mut().insert(http::header::AUTHORIZATION, v.clone());
+            }
+            req.map(axum::body::Body::new)
+        })
+        .service(server.router());
+    kube::Client::new(service, "default")
+}

@@ -3,7 +3,7 @@
 
 use axum::http::Method;
 
-use super::ApiServer;
+use super::{ApiServer, auth::UserInfo};
 
 /// Audit log cap: older entries are dropped beyond it.
 pub const AUDIT_CAP: usize = 100_000;
@@ -15,6 +15,10 @@ pub struct AuditEntry {
     pub at: std::time::SystemTime,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// The user the request was authenticated as (`""` when authentication failed).
+    pub user: String,
+    /// That user's groups.
+    pub groups: Vec<String>,
     /// HTTP method.
     pub method: String,
     /// Request path.
@@ -24,12 +28,22 @@ pub struct AuditEntry {
 }
 
 impl ApiServer {
-    /// Appends to the audit log, dropping the oldest entry when it is full.
-    pub fn record_audit(&self, user_agent: String, method: &Method, path: &str, code: u16) {
+    /// Appends to the audit log, dropping the oldest entry when it is full. `user` is None
+    /// for a request refused before it was authenticated.
+    pub fn record_audit(
+        &self,
+        user_agent: String,
+        user: Option<&UserInfo>,
+        method: &Method,
+        path: &str,
+        code: u16,
+    ) {
         let entry = AuditEntry {
             #[allow(clippy::disallowed_methods)] // audit timestamps are wall-clock by nature
             at: std::time::SystemTime::now(),
             user_agent,
+            user: user.map(|u| u.name.clone()).unwrap_or_default(),
+            groups: user.map(|u| u.groups.clone()).unwrap_or_default(),
             method: method.to_string(),
             path: path.to_string(),
             code,

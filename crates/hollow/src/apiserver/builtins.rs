@@ -17,6 +17,7 @@ struct Def {
     status: bool,
     scale: bool,
     generation: bool,
+    create_only: bool,
     fields: &'static [&'static str],
 }
 
@@ -32,7 +33,13 @@ fn builtins() -> Vec<Def> {
         status: false,
         scale: false,
         generation: false,
+        create_only: false,
         fields: &[],
+    };
+    // The reviews: served for `create` only, nothing stored.
+    let review = |group, plural, kind, namespaced| Def {
+        create_only: true,
+        ..d(group, "v1", plural, kind, namespaced, &[])
     };
     vec![
         Def {
@@ -128,6 +135,12 @@ fn builtins() -> Vec<Def> {
         d("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, &[]),
         d("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, &[]),
         d("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, &["pc"]),
+        review("authentication.k8s.io", "tokenreviews", "TokenReview", false),
+        review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", false),
+        review("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", false),
+        review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false),
+        review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false),
+        review("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", true),
         Def {
             status: true,
             generation: true,
@@ -163,6 +176,8 @@ pub fn all() -> Vec<ResourceDef> {
                 label_selector: Some(".status.selector".into()),
             }),
             eviction: d.plural == "pods",
+            token_request: d.plural == "serviceaccounts",
+            create_only: d.create_only,
             rules: None,
             builtin: true,
             generation: d.generation,

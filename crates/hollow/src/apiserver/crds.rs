@@ -69,6 +69,8 @@ pub fn resource_def(crd: &Value) -> Option<ResourceDef> {
             label_selector: s["labelSelectorPath"].as_str().map(str::to_string),
         }),
         eviction: false,
+        token_request: false,
+        create_only: false,
         builtin: false,
         generation: true,
         schema: version.pointer("/schema/openAPIV3Schema").cloned(),

@@ -40,7 +40,8 @@ pub fn group(reg: &Registry, group: &str) -> Option<Value> {
 const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 fn entries(d: &ResourceDef) -> Vec<Value> {
-    let mut main = json!({"name": d.plural, "singularName": d.singular, "namespaced": d.namespaced, "kind": d.kind, "verbs": VERBS});
+    let verbs: &[&str] = if d.create_only { &["create"] } else { &VERBS };
+    let mut main = json!({"name": d.plural, "singularName": d.singular, "namespaced": d.namespaced, "kind": d.kind, "verbs": verbs});
     if !d.short_names.is_empty() {
         main["shortNames"] = json!(d.short_names);
     }
@@ -64,6 +65,12 @@ fn entries(d: &ResourceDef) -> Vec<Value> {
         out.push(
             json!({"name": format!("{}/eviction", d.plural), "singularName": "", "namespaced": d.namespaced,
             "group": "policy", "version": "v1", "kind": "Eviction", "verbs": ["create"]}),
+        );
+    }
+    if d.token_request {
+        out.push(
+            json!({"name": format!("{}/token", d.plural), "singularName": "", "namespaced": d.namespaced,
+            "group": "authentication.k8s.io", "version": "v1", "kind": "TokenRequest", "verbs": ["create"]}),
         );
     }
     out

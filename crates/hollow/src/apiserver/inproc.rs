@@ -19,13 +19,16 @@ pub struct Answer {
 }
 
 impl ApiServer {
-    /// Handles one non-watch request as the HTTP front end would (same routing, decoding,
-    /// admission and storage), without faults or the audit log.
+    /// Handles one non-watch request as the HTTP front end would (same authentication and
+    /// authorization, routing, decoding, admission and storage), without faults or the audit
+    /// log.
     pub fn call(self: &Arc<Self>, req: &http::Request<Vec<u8>>) -> Answer {
         let uri = req.uri();
         let query = Query::<HashMap<String, String>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default();
-        let response = match handle(self, req.method(), uri.path(), &Params(query), req.headers(), req.body())
-        {
+        let params = Params(query);
+        let response = match self.admit(req.method(), uri.path(), &params, req.headers()).and_then(|user| {
+            handle(self, &user, req.method(), uri.path(), &params, req.headers(), req.body())
+        }) {
             Ok(r) => r,
             Err(e) => e.into_response(),
         };

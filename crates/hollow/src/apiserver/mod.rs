@@ -12,6 +12,7 @@
 
 pub mod apply;
 pub mod audit;
+pub mod auth;
 pub mod batch;
 pub mod builtins;
 pub mod continue_token;
@@ -93,6 +94,8 @@ pub struct ApiServer {
     pub gc: gc::Collector,
     /// Synthetic traffic and its SLI metrics (served on `/metrics`).
     pub traffic: std::sync::Mutex<crate::traffic::Traffic>,
+    /// Bearer tokens the server accepts (see [`ApiServer::auth`]).
+    pub(crate) tokens: auth::Tokens,
     serial: AtomicU64,
 }
 
@@ -107,6 +110,7 @@ impl ApiServer {
             traffic: std::sync::Mutex::new(crate::traffic::Traffic::new(1, Vec::new())),
             audit: std::sync::Mutex::new(std::collections::VecDeque::new()),
             gc: gc::Collector::default(),
+            tokens: auth::Tokens::default(),
             serial: AtomicU64::new(0),
         });
         if let Some(ns) = server.registry.lookup("", "v1", "namespaces") {
@@ -116,7 +120,14 @@ impl ApiServer {
                 let _ = server.commit(&ns, None, name, None, obj, Part::Main, &writer, true);
             }
         }
+        server.bootstrap_rbac();
         server
+    }
+
+    /// The token table: add tokens (`server.auth().add_token(token, user, uid, &groups)`) or
+    /// load a `--token-auth-file`. A request with `Authorization: Bearer <token>` is that user.
+    pub fn auth(&self) -> &auth::Tokens {
+        &self.tokens
     }
 
     /// An independent copy of this server on `clock`: the same objects, change log, served
@@ -133,6 +144,7 @@ impl ApiServer {
             traffic: std::sync::Mutex::new(crate::traffic::Traffic::new(1, Vec::new())),
             audit: std::sync::Mutex::new(audit),
             gc: self.gc.fork(),
+            tokens: self.tokens.clone(),
             serial: AtomicU64::new(self.serial.load(Ordering::Relaxed)),
         })
     }
@@ -215,12 +227,27 @@ async fn dispatch(
     if server.faults.is_dead(&user_agent) {
         return ApiError::unavailable("injected fault: this client's process is gone").into_response();
     }
+    let user = match server.authenticate(&headers) {
+        Ok(user) => user,
+        Err(e) => {
+            if is_write && resource_request {
+                server.record_audit(user_agent, None, &method, uri.path(), e.code);
+            }
+            return e.into_response();
+        }
+    };
+    if let Err(e) = server.authorize_request(&user, &method, uri.path(), &params, &headers) {
+        if is_write && resource_request {
+            server.record_audit(user_agent, Some(&user), &method, uri.path(), e.code);
+        }
+        return e.into_response();
+    }
     if resource_request && let Some(e) = server.faults.injected(is_write) {
         return e.into_response();
     }
     let directive = validation::request::FieldValidation::parse(params.get("fieldValidation"));
     let (result, warnings) = validation::request::run(directive, || {
-        handle(&server, &method, uri.path(), &params, &headers, &body)
+        handle(&server, &user, &method, uri.path(), &params, &headers, &body)
     });
     let mut response = match result {
         Ok(r) => r,
@@ -235,7 +262,7 @@ async fn dispatch(
         server.faults.count_write(&user_agent);
     }
     if is_write && resource_request {
-        server.record_audit(user_agent, &method, uri.path(), response.status().as_u16());
+        server.record_audit(user_agent, Some(&user), &method, uri.path(), response.status().as_u16());
     }
     response
 }
@@ -350,6 +377,7 @@ fn drop_nulls(v: &mut Value) {
 
 pub(crate) fn handle(
     server: &Arc<ApiServer>,
+    user: &auth::UserInfo,
     method: &Method,
     path: &str,
     p: &Params,
@@ -425,9 +453,19 @@ pub(crate) fn handle(
         Some("status") if t.def.status => Part::Status,
         Some("scale") if t.def.scale.is_some() => Part::Main,
         Some("eviction") if t.def.eviction => Part::Main,
+        Some("token") if t.def.token_request => Part::Main,
         Some(other) => return Err(ApiError::no_route(&format!("{path} ({other})"))),
     };
     let created = |o: &Value| Ok(json_response(StatusCode::CREATED, o));
+    if t.def.create_only {
+        // The reviews: a create that stores nothing, and no other verb.
+        return match (method, &t.name) {
+            (&Method::POST, None) => created(&server.review(&t, user, body)?),
+            _ => Err(ApiError::method_not_allowed(
+                "the server does not allow this method on the requested resource",
+            )),
+        };
+    }
     match (method.clone(), t.name.clone(), t.sub.as_deref()) {
         (Method::GET, None, None) if p.flag("watch") => server.watch(&t, p),
         (Method::GET, None, None) => ok(&server.list(&t, p, wants_table(headers))?),
@@ -443,6 +481,7 @@ pub(crate) fn handle(
             ok(&server.write_scale(&t, &n, &writer, &patch_body, true)?)
         }
         (Method::POST, Some(n), Some("eviction")) => created(&server.evict(&t, &n, &writer, body)?),
+        (Method::POST, Some(n), Some("token")) => created(&server.token_request(&t, &n, body)?),
         (Method::GET, Some(n), _) => {
             ok(&server.get_with(&t, &n, p, wants_table(headers) && t.sub.is_none())?)
         }

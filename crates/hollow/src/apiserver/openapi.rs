@@ -67,6 +67,11 @@ pub fn v3_group_version(reg: &Registry, group: &str, version: &str) -> Option<Va
     let mut schemas = Map::new();
     for d in &defs {
         let (c, cops, i, iops) = operations(d);
+        if d.create_only {
+            // A review is created and never stored: POST to the collection is all there is.
+            paths.insert(c, json!({"post": cops["post"].clone()}));
+            continue;
+        }
         paths.insert(c, cops);
         paths.insert(i, iops);
         if let Some(schema) = &d.schema {

@@ -70,6 +70,11 @@ pub struct ResourceDef {
     pub scale: Option<ScalePaths>,
     /// Pods: the eviction subresource.
     pub eviction: bool,
+    /// ServiceAccounts: the token subresource (TokenRequest).
+    pub token_request: bool,
+    /// A review (TokenReview, SubjectAccessReview, ...): `create` is its only verb and nothing
+    /// is stored.
+    pub create_only: bool,
     /// A built-in kind (strategic merge patch allowed; list semantics from the built-in table).
     pub builtin: bool,
     /// `metadata.generation` counts spec changes.

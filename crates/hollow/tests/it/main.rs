@@ -8,6 +8,7 @@ mod common;
 
 mod agent;
 mod api;
+mod auth;
 mod client_findings;
 mod controllers;
 mod events;
