@@ -61,8 +61,7 @@ try {
 
   // 1. Log in with a token: the list shows the healthy rollout.
   await login(page, token);
-  await page.waitForSelector(rowCell('phase'));
-  expect((await textOf(page, rowCell('phase'))) === 'Healthy', 'web is not Healthy in the list');
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Healthy', rowCell('phase'), { timeout: WAIT });
   passed('login', { user: await textOf(page, 'header .who') });
 
   // 2. The rollout progresses live: the test sets a new image; the row changes without a

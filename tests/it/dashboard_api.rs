@@ -110,21 +110,23 @@ async fn a_cookie_session_needs_the_csrf_token_and_the_same_origin() {
 async fn reads_show_the_rollout_its_plan_and_what_the_user_may_do() {
     let w = world().await;
     healthy_canary(&w).await;
-    let list = w.get("/api/v1/rollouts", Auth::Bearer("admin-token")).await;
-    assert_eq!(list.status, 200, "{}", list.body);
-    let items = list.json()["items"].as_array().unwrap().clone();
+    let list =
+        w.until_shown("/api/v1/rollouts", "admin-token", |l| l["items"][0]["phase"] == "Healthy").await;
+    let items = list["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     assert_eq!((items[0]["name"].as_str(), items[0]["phase"].as_str()), (Some("web"), Some("Healthy")));
     assert_eq!(items[0]["steps"], 5);
-    let d = w.get("/api/v1/namespaces/default/rollouts/web", Auth::Bearer("admin-token")).await;
-    assert_eq!(d.status, 200, "{}", d.body);
-    let d = d.json();
+    // Pods and Events arrive a moment after the phase.
+    let d = w
+        .until_shown("/api/v1/namespaces/default/rollouts/web", "admin-token", |d| {
+            d["replicaSets"][0]["pods"].as_array().is_some_and(|p| p.len() == 4)
+                && d["events"].as_array().is_some_and(|e| !e.is_empty())
+        })
+        .await;
     assert_eq!(d["allowed"], json!(["promote", "abort", "retry", "approve", "reject"]));
     assert_eq!(d["steps"].as_array().unwrap().len(), 5);
     assert_eq!(d["steps"][2]["mark"], "approval");
-    assert_eq!(d["replicaSets"][0]["pods"].as_array().unwrap().len(), 4, "{d}");
     assert!(d["plan"]["error"].is_null(), "{d}");
-    assert!(d["events"].as_array().is_some_and(|e| !e.is_empty()), "the Rollout's Events are listed: {d}");
     let who = w.get("/api/v1/whoami", Auth::Bearer("admin-token")).await.json();
     assert_eq!((who["username"].as_str(), who["source"].as_str()), (Some("admin"), Some("tokenFile")));
     let missing = w.get("/api/v1/namespaces/default/rollouts/nope", Auth::Bearer("admin-token")).await;

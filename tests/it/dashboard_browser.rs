@@ -17,10 +17,9 @@ use std::{
 };
 
 use common::{
-    dashboard::{World, healthy_canary, request_annotation},
+    dashboard::{OPERATOR, VIEWER, World, healthy_canary, request_annotation, with_users},
     rollouts::set_image,
 };
-use ramp::dashboard::tokens::StaticTokens;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -121,19 +120,25 @@ fn passed(lines: &[String]) -> Vec<serde_json::Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_logs_in_watches_and_promotes_in_a_browser() {
-    let w = World::start(|d| d.static_tokens = Some(StaticTokens::parse("admin-token,admin,ops\n").unwrap()))
-        .await;
+    // Real TokenReviews and RBAC: an operator (every verb) and a viewer (get, list, watch).
+    let w = World::start(|_| {}).await;
+    with_users(&w).await;
     healthy_canary(&w).await;
     let api = w.rollouts();
-    let lines = run_script(&w, &["--token", "admin-token"], async |name| {
+    let lines = run_script(&w, &["--token", OPERATOR, "--readonly-token", VIEWER], async |name| {
         assert_eq!(name, "progress");
         set_image(&api, "web:v2").await;
     })
     .await;
     let scenarios: Vec<String> =
         passed(&lines).iter().map(|v| v["scenario"].as_str().unwrap().to_string()).collect();
-    assert_eq!(scenarios, ["login", "live-list", "promote", "mobile", "mobile"], "{lines:#?}");
+    assert_eq!(scenarios, ["login", "live-list", "promote", "read-only", "mobile", "mobile"], "{lines:#?}");
+    // The promote is the last request: the read-only user's forced abort wrote nothing.
     let request: serde_json::Value = serde_json::from_str(&request_annotation(&w).await.unwrap()).unwrap();
-    assert_eq!((request["op"].as_str(), request["by"].as_str()), (Some("promote"), Some("admin")));
+    assert_eq!((request["op"].as_str(), request["by"].as_str()), (Some("promote"), Some("oscar")));
     assert_eq!(request["message"], "canary looks good");
+    assert_ne!(
+        common::rollouts::phase(&api.get("web").await.unwrap()),
+        Some(ramp::api::RolloutPhase::Aborted)
+    );
 }

@@ -31,6 +31,7 @@ mod crd_served;
 mod dashboard_api;
 mod dashboard_browser;
 mod dashboard_live;
+mod dashboard_rbac;
 mod examples_e2e;
 mod gates_webhooks;
 mod one_world;

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use super::esc;
 use crate::dashboard::{analysis_view::MetricView, history::WeightSample};
 
-const W: f64 = 600.0;
-const H: f64 = 160.0;
+const W: f64 = 900.0;
+const H: f64 = 180.0;
 const LEFT: f64 = 40.0;
 const RIGHT: f64 = 8.0;
 const TOP: f64 = 8.0;

@@ -156,6 +156,25 @@ impl World {
         page.body[at..].split('"').next().unwrap().to_string()
     }
 
+    /// Polls `GET path` (up to a minute) until its JSON satisfies `f`: the dashboard's caches
+    /// follow the cluster a moment later.
+    pub async fn until_shown(&self, path: &str, token: &str, f: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = self.get(path, Auth::Bearer(token)).await;
+            if r.status == 200 && f(&r.json()) {
+                return r.json();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{path} never showed it: {} {}",
+                r.status,
+                r.body
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The Rollouts API.
     pub fn rollouts(&self) -> Api<Rollout> {
         Api::namespaced(self.client.clone(), "default")
@@ -266,4 +285,54 @@ impl Watch {
             _ => panic!("no event: {what}; saw {seen:?}"),
         }
     }
+}
+
+/// A read-only user (Role `rollout-viewer` in `default`, through group `viewers`).
+pub const VIEWER: &str = "viewer-token";
+/// May approve and reject only (Role `rollout-approver`, group `release-managers`).
+pub const APPROVER: &str = "approver-token";
+/// May do everything (Role `rollout-operator`, group `operators`).
+pub const OPERATOR: &str = "operator-token";
+/// Authenticated, granted nothing.
+pub const OUTSIDER: &str = "outsider-token";
+
+/// Adds the users above to the hollow cluster's token table and their Roles and RoleBindings
+/// in `default`, as an administrator would apply them.
+pub async fn with_users(w: &World) {
+    let auth = w.running.server.auth();
+    auth.add_token(VIEWER, "vera", "uid-vera", &["viewers"]);
+    auth.add_token(APPROVER, "alice", "uid-alice", &["release-managers"]);
+    auth.add_token(OPERATOR, "oscar", "uid-oscar", &["operators"]);
+    auth.add_token(OUTSIDER, "nobody", "uid-nobody", &[] as &[&str]);
+    for (role, group, verbs) in [
+        ("rollout-viewer", "viewers", json!(["get", "list", "watch"])),
+        ("rollout-approver", "release-managers", json!(["get", "list", "watch", "approve", "reject"])),
+        (
+            "rollout-operator",
+            "operators",
+            json!(["get", "list", "watch", "promote", "abort", "retry", "approve", "reject"]),
+        ),
+    ] {
+        grant(w, "default", role, group, verbs).await;
+    }
+}
+
+/// A Role in `namespace` with `verbs` on Rollouts, bound to `group`.
+pub async fn grant(w: &World, namespace: &str, role: &str, group: &str, verbs: Value) {
+    use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+    let roles: Api<Role> = Api::namespaced(w.client.clone(), namespace);
+    let r: Role = serde_json::from_value(json!({
+        "metadata": {"name": role},
+        "rules": [{"apiGroups": ["ramp.dev"], "resources": ["rollouts"], "verbs": verbs}],
+    }))
+    .unwrap();
+    roles.create(&PostParams::default(), &r).await.unwrap();
+    let bindings: Api<RoleBinding> = Api::namespaced(w.client.clone(), namespace);
+    let b: RoleBinding = serde_json::from_value(json!({
+        "metadata": {"name": format!("{role}-{group}")},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role},
+        "subjects": [{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}],
+    }))
+    .unwrap();
+    bindings.create(&PostParams::default(), &b).await.unwrap();
 }
