@@ -5,6 +5,7 @@
 //!   ▲         ▲
 //!   └── whatif ┘ (runs plans at compressed time on the hollow cluster, `crates/hollow`)
 //!   └── cli      (ramp / kubectl-ramp)
+//!   └── dashboard (web UI and JSON API on the controller's caches)
 //! ```
 //!
 //! `api` and `plan` live in `crates/core` (`ramp-core`), whose dependencies are plain-data
@@ -14,6 +15,7 @@ pub use ramp_core::{analysis, api, plan};
 
 pub mod cli;
 pub mod controller;
+pub mod dashboard;
 pub mod gates;
 #[cfg(feature = "hollow")]
 pub mod whatif;

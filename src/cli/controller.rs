@@ -54,6 +54,39 @@ pub struct ControllerArgs {
     /// Kubeconfig context.
     #[arg(long)]
     pub context: Option<String>,
+    /// Serve the web dashboard on this address (off unless given). Users log in with their
+    /// Kubernetes token; reads and each action are allowed by their RBAC (TokenReview and
+    /// SubjectAccessReview: verbs get, list, promote, abort, retry, approve, reject on
+    /// rollouts.ramp.dev).
+    #[arg(long, value_name = "ADDR")]
+    pub dashboard_listen: Option<SocketAddr>,
+    /// FOR `ramp demo` ONLY, never in production: a file of `token,user,group,...` lines whose
+    /// tokens get full rights on the dashboard without any TokenReview or
+    /// SubjectAccessReview.
+    #[arg(long, value_name = "FILE", requires = "dashboard_listen")]
+    pub dashboard_token_file: Option<PathBuf>,
+    /// Mark the dashboard's session cookie Secure on every response (set when TLS is
+    /// terminated in front of the dashboard by a proxy that does not send
+    /// X-Forwarded-Proto).
+    #[arg(long, requires = "dashboard_listen")]
+    pub dashboard_secure_cookies: bool,
+}
+
+impl ControllerArgs {
+    /// The dashboard's settings, if it is on (the token file read now, so a bad one stops
+    /// the start with a clear message).
+    pub fn dashboard(&self) -> Result<Option<crate::dashboard::Settings>, CliError> {
+        let Some(listen) = self.dashboard_listen else { return Ok(None) };
+        let mut d = crate::dashboard::Settings::new(listen);
+        d.secure_cookies = self.dashboard_secure_cookies;
+        if let Some(path) = &self.dashboard_token_file {
+            d.static_tokens = Some(
+                crate::dashboard::tokens::StaticTokens::read(path)
+                    .map_err(|e| CliError::BadInput(e.to_string()))?,
+            );
+        }
+        Ok(Some(d))
+    }
 }
 
 /// Builds a client that names this instance in its User-Agent (API audit logs show who wrote).
@@ -95,6 +128,7 @@ pub fn run(args: &ControllerArgs) -> Result<(), CliError> {
     });
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let dashboard = args.dashboard()?;
     let result = rt.block_on(async {
         let client = client(args.kubeconfig.as_ref(), args.context.clone(), &identity).await?;
         let settings = Settings {
@@ -112,8 +146,8 @@ pub fn run(args: &ControllerArgs) -> Result<(), CliError> {
             concurrency: args.concurrency,
             clock: crate::controller::clock::Clock::system(),
         };
-        tracing::info!(identity = %identity, listen = %args.listen, "starting the Ramp controller");
-        controller::run(client, settings, shutdown_signal()).await.map_err(|e| match e {
+        tracing::info!(identity = %identity, listen = %args.listen, dashboard = ?args.dashboard_listen, "starting the Ramp controller");
+        controller::run_with(client, settings, dashboard, shutdown_signal()).await.map_err(|e| match e {
             controller::RunError::CrdMissing | controller::RunError::Settings(_) => {
                 CliError::BadInput(e.to_string())
             }

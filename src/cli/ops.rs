@@ -16,7 +16,10 @@ pub use super::plugin::target::Target;
 use super::{CliError, Output};
 use crate::{
     api::{DurationString, RequestRecord, Rollout},
-    plan::request::ANNOTATION,
+    plan::{
+        request::ANNOTATION,
+        request_patch::{NewRequest, request_id},
+    },
 };
 
 /// Arguments every operation takes.
@@ -63,11 +66,6 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     DurationString::new(s).parse().map_err(|e| e.to_string())
 }
 
-/// A request id unique enough for one Rollout: the time in nanoseconds and the process id.
-fn request_id(now: jiff::Timestamp) -> String {
-    let nanos = now.as_nanosecond();
-    format!("{nanos:x}-{:x}", std::process::id())
-}
 
 /// Sends `op` for the Rollout and waits for its outcome.
 pub fn run(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
@@ -100,23 +98,24 @@ async fn send(
         }
     };
     let now = crate::controller::clock::Clock::system().now();
-    let id = request_id(now);
+    let id = request_id(now, &format!("{:x}", std::process::id()));
     // Who asks, as the API server authenticated them (approvals carry it).
     let who = super::plugin::whoami::whoami(&client, &args.target).await;
-    let mut request = json!({"id": id, "op": op, "by": who.username, "at": now.to_string()});
-    if !who.groups.is_empty() {
-        request["groups"] = json!(who.groups);
+    let mut request = NewRequest {
+        id: id.clone(),
+        op: op.into(),
+        by: who.username,
+        groups: who.groups,
+        at: now.to_string(),
+        message: args.message.clone(),
+        // Bound to what the user saw: if the revision changes before the controller reads
+        // it, the request is refused rather than applied to something else.
+        revision: rollout.status.as_ref().and_then(|s| s.updated_revision.clone()),
+        ..NewRequest::default()
     }
-    if !args.message.is_empty() {
-        request["message"] = json!(args.message);
-    }
+    .to_json();
     for (k, v) in fields {
         request[k] = v;
-    }
-    // Bound to what the user saw: if the revision changes before the controller reads it,
-    // the request is refused rather than applied to something else.
-    if let Some(rev) = rollout.status.as_ref().and_then(|s| s.updated_revision.clone()) {
-        request["revision"] = json!(rev);
     }
     let patch = json!({"metadata": {"annotations": {ANNOTATION: request.to_string()}}});
     api.patch(&args.rollout, &PatchParams::default(), &Patch::Merge(&patch))

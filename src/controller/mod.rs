@@ -94,6 +94,9 @@ pub enum RunError {
     /// The health and metrics server failed.
     #[error("cannot serve health and metrics")]
     Serve(#[source] std::io::Error),
+    /// The dashboard cannot listen.
+    #[error("cannot serve the dashboard")]
+    Dashboard(#[source] std::io::Error),
     /// The leader-election task ended on its own: this instance stopped acting rather than
     /// run on as a silent standby.
     #[error("leader election stopped unexpectedly ({0}); the controller stopped acting")]
@@ -163,6 +166,30 @@ fn watch_health<K>(
     }
 }
 
+/// Hands each Rollout watch event (after the cache took it) to the dashboard's feed.
+fn announce_rollout(
+    feed: &Option<Arc<crate::dashboard::feed::Feed>>,
+) -> impl FnMut(&Result<watcher::Event<Rollout>, watcher::Error>) + use<> {
+    let feed = feed.clone();
+    move |e| {
+        if let Some(f) = &feed {
+            f.rollout_event(e);
+        }
+    }
+}
+
+/// Hands each event of a watch of a Rollout's children to the dashboard's feed.
+fn announce_child<K: kube::Resource>(
+    feed: &Option<Arc<crate::dashboard::feed::Feed>>,
+) -> impl FnMut(&Result<watcher::Event<K>, watcher::Error>) + use<K> {
+    let feed = feed.clone();
+    move |e| {
+        if let Some(f) = &feed {
+            f.child_event(e);
+        }
+    }
+}
+
 /// Fires each time this instance wins the lease (a late renewal of a lease it kept is not a
 /// win: those reconciles retry on their own, so 10,000 Rollouts are not all requeued at once).
 fn leadership_gained(rx: watch::Receiver<lease::Leadership>) -> impl futures::Stream<Item = ()> + Send {
@@ -183,6 +210,17 @@ fn leadership_gained(rx: watch::Receiver<lease::Leadership>) -> impl futures::St
 pub async fn run(
     client: Client,
     s: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    run_with(client, s, None, shutdown).await
+}
+
+/// Like [`run`], also serving the dashboard when `dashboard` is given (on this replica,
+/// leader or not, from the same caches).
+pub async fn run_with(
+    client: Client,
+    s: Settings,
+    dashboard: Option<crate::dashboard::Settings>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     s.timing.check().map_err(RunError::Settings)?;
@@ -260,6 +298,9 @@ pub async fn run(
         }
         None => None,
     };
+    // Fed by this controller's own watches: the dashboard starts none of its own.
+    let feed = dashboard.as_ref().map(|_| Arc::new(crate::dashboard::feed::Feed::new(s.clock)));
+    let mut contexts = Vec::new();
     let recorder = Recorder::new(
         client.clone(),
         Reporter { controller: "ramp".into(), instance: Some(s.identity.clone()) },
@@ -292,6 +333,7 @@ pub async fn run(
                 }
             })
             .reflect(rs_writer)
+            .inspect(announce_child(&feed))
             .touched_objects();
         let pdb_stream = watcher(pdbs, watcher::Config::default())
             .default_backoff()
@@ -377,6 +419,7 @@ pub async fn run(
                     }
                 })
                 .reflect(writer)
+                .inspect(announce_child(&feed))
                 .touched_objects();
             (Some(reader), Some(stream))
         } else {
@@ -400,6 +443,7 @@ pub async fn run(
             .default_backoff()
             .inspect(watch_health(health.clone(), "rollouts", &scope_name))
             .reflect(rollout_writer)
+            .inspect(announce_rollout(&feed))
             .applied_objects();
         let (webhooks, webhook_wakeups) =
             crate::gates::Webhooks::new(client.clone(), s.clock, rollout_store.clone(), metrics.clone());
@@ -428,6 +472,7 @@ pub async fn run(
             pacer: Default::default(),
             webhooks,
         });
+        contexts.push(ctx.clone());
 
         // The runner: its own controller over AnalysisRuns, each woken at its next deadline.
         let runner = analysis_served.then(|| {
@@ -548,6 +593,23 @@ pub async fn run(
             });
         futures::future::join(main, futures::future::OptionFuture::from(runner))
     });
+    // Built now (not as `join_all` polls them), so the dashboard gets every scope's caches.
+    let runs: Vec<_> = runs.collect();
+    let dashboard_server = match (&dashboard, feed) {
+        (Some(d), Some(feed)) => {
+            let parts = crate::dashboard::Parts {
+                client: client.clone(),
+                contexts,
+                feed,
+                clock: s.clock,
+                instance: s.identity.clone(),
+                leadership: leadership.clone(),
+                stop: stop_rx.clone(),
+            };
+            Some(crate::dashboard::start(d, parts).await.map_err(RunError::Dashboard)?)
+        }
+        _ => None,
+    };
     // Once asked to stop, in-flight reconciles get SHUTDOWN_GRACE to finish (their writes are
     // already refused: leadership ends first); past it they are dropped, which is safe because
     // every write is idempotent and the next leader re-derives everything.
@@ -564,10 +626,12 @@ pub async fn run(
     }
     // The lease task releases the lease within its own bound (lease::RELEASE_TIMEOUT).
     let lease = lease_task.await.map_err(|e| RunError::LeaseTask(e.to_string())).and_then(|r| r);
-    if let Some(server) = server {
-        // Open keep-alive connections to /metrics must not hold the process.
-        let _ = tokio::time::timeout(SERVER_GRACE, server).await;
-    }
+    // Open keep-alive connections to /metrics or the dashboard must not hold the process.
+    let servers = futures::future::join(
+        futures::future::OptionFuture::from(server),
+        futures::future::OptionFuture::from(dashboard_server),
+    );
+    let _ = tokio::time::timeout(SERVER_GRACE, servers).await;
     lease
 }
 

@@ -18,6 +18,7 @@ use kube::runtime::watcher;
 /// What is kept of one pod.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PodState {
+    name: String,
     namespace: String,
     replica_set: String,
     restarts: i32,
@@ -96,6 +97,7 @@ fn project(pod: &Pod) -> Option<(String, PodState)> {
     Some((
         uid,
         PodState {
+            name: pod.metadata.name.clone().unwrap_or_default(),
             namespace: pod.metadata.namespace.clone().unwrap_or_default(),
             replica_set: owner.name.clone(),
             restarts,
@@ -158,6 +160,38 @@ impl PodHealthIndex {
         let inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         inner.totals.get(&(namespace.to_string(), name.to_string())).copied().unwrap_or((0, 0))
     }
+
+    /// The pods of ReplicaSet `name` in `namespace` as last seen, by name (the dashboard's
+    /// read side; a scan of the index, not of the API).
+    pub fn pods_of(&self, namespace: &str, name: &str) -> Vec<PodSummary> {
+        let inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pods: Vec<PodSummary> = inner
+            .pods
+            .values()
+            .filter(|p| p.namespace == namespace && p.replica_set == name)
+            .map(|p| PodSummary {
+                name: p.name.clone(),
+                ready: p.ready,
+                restarts: p.restarts,
+                flaps: p.flaps,
+            })
+            .collect();
+        pods.sort_by(|a, b| a.name.cmp(&b.name));
+        pods
+    }
+}
+
+/// One pod of a ReplicaSet, as the index keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PodSummary {
+    /// Pod name.
+    pub name: String,
+    /// Ready (and not being deleted).
+    pub ready: bool,
+    /// Container restarts.
+    pub restarts: i32,
+    /// Ready → not Ready transitions seen by this controller.
+    pub flaps: i32,
 }
 
 #[cfg(test)]
@@ -192,6 +226,9 @@ mod tests {
         assert!(!idx.apply(&watcher::Event::Apply(pod("a", "web-1", 0, false))).is_empty());
         idx.apply(&watcher::Event::Apply(pod("a", "web-1", 1, true)));
         assert_eq!(idx.of("default", "web-1"), (3, 1));
+        let names: Vec<(String, bool, i32)> =
+            idx.pods_of("default", "web-1").into_iter().map(|p| (p.name, p.ready, p.restarts)).collect();
+        assert_eq!(names, [("a".into(), true, 1), ("b".into(), false, 2)]);
         idx.apply(&watcher::Event::Delete(pod("b", "web-1", 2, false)));
         assert_eq!(idx.of("default", "web-1"), (1, 1));
         // A relist that no longer lists a forgets it.

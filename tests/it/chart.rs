@@ -465,3 +465,52 @@ async fn the_controller_runs_with_the_deployment_command_line() {
     assert!(status.success(), "exit {status} after SIGTERM:\n{}", log());
     assert_ne!(holder().await, "ramp-5d8c7-x2x9q", "the Lease was not given up:\n{}", log());
 }
+
+/// The dashboard's extra rights: reviews (cluster-wide), the request annotation and Events
+/// (where Rollouts live).
+fn with_dashboard(mut rules: BTreeSet<Rule>, namespaced: bool) -> BTreeSet<Rule> {
+    if namespaced {
+        rules.remove(&rule("ramp.dev", "rollouts", &["get", "list", "watch"], &[]));
+        rules.insert(rule("ramp.dev", "rollouts", &["get", "list", "watch", "patch"], &[]));
+        rules.remove(&rule("events.k8s.io", "events", &["create", "patch"], &[]));
+        rules.insert(rule("events.k8s.io", "events", &["create", "patch", "list"], &[]));
+    } else {
+        rules.insert(rule("authentication.k8s.io", "tokenreviews", &["create"], &[]));
+        rules.insert(rule("authorization.k8s.io", "subjectaccessreviews", &["create"], &[]));
+    }
+    rules
+}
+
+#[test]
+fn the_dashboard_is_off_by_default_and_when_on_gets_a_service_its_flag_and_review_rights() {
+    let off = render(&[]);
+    assert!(off.iter().all(|d| d["metadata"]["name"] != "ramp-dashboard"), "no dashboard Service by default");
+
+    let docs =
+        render(&["--lint", "--set", "dashboard.enabled=true", "--set", "dashboard.secureCookies=true"]);
+    let mut cluster = with_dashboard(namespaced_rules(), true);
+    cluster.extend(with_dashboard(cluster_rules(), false));
+    assert_eq!(rules_of(find(&docs, "ClusterRole", None, "ramp")), cluster);
+    let deploy = find(&docs, "Deployment", Some("ramp-system"), "ramp");
+    let c = &deploy["spec"]["template"]["spec"]["containers"][0];
+    let args: Vec<&str> = c["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(
+        args.contains(&"--dashboard-listen=0.0.0.0:8081") && args.contains(&"--dashboard-secure-cookies"),
+        "{args:?}"
+    );
+    assert!(
+        !args.iter().any(|a| a.starts_with("--dashboard-token-file")),
+        "the static token file is for ramp demo only"
+    );
+    assert_eq!(c["ports"][1], json!({"name": "http-dashboard", "containerPort": 8081, "protocol": "TCP"}));
+    let svc = find(&docs, "Service", Some("ramp-system"), "ramp-dashboard");
+    assert_eq!(svc["spec"]["selector"], deploy["spec"]["selector"]["matchLabels"], "every replica serves it");
+    assert_eq!(
+        svc["spec"]["ports"],
+        json!([{"name": "http-dashboard", "port": 80, "targetPort": "http-dashboard", "protocol": "TCP"}])
+    );
+
+    let docs = render(&["--lint", "--set", "dashboard.enabled=true", "--set", "watchNamespaces={a}"]);
+    assert_eq!(rules_of(find(&docs, "ClusterRole", None, "ramp")), with_dashboard(cluster_rules(), false));
+    assert_eq!(rules_of(find(&docs, "Role", Some("a"), "ramp")), with_dashboard(namespaced_rules(), true));
+}

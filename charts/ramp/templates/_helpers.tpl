@@ -78,7 +78,12 @@ cluster-wide by the ClusterRole, or per watched namespace by a Role.
 {{- define "ramp.namespacedRules" -}}
 - apiGroups: ["ramp.dev"]
   resources: ["rollouts"]
+  {{- if .Values.dashboard.enabled }}
+  # patch: the dashboard writes the ramp.dev/request annotation of an action it authorized.
+  verbs: ["get", "list", "watch", "patch"]
+  {{- else }}
   verbs: ["get", "list", "watch"]
+  {{- end }}
 - apiGroups: ["ramp.dev"]
   resources: ["rollouts/status"]
   verbs: ["get", "patch", "update"]
@@ -93,7 +98,12 @@ cluster-wide by the ClusterRole, or per watched namespace by a Role.
   verbs: ["get", "list", "watch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
+  {{- if .Values.dashboard.enabled }}
+  # list: the dashboard shows a Rollout's recent Events.
+  verbs: ["create", "patch", "list"]
+  {{- else }}
   verbs: ["create", "patch"]
+  {{- end }}
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "patch"]
@@ -125,7 +135,8 @@ cluster-wide by the ClusterRole, or per watched namespace by a Role.
 
 {{/*
 The cluster-scoped rules: the start-up check that the Rollout CRD is served (that one CRD only),
-and reading ClusterAnalysisTemplates (shared by every namespace).
+reading ClusterAnalysisTemplates (shared by every namespace) and, with the dashboard, token and
+access reviews.
 */}}
 {{- define "ramp.clusterRules" -}}
 - apiGroups: ["apiextensions.k8s.io"]
@@ -135,4 +146,13 @@ and reading ClusterAnalysisTemplates (shared by every namespace).
 - apiGroups: ["ramp.dev"]
   resources: ["clusteranalysistemplates"]
   verbs: ["get"]
+{{- if .Values.dashboard.enabled }}
+# The dashboard asks the API server who holds a token and what they may do.
+- apiGroups: ["authentication.k8s.io"]
+  resources: ["tokenreviews"]
+  verbs: ["create"]
+- apiGroups: ["authorization.k8s.io"]
+  resources: ["subjectaccessreviews"]
+  verbs: ["create"]
+{{- end }}
 {{- end }}

@@ -42,6 +42,20 @@ impl Instance {
 
     /// Like [`start`](Self::start), with the settings changed by `tweak`.
     pub fn start_with(url: &str, identity: &str, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::start_full(url, identity, tweak, None)
+    }
+
+    /// Like [`start`](Self::start), also serving the dashboard.
+    pub fn start_dashboard(url: &str, identity: &str, dashboard: ramp::dashboard::Settings) -> Self {
+        Self::start_full(url, identity, |_| {}, Some(dashboard))
+    }
+
+    fn start_full(
+        url: &str,
+        identity: &str,
+        tweak: impl FnOnce(&mut Settings),
+        dashboard: Option<ramp::dashboard::Settings>,
+    ) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let mut config = kube::Config::new(url.parse().unwrap());
         config.headers.push((USER_AGENT, HeaderValue::from_str(&format!("ramp/test ({identity})")).unwrap()));
@@ -65,7 +79,7 @@ impl Instance {
         let (tx, rx) = oneshot::channel::<()>();
         let done = rt.spawn(async move {
             let client = Client::try_from(config).unwrap();
-            controller::run(client, settings, async {
+            controller::run_with(client, settings, dashboard, async {
                 let _ = rx.await;
             })
             .await

@@ -21,6 +21,7 @@ pub mod observed;
 pub mod operations;
 pub mod replicas;
 pub mod request;
+pub mod request_patch;
 pub mod revision;
 pub mod rolling;
 pub mod scaling;
