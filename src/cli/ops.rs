@@ -66,7 +66,6 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     DurationString::new(s).parse().map_err(|e| e.to_string())
 }
 
-
 /// Sends `op` for the Rollout and waits for its outcome.
 pub fn run(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
     run_with(op, args, serde_json::Map::new(), out)

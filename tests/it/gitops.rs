@@ -34,7 +34,8 @@ fn planned(obs: &Observed) -> Value {
 
 fn canary_spec() -> RolloutSpec {
     let mut s = spec(10, "25%", "0", "v2");
-    s.strategy = serde_json::from_value(json!({"canary": {"steps": [{"setWeight": 20}, {"approval": {}}]}})).unwrap();
+    s.strategy =
+        serde_json::from_value(json!({"canary": {"steps": [{"setWeight": 20}, {"approval": {}}]}})).unwrap();
     s
 }
 
@@ -45,11 +46,7 @@ fn shapes() -> Vec<(&'static str, Value, &'static str, &'static str)> {
     let invalid = observe(rollout(spec(10, "0", "0", "v2")), vec![rs("v1", 1, 10)], Vec::new());
     let mut paused = observe(rollout(spec(10, "25%", "0", "v2")), vec![rs("v1", 1, 10)], Vec::new());
     paused.rollout.spec.paused = true;
-    let mut gate = observe(
-        rollout(canary_spec()),
-        vec![rs("v1", 1, 8), rs("v2", 2, 2)],
-        Vec::new(),
-    );
+    let mut gate = observe(rollout(canary_spec()), vec![rs("v1", 1, 8), rs("v2", 2, 2)], Vec::new());
     gate.rollout.status.stable_revision = Some(rs("v1", 1, 0).pod_template_hash);
     gate.rollout.status.updated_revision = Some(rs("v2", 2, 0).pod_template_hash);
     gate.rollout.status.current_step = Some(1);
@@ -88,7 +85,10 @@ fn flux_exprs() -> Vec<(String, String)> {
     let e = &doc["spec"]["healthCheckExprs"][0];
     assert_eq!((e["apiVersion"].as_str(), e["kind"].as_str()), (Some("ramp.dev/v1alpha1"), Some("Rollout")));
     // Flux evaluates inProgress, then failed, then current.
-    ["inProgress", "failed", "current"].iter().map(|k| (k.to_string(), e[*k].as_str().unwrap().to_string())).collect()
+    ["inProgress", "failed", "current"]
+        .iter()
+        .map(|k| (k.to_string(), e[*k].as_str().unwrap().to_string()))
+        .collect()
 }
 
 fn flux_state(exprs: &[(String, String)], obj: &Value) -> String {
@@ -98,7 +98,9 @@ fn flux_state(exprs: &[(String, String)], obj: &Value) -> String {
     }
     for (state, expr) in exprs {
         let program = cel::Program::compile(expr).unwrap_or_else(|e| panic!("{state}: {expr}: {e}"));
-        if program.execute(&ctx).unwrap_or_else(|e| panic!("{state} on {obj:#}: {e}")) == cel::Value::Bool(true) {
+        if program.execute(&ctx).unwrap_or_else(|e| panic!("{state} on {obj:#}: {e}"))
+            == cel::Value::Bool(true)
+        {
             return state.clone();
         }
     }

@@ -53,6 +53,28 @@ pub struct DemoArgs {
     /// Where to write the kubeconfig [default: <temp dir>/ramp-demo/kubeconfig].
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
+    /// Where the dashboard listens (port 0: a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub dashboard_listen: SocketAddr,
+}
+
+/// A token for the demo's dashboard: 128 random bits from the kernel.
+fn demo_token() -> Result<String, CliError> {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .context("reading /dev/urandom for the dashboard's token")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The dashboard's address: `listen`, with a free port chosen now if it asks for port 0.
+fn dashboard_addr(listen: SocketAddr) -> Result<SocketAddr, CliError> {
+    if listen.port() != 0 {
+        return Ok(listen);
+    }
+    let probe = std::net::TcpListener::bind(listen).context("finding a free port for the dashboard")?;
+    Ok(probe.local_addr().context("finding a free port for the dashboard")?)
 }
 
 fn parse_pace(s: &str) -> Result<f64, String> {
@@ -94,15 +116,31 @@ async fn story(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     install_crds(&client).await?;
 
     let objects = manifests::load(args.pace, &url).map_err(anyhow::Error::from)?;
+    // The dashboard, with one static token of full rights: the demo has no identity provider
+    // (a real dashboard reviews every token with the API server).
+    let token = demo_token()?;
+    let dashboard_at = dashboard_addr(args.dashboard_listen)?;
+    let dashboard = crate::dashboard::Settings {
+        listen: dashboard_at,
+        static_tokens: Some(
+            crate::dashboard::tokens::StaticTokens::parse(&format!("{token},demo,system:masters"))
+                .map_err(anyhow::Error::from)?,
+        ),
+        secure_cookies: false,
+        reviewer: None,
+    };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(controller::run(client.clone(), settings(), async move {
-        let _ = stop_rx.await;
-    }));
+    let controller =
+        tokio::spawn(controller::run_with(client.clone(), settings(), Some(dashboard), async move {
+            let _ = stop_rx.await;
+        }));
     writeln!(
         out,
         "Ramp demo: a hollow cluster, the controller and a canary judged by analysis, in one process."
     )
     .context("writing")?;
+    writeln!(out, "  dashboard:  http://{dashboard_at}/  (log in with the token {token})")
+        .context("writing")?;
     writeln!(out, "  cluster:    {url}  (kubectl --kubeconfig {})", kubeconfig.display())
         .context("writing")?;
     writeln!(
@@ -161,7 +199,8 @@ async fn story(args: &DemoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     writeln!(out, "  in {:.1}s", start.elapsed().as_secs_f64()).context("writing")?;
 
     if args.keep_running {
-        writeln!(out, "\nStill running; Ctrl-C stops. Try:").context("writing")?;
+        writeln!(out, "\nStill running; Ctrl-C stops. Open http://{dashboard_at}/ (token {token}), or try:")
+            .context("writing")?;
         writeln!(out, "  export KUBECONFIG={}", kubeconfig.display()).context("writing")?;
         writeln!(out, "  kubectl get rollouts,analysisruns    kubectl ramp promote demo")
             .context("writing")?;

@@ -23,7 +23,9 @@ pub use sizes::{CanaryScale, Targets, share_up, targets};
 use steps::Position;
 /// Pause reasons and the step in words, for clients that show a canary (`kubectl ramp get`,
 /// the dashboard).
-pub use steps::{AWAITING_APPROVAL, INCONCLUSIVE, PAUSE_STEP, USER_PAUSE, describe, describe as describe_step};
+pub use steps::{
+    AWAITING_APPROVAL, INCONCLUSIVE, PAUSE_STEP, USER_PAUSE, describe, describe as describe_step,
+};
 
 use super::revision::Desired;
 use super::{
