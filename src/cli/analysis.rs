@@ -218,13 +218,12 @@ async fn replay_run(a: &ReplayArgs, out: &mut dyn Write) -> Result<(), CliError>
         spec.score = t.score.or(spec.score);
     }
     let again = replay::replay(&spec, &recorded, run.spec.terminate);
-    if a.output == Output::Json {
+    if a.output != Output::Text {
         let body = serde_json::json!({
             "recorded": {"phase": recorded.phase, "message": recorded.message, "score": recorded.score},
             "replayed": {"phase": again.phase, "message": again.message, "score": again.score, "metricResults": again.results},
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&body).context("encoding")?).context("writing")?;
-        return Ok(());
+        return super::plugin::output::structured(out, a.output, &body);
     }
     for r in &again.results {
         let old = recorded.metric_results.iter().find(|x| x.name == r.name);

@@ -5,10 +5,12 @@ pub mod analysis;
 pub mod bench;
 pub mod controller;
 pub mod crd;
+#[cfg(feature = "hollow")]
+pub mod demo;
 pub mod manifest;
 pub mod ops;
-#[cfg(feature = "hollow")]
 pub mod plan;
+pub mod plugin;
 #[cfg(feature = "hollow")]
 pub mod sim;
 #[cfg(feature = "hollow")]
@@ -39,9 +41,33 @@ pub enum Command {
     Controller(Box<controller::ControllerArgs>),
     /// Print the CustomResourceDefinitions as YAML.
     Crd(crd::CrdArgs),
-    /// Simulate a rollout without a cluster and print its timeline, step by step.
+    /// The whole product on this machine, no cluster needed: a hollow cluster, the controller
+    /// and a canary story (a healthy version promoted, a faulty one aborted by analysis).
     #[cfg(feature = "hollow")]
+    Demo(demo::DemoArgs),
+    /// What the controller will do next to a live Rollout (`plan ROLLOUT`, read only); or
+    /// simulate a manifest without a cluster and print its timeline (`plan --file FILE`).
     Plan(plan::PlanArgs),
+    /// List Rollouts: strategy, phase, step, weight, readiness, age.
+    #[command(visible_alias = "ls")]
+    List(plugin::list::ListArgs),
+    /// Show a Rollout as a tree: revisions, ReplicaSets, pods, steps, analysis, approvals.
+    Get(plugin::get::GetArgs),
+    /// Wait for a Rollout to settle; the exit code says how (for CI).
+    Status(plugin::status::StatusArgs),
+    /// Change a Rollout (`set image`).
+    Set(SetArgs),
+    /// Revisions of a Rollout: numbers, images, hashes, which is stable or aborted.
+    History(plugin::history::HistoryArgs),
+    /// Check Rollout and AnalysisTemplate manifests offline, as the API server and the
+    /// controller would.
+    #[cfg(feature = "hollow")]
+    Lint(plugin::lint::LintArgs),
+    /// Print a shell completion script.
+    Completion(plugin::completion::CompletionArgs),
+    /// Completion candidates for kubectl's plugin completion (`kubectl_complete-ramp`).
+    #[command(name = "__complete", hide = true)]
+    Complete(plugin::completion::CompleteArgs),
     /// Run the hollow cluster (a Kubernetes-compatible API server in memory) until Ctrl-C.
     #[cfg(feature = "hollow")]
     Sim(sim::SimArgs),
@@ -69,6 +95,14 @@ pub enum Command {
     Restart(ops::OpArgs),
 }
 
+/// `set` and its subcommands.
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    /// What to set.
+    #[command(subcommand)]
+    pub command: plugin::set_image::SetCommand,
+}
+
 /// Output formats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Output {
@@ -77,9 +111,12 @@ pub enum Output {
     Text,
     /// For scripts.
     Json,
+    /// For scripts and manifests.
+    Yaml,
 }
 
 /// Exit codes: 0 success, 1 the command failed, 2 bad input (usage or an invalid manifest).
+/// `status` has its own (see [`plugin::status::codes`]).
 pub mod exit {
     /// The command failed.
     pub const FAILURE: u8 = 1;
@@ -96,6 +133,9 @@ pub enum CliError {
     /// Something failed while running.
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
+    /// Exit with this code; the command has said why.
+    #[error("exit code {0}")]
+    Exit(u8),
 }
 
 /// Runs the CLI with the process's arguments and returns the exit code.
@@ -109,7 +149,19 @@ pub fn main() -> ExitCode {
         Command::Controller(args) => controller::run(&args),
         Command::Crd(args) => crd::run(&args, &mut stdout),
         #[cfg(feature = "hollow")]
+        Command::Demo(args) => demo::run(&args, &mut stdout),
         Command::Plan(args) => plan::run(&args, &mut stdout),
+        Command::List(args) => plugin::list::run(&args, &mut stdout),
+        Command::Get(args) => plugin::get::run(&args, &mut stdout),
+        Command::Status(args) => plugin::status::run(&args, &mut stdout),
+        Command::Set(args) => match &args.command {
+            plugin::set_image::SetCommand::Image(a) => plugin::set_image::run(a, &mut stdout),
+        },
+        Command::History(args) => plugin::history::run(&args, &mut stdout),
+        #[cfg(feature = "hollow")]
+        Command::Lint(args) => plugin::lint::run(&args, &mut stdout),
+        Command::Completion(args) => plugin::completion::run(&args, &mut stdout),
+        Command::Complete(args) => plugin::completion::complete(&args, &mut stdout),
         #[cfg(feature = "hollow")]
         Command::Sim(args) => sim::run(&args, &mut stdout),
         Command::Promote(a) => ops::run(if a.full { "promoteFull" } else { "promote" }, &a.op, &mut stdout),
@@ -131,22 +183,27 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`ramp plan ... | head`) is not an error.
-        Err(CliError::Failed(e))
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(CliError::Failed(e)) if broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(CliError::Exit(code)) => ExitCode::from(code),
         Err(e) => {
             let code = match e {
                 CliError::BadInput(_) => exit::BAD_INPUT,
-                CliError::Failed(_) => exit::FAILURE,
+                CliError::Failed(_) | CliError::Exit(_) => exit::FAILURE,
             };
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {}", chain(&e));
             ExitCode::from(code)
         }
     }
+}
+
+/// Whether a failure is stdout closed by the reader (`| head`), however it was wrapped.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == pipe
+            || c.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind) == pipe
+    })
 }
 
 /// An error and its causes on one line.

@@ -3,7 +3,7 @@
 //! into the spec, so GitOps tools see no drift), bound to the revision the user saw, then
 //! followed until the controller records what it did with it.
 
-use std::{io::Write, path::PathBuf, time::Duration};
+use std::{io::Write, time::Duration};
 
 use anyhow::Context;
 use kube::{
@@ -12,6 +12,7 @@ use kube::{
 };
 use serde_json::json;
 
+pub use super::plugin::target::Target;
 use super::{CliError, Output};
 use crate::{
     api::{DurationString, RequestRecord, Rollout},
@@ -20,20 +21,6 @@ use crate::{
         request_patch::{NewRequest, request_id},
     },
 };
-
-/// Where the Rollout is: the flags kubectl users expect.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Target {
-    /// Namespace [default: the kubeconfig context's, else `default`].
-    #[arg(short, long)]
-    pub namespace: Option<String>,
-    /// Kubeconfig [default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account].
-    #[arg(long)]
-    pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context.
-    #[arg(long)]
-    pub context: Option<String>,
-}
 
 /// Arguments every operation takes.
 #[derive(Debug, clap::Args)]
@@ -79,25 +66,6 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     DurationString::new(s).parse().map_err(|e| e.to_string())
 }
 
-/// Who is asking: the kubeconfig context's user, else `$USER`.
-fn requester(target: &Target) -> String {
-    let from_kubeconfig = || -> Option<String> {
-        let kc = match &target.kubeconfig {
-            Some(p) => kube::config::Kubeconfig::read_from(p).ok()?,
-            None => kube::config::Kubeconfig::read().ok()?,
-        };
-        let ctx_name = target.context.clone().or(kc.current_context.clone())?;
-        let ctx = kc.contexts.iter().find(|c| c.name == ctx_name)?.context.clone()?;
-        ctx.user
-    };
-    from_kubeconfig().or_else(|| std::env::var("USER").ok()).unwrap_or_default()
-}
-
-/// The namespace: the flag, else the context's, else `default`.
-fn namespace(target: &Target, client: &kube::Client) -> String {
-    target.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string())
-}
-
 /// Sends `op` for the Rollout and waits for its outcome.
 pub fn run(op: &str, args: &OpArgs, out: &mut dyn Write) -> Result<(), CliError> {
     run_with(op, args, serde_json::Map::new(), out)
@@ -110,9 +78,7 @@ pub fn run_with(
     fields: serde_json::Map<String, serde_json::Value>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let rt =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    rt.block_on(send(op, args, fields, out))
+    super::plugin::target::runtime()?.block_on(send(op, args, fields, out))
 }
 
 async fn send(
@@ -121,14 +87,9 @@ async fn send(
     fields: serde_json::Map<String, serde_json::Value>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let client = super::controller::client(
-        args.target.kubeconfig.as_ref(),
-        args.target.context.clone(),
-        "kubectl-ramp",
-    )
-    .await?;
-    let ns = namespace(&args.target, &client);
-    let api: Api<Rollout> = Api::namespaced(client, &ns);
+    let client = args.target.client().await?;
+    let ns = args.target.namespace(&client);
+    let api: Api<Rollout> = Api::namespaced(client.clone(), &ns);
     let rollout = match api.get_opt(&args.rollout).await.context("reading the Rollout")? {
         Some(r) => r,
         None => {
@@ -137,16 +98,19 @@ async fn send(
     };
     let now = crate::controller::clock::Clock::system().now();
     let id = request_id(now, &format!("{:x}", std::process::id()));
+    // Who asks, as the API server authenticated them (approvals carry it).
+    let who = super::plugin::whoami::whoami(&client, &args.target).await;
     let mut request = NewRequest {
         id: id.clone(),
         op: op.into(),
-        by: requester(&args.target),
+        by: who.username,
+        groups: who.groups,
         at: now.to_string(),
         message: args.message.clone(),
         // Bound to what the user saw: if the revision changes before the controller reads
         // it, the request is refused rather than applied to something else.
         revision: rollout.status.as_ref().and_then(|s| s.updated_revision.clone()),
-        ..NewRequest::default()
+        to_revision: None,
     }
     .to_json();
     for (k, v) in fields {
@@ -201,12 +165,10 @@ fn say(
     id: &str,
     record: Option<&RequestRecord>,
 ) -> Result<(), CliError> {
+    let v = json!({"rollout": name, "op": op, "id": id, "outcome": record.map(|r| r.outcome.clone())});
     match format {
-        Output::Json => {
-            let v =
-                json!({"rollout": name, "op": op, "id": id, "outcome": record.map(|r| r.outcome.clone())});
-            writeln!(out, "{v}").context("writing output")?;
-        }
+        Output::Json => writeln!(out, "{v}").context("writing output")?,
+        Output::Yaml => super::plugin::output::structured(out, format, &v)?,
         Output::Text => match record {
             Some(r) => writeln!(out, "rollout {name}: {op}: {}", r.outcome).context("writing output")?,
             None => writeln!(out, "rollout {name}: {op} requested (id {id})").context("writing output")?,

@@ -1,26 +1,39 @@
 //! `ramp plan --file rollout.yaml`: run the planner against simulated pods and print the
-//! timeline. Needs no cluster.
+//! timeline. Needs no cluster. `kubectl ramp plan ROLLOUT`: what the controller will do next
+//! on the live cluster ([`super::plugin::plan_live`]).
 
 use std::{io::Write, path::PathBuf, time::Duration};
 
+#[cfg(feature = "hollow")]
 use anyhow::Context;
 
-use super::{CliError, Output, manifest, timeline};
+use super::{CliError, Output, plugin::target::Target};
+#[cfg(feature = "hollow")]
+use super::{manifest, timeline};
+use crate::api::DurationString;
+#[cfg(feature = "hollow")]
 use crate::{
-    api::{DurationString, StrategyRef, validate},
+    api::{StrategyRef, validate},
     plan::revision,
     whatif::driver::{self, Change, PodBehaviour, Scenario, ScheduledChange, Start},
 };
 
 /// Readiness delay when the template has no readiness probe delay.
+#[cfg(feature = "hollow")]
 const DEFAULT_READINESS_DELAY: Duration = Duration::from_secs(5);
 
-/// Arguments of `ramp plan`.
+/// Arguments of `ramp plan`: a live Rollout, or a manifest to simulate.
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["rollout", "file"]))]
 pub struct PlanArgs {
-    /// Manifest with one Rollout and, optionally, PodDisruptionBudgets over its pods.
+    /// A Rollout on the cluster: print what the controller will do next (read only).
+    pub rollout: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+    /// Manifest with one Rollout and, optionally, PodDisruptionBudgets over its pods: simulate
+    /// it on the hollow cluster and print the timeline (the flags below apply to this).
     #[arg(short, long)]
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     pub output: Output,
@@ -63,11 +76,27 @@ fn parse_scale(s: &str) -> Result<(i32, Duration), String> {
 }
 
 /// Runs `ramp plan`.
-pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(&args.file)
-        .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", args.file.display())))?;
+pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    match (&args.rollout, &args.file) {
+        (Some(name), _) => super::plugin::plan_live::run(name, &args.target, args.output, out),
+        (None, Some(file)) => simulate(args, file, out),
+        (None, None) => Err(CliError::BadInput("name a Rollout, or a manifest with --file".into())),
+    }
+}
+
+#[cfg(not(feature = "hollow"))]
+fn simulate(_: &PlanArgs, _: &std::path::Path, _: &mut dyn Write) -> Result<(), CliError> {
+    Err(CliError::BadInput(
+        "this build has no hollow cluster: `plan --file` needs the default `hollow` feature".into(),
+    ))
+}
+
+#[cfg(feature = "hollow")]
+fn simulate(args: &PlanArgs, file: &std::path::Path, out: &mut dyn Write) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
     let manifests =
-        manifest::parse(&text).map_err(|e| CliError::BadInput(format!("{}: {e}", args.file.display())))?;
+        manifest::parse(&text).map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
     let rollout = manifests.rollout;
     let name = rollout.metadata.name.clone().unwrap_or_default();
     if let Err(invalid) = validate(&rollout.spec) {
@@ -109,18 +138,16 @@ pub fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), CliError> {
     };
     let run = driver::run(&scenario).context("simulating the rollout")?;
     match args.output {
-        Output::Json => {
-            serde_json::to_writer_pretty(&mut *out, &timeline::json(&scenario, &run))
-                .context("writing JSON")?;
-            writeln!(out).context("writing JSON")?;
+        Output::Json | Output::Yaml => {
+            super::plugin::output::structured(out, args.output, &timeline::json(&scenario, &run))?;
         }
-        Output::Text => {
-            timeline::text(&scenario, &run, readiness_delay, out).context("writing the timeline")?
-        }
+        Output::Text => timeline::text(&scenario, &run, readiness_delay, &mut &mut *out)
+            .context("writing the timeline")?,
     }
     Ok(())
 }
 
+#[cfg(feature = "hollow")]
 fn probe_delay(template: &k8s_openapi::api::core::v1::PodTemplateSpec) -> Option<Duration> {
     let probe = template.spec.as_ref()?.containers.first()?.readiness_probe.as_ref()?;
     let secs = probe.initial_delay_seconds?;

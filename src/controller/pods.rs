@@ -72,6 +72,15 @@ impl Inner {
     }
 }
 
+/// Container restarts of a pod, init containers included.
+pub fn restarts(pod: &Pod) -> i32 {
+    pod.status
+        .iter()
+        .flat_map(|s| s.container_statuses.iter().flatten().chain(s.init_container_statuses.iter().flatten()))
+        .map(|c| c.restart_count.max(0))
+        .sum()
+}
+
 fn project(pod: &Pod) -> Option<(String, PodState)> {
     let uid = pod.metadata.uid.clone()?;
     let owner = pod
@@ -81,11 +90,7 @@ fn project(pod: &Pod) -> Option<(String, PodState)> {
         .flatten()
         .find(|o| o.controller == Some(true) && o.kind == "ReplicaSet")?;
     let status = pod.status.as_ref();
-    let restarts: i32 = status
-        .into_iter()
-        .flat_map(|s| s.container_statuses.iter().flatten().chain(s.init_container_statuses.iter().flatten()))
-        .map(|c| c.restart_count.max(0))
-        .sum();
+    let restarts = restarts(pod);
     let ready = status
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"));

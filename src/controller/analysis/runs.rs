@@ -292,27 +292,11 @@ async fn resolve(ctx: &Context, rollout: &Rollout, w: &WantedAnalysis) -> Result
     Ok(spec)
 }
 
-/// Metric names unique; threshold conditions parse.
+/// Metric names unique; threshold conditions parse; judge settings in range (the first
+/// problem, as a sentence).
 pub fn check_metrics(metrics: &[Metric]) -> Result<(), String> {
-    let mut seen = BTreeSet::new();
-    for m in metrics {
-        if !seen.insert(m.name.as_str()) {
-            return Err(format!("metric {} appears twice among the templates", m.name));
-        }
-        if let Some(t) = &m.judge.threshold {
-            ramp_core::analysis::threshold::check(t).map_err(|e| format!("metric {}: {e}", m.name))?;
-        }
-        if let Some(c) = &m.judge.compare {
-            ramp_core::analysis::compare::Settings::of(c)
-                .map_err(|e| format!("metric {}: compare: {e}", m.name))?;
-        }
-        if let Some(q) = &m.judge.sequential {
-            ramp_core::analysis::sequential::Settings::of(q)
-                .map_err(|e| format!("metric {}: sequential: {e}", m.name))?;
-        }
-        if m.judge.is_unset() && m.provider.job.is_none() {
-            return Err(format!("metric {}: no judge (only a job metric may leave it out)", m.name));
-        }
+    match ramp_core::analysis::check::metrics(metrics).first() {
+        Some(p) => Err(p.summary()),
+        None => Ok(()),
     }
-    Ok(())
 }

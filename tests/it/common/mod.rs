@@ -7,6 +7,7 @@ pub mod harness;
 #[path = "../../../crates/hollow/tests/it/common/kubectl.rs"]
 pub mod kubectl;
 pub mod paused;
+pub mod plugin;
 pub mod prometheus;
 pub mod rollouts;
 

@@ -7,9 +7,11 @@
 //! - [`threshold`], [`comparative`] (the `compare` judge of [`compare`] over [`stats`], and
 //!   the [`sequential`] judge): one measurement judged;
 //! - [`measure`]: an answer into a measurement with evidence (no-data policy first);
-//! - [`tally`]: limits, phases and schedule.
+//! - [`tally`]: limits, phases and schedule;
+//! - [`check`]: metrics checked before a run (and by `ramp lint`).
 
 pub mod builtin;
+pub mod check;
 pub mod comparative;
 pub mod compare;
 pub mod expr;

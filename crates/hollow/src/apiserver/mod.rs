@@ -210,6 +210,9 @@ async fn dispatch(
         Err(e) => return e.into_response(),
     };
     let params = Params(query);
+    if uri.path() == "/sim/sli" && method == Method::GET {
+        return sli(&server, &params.0);
+    }
     if uri.path().starts_with("/sim/") {
         return admin(&server, &method, uri.path(), &body);
     }
@@ -265,6 +268,36 @@ async fn dispatch(
         server.record_audit(user_agent, Some(&user), &method, uri.path(), response.status().as_u16());
     }
     response
+}
+
+/// `GET /sim/sli?version=V[&service=S][&min=N]`: the synthetic traffic's service level of one
+/// version (a pod-template-hash, or `app.kubernetes.io/version`) since it started serving, as
+/// JSON — `{"version", "requests", "errors", "successRate"}`, errors being 5xx answers and
+/// `successRate` null until it has served `N` requests (default 1) — for analysis with the
+/// `web` provider where no Prometheus runs (`ramp demo`).
+fn sli(server: &Arc<ApiServer>, query: &HashMap<String, String>) -> Response {
+    let Some(version) = query.get("version").filter(|v| !v.is_empty()) else {
+        return ApiError::bad_request("version is required").into_response();
+    };
+    let service = query.get("service").filter(|s| !s.is_empty());
+    let counts = server.traffic.lock().unwrap_or_else(std::sync::PoisonError::into_inner).counts();
+    let (mut requests, mut errors) = (0u64, 0u64);
+    for ((svc, ver, code), n) in counts {
+        if &ver != version || service.is_some_and(|s| *s != svc) {
+            continue;
+        }
+        requests += n;
+        if code.starts_with('5') {
+            errors += n;
+        }
+    }
+    #[allow(clippy::cast_precision_loss)] // request counts stay far below 2^52
+    let min = query.get("min").and_then(|m| m.parse::<u64>().ok()).unwrap_or(1).max(1);
+    let rate = (requests >= min).then(|| (requests - errors) as f64 / requests as f64);
+    json_response(
+        StatusCode::OK,
+        &json!({"version": version, "requests": requests, "errors": errors, "successRate": rate}),
+    )
 }
 
 /// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces

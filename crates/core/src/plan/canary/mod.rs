@@ -21,7 +21,8 @@ pub(crate) mod steps;
 
 pub use sizes::{CanaryScale, Targets, share_up, targets};
 use steps::Position;
-pub use steps::describe as describe_step;
+/// Pause reasons and the step in words, for clients that show a canary (`kubectl ramp get`).
+pub use steps::{AWAITING_APPROVAL, INCONCLUSIVE, PAUSE_STEP, USER_PAUSE, describe};
 
 use super::revision::Desired;
 use super::{

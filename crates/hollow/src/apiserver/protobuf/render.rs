@@ -146,6 +146,15 @@ fn singular(ty: Ty, values: &[Wire<'_>]) -> Result<Value, DecodeError> {
                     .map_err(|e| DecodeError::new(format!("embedded raw JSON is invalid: {e}"))),
             }
         }
+        Ty::Strings => {
+            let mut items = Vec::new();
+            for (tag, value) in wire::fields(&concat(values)?)? {
+                if tag == 1 {
+                    items.push(Value::String(go_string(bytes_of(value)?)));
+                }
+            }
+            Ok(if items.is_empty() { Value::Null } else { Value::Array(items) })
+        }
         Ty::Str | Ty::I32 | Ty::I64 | Ty::Bool | Ty::Bytes => scalar(ty, last),
     }
 }
@@ -205,7 +214,7 @@ fn zero(ty: Ty) -> Result<Value, DecodeError> {
         Ty::Str => Value::String(String::new()),
         Ty::I32 | Ty::I64 => Value::from(0),
         Ty::Bool => Value::Bool(false),
-        Ty::Bytes | Ty::Time | Ty::MicroTime | Ty::RawJson => Value::Null,
+        Ty::Bytes | Ty::Time | Ty::MicroTime | Ty::RawJson | Ty::Strings => Value::Null,
         Ty::Quantity => Value::String("0".to_owned()),
         Ty::IntOrString => Value::from(0),
         Ty::Msg(msg) => Value::Object(message(msg, &[])?),

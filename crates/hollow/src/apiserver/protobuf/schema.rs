@@ -54,6 +54,9 @@ pub(crate) enum Ty {
     IntOrString,
     /// `metav1.FieldsV1` / `runtime.RawExtension`: the embedded raw JSON.
     RawJson,
+    /// A message holding `repeated string items = 1` (the reviews' `ExtraValue`, a Go
+    /// `[]string`): a JSON array of strings, `null` when empty.
+    Strings,
 }
 
 /// How many values a field holds.

@@ -17,6 +17,8 @@ pub(crate) mod container;
 pub(crate) mod core_kinds;
 pub(crate) mod meta;
 pub(crate) mod pod;
+pub(crate) mod rbac;
+pub(crate) mod reviews;
 pub(crate) mod status;
 pub(crate) mod volume;
 
@@ -40,6 +42,17 @@ pub(crate) const KINDS: &[(&str, &str, &Msg)] = &[
     ("policy/v1", "Eviction", &apps::EVICTION),
     ("coordination.k8s.io/v1", "Lease", &apps::LEASE),
     ("autoscaling/v1", "Scale", &apps::SCALE),
+    ("rbac.authorization.k8s.io/v1", "Role", &rbac::ROLE),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole", &rbac::CLUSTER_ROLE),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding", &rbac::ROLE_BINDING),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &rbac::CLUSTER_ROLE_BINDING),
+    ("authentication.k8s.io/v1", "TokenReview", &reviews::TOKEN_REVIEW),
+    ("authentication.k8s.io/v1", "SelfSubjectReview", &reviews::SELF_SUBJECT_REVIEW),
+    ("authentication.k8s.io/v1", "TokenRequest", &reviews::TOKEN_REQUEST),
+    ("authorization.k8s.io/v1", "SubjectAccessReview", &reviews::SUBJECT_ACCESS_REVIEW),
+    ("authorization.k8s.io/v1", "LocalSubjectAccessReview", &reviews::LOCAL_SUBJECT_ACCESS_REVIEW),
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview", &reviews::SELF_SUBJECT_ACCESS_REVIEW),
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview", &reviews::SELF_SUBJECT_RULES_REVIEW),
     ("meta.k8s.io/v1", "DeleteOptions", &meta::DELETE_OPTIONS),
 ];
 

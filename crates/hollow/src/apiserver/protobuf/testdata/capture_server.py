@@ -36,11 +36,26 @@ GROUPS = {
     "events.k8s.io/v1": [res("events", "Event")],
     "autoscaling/v1": [res("horizontalpodautoscalers", "HorizontalPodAutoscaler")],
     "batch/v1": [res("jobs", "Job"), res("cronjobs", "CronJob")],
+    "rbac.authorization.k8s.io/v1": [
+        res("roles", "Role"), res("rolebindings", "RoleBinding"),
+        res("clusterroles", "ClusterRole", namespaced=False),
+        res("clusterrolebindings", "ClusterRoleBinding", namespaced=False)],
+    "authentication.k8s.io/v1": [
+        res("tokenreviews", "TokenReview", namespaced=False, verbs=["create"]),
+        res("selfsubjectreviews", "SelfSubjectReview", namespaced=False, verbs=["create"])],
+    "authorization.k8s.io/v1": [
+        res("selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced=False, verbs=["create"]),
+        res("subjectaccessreviews", "SubjectAccessReview", namespaced=False, verbs=["create"]),
+        res("selfsubjectrulesreviews", "SelfSubjectRulesReview", namespaced=False, verbs=["create"]),
+        res("localsubjectaccessreviews", "LocalSubjectAccessReview", verbs=["create"])],
+    "ramp.dev/v1alpha1": [res("rollouts", "Rollout")],
 }
 CORE = [
     res("pods", "Pod"), dict(res("pods/eviction", "Eviction", sub=True, verbs=["create"]), group="policy", version="v1"),
     res("namespaces", "Namespace", namespaced=False), res("configmaps", "ConfigMap"),
     res("secrets", "Secret"), res("services", "Service"), res("serviceaccounts", "ServiceAccount"),
+    dict(res("serviceaccounts/token", "TokenRequest", sub=True, verbs=["create"]),
+         group="authentication.k8s.io", version="v1"),
     res("endpoints", "Endpoints"), res("events", "Event"), res("nodes", "Node", namespaced=False),
     res("replicationcontrollers", "ReplicationController"),
     res("replicationcontrollers/scale", "Scale", sub=True),

@@ -61,6 +61,10 @@ fn put_value(out: &mut Vec<u8>, tag: u32, ty: Ty, json: &str) {
             put_bytes(&mut inner, 3, b"25%");
         }
         Ty::RawJson => put_bytes(&mut inner, 1, br#"{"f:metadata":{"f:labels":{}}}"#),
+        Ty::Strings => {
+            put_bytes(&mut inner, 1, json.as_bytes());
+            put_bytes(&mut inner, 1, json.as_bytes());
+        }
     }
     put_bytes(out, tag, &inner);
 }
@@ -141,6 +145,46 @@ fn bindings(api_version: &str, kind: &str) -> (Prost, OpenApi) {
         ("autoscaling/v1", "Scale") => {
             (via_prost::<pb::autoscaling::v1::Scale>, via_openapi::<oa::autoscaling::v1::Scale>)
         }
+        ("rbac.authorization.k8s.io/v1", "Role") => {
+            (via_prost::<pb::rbac::v1::Role>, via_openapi::<oa::rbac::v1::Role>)
+        }
+        ("rbac.authorization.k8s.io/v1", "ClusterRole") => {
+            (via_prost::<pb::rbac::v1::ClusterRole>, via_openapi::<oa::rbac::v1::ClusterRole>)
+        }
+        ("rbac.authorization.k8s.io/v1", "RoleBinding") => {
+            (via_prost::<pb::rbac::v1::RoleBinding>, via_openapi::<oa::rbac::v1::RoleBinding>)
+        }
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => {
+            (via_prost::<pb::rbac::v1::ClusterRoleBinding>, via_openapi::<oa::rbac::v1::ClusterRoleBinding>)
+        }
+        ("authentication.k8s.io/v1", "TokenReview") => (
+            via_prost::<pb::authentication::v1::TokenReview>,
+            via_openapi::<oa::authentication::v1::TokenReview>,
+        ),
+        ("authentication.k8s.io/v1", "SelfSubjectReview") => (
+            via_prost::<pb::authentication::v1::SelfSubjectReview>,
+            via_openapi::<oa::authentication::v1::SelfSubjectReview>,
+        ),
+        ("authentication.k8s.io/v1", "TokenRequest") => (
+            via_prost::<pb::authentication::v1::TokenRequest>,
+            via_openapi::<oa::authentication::v1::TokenRequest>,
+        ),
+        ("authorization.k8s.io/v1", "SubjectAccessReview") => (
+            via_prost::<pb::authorization::v1::SubjectAccessReview>,
+            via_openapi::<oa::authorization::v1::SubjectAccessReview>,
+        ),
+        ("authorization.k8s.io/v1", "LocalSubjectAccessReview") => (
+            via_prost::<pb::authorization::v1::LocalSubjectAccessReview>,
+            via_openapi::<oa::authorization::v1::LocalSubjectAccessReview>,
+        ),
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => (
+            via_prost::<pb::authorization::v1::SelfSubjectAccessReview>,
+            via_openapi::<oa::authorization::v1::SelfSubjectAccessReview>,
+        ),
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => (
+            via_prost::<pb::authorization::v1::SelfSubjectRulesReview>,
+            via_openapi::<oa::authorization::v1::SelfSubjectRulesReview>,
+        ),
         ("meta.k8s.io/v1", "DeleteOptions") => {
             (via_prost::<pb_meta::DeleteOptions>, via_openapi::<oa_meta::DeleteOptions>)
         }

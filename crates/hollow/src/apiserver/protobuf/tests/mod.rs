@@ -2,6 +2,7 @@
 //! trips, and table checks against k8s-pb (tags, wire types) and k8s-openapi (names, coverage).
 
 mod captures;
+mod captures_auth;
 mod errors;
 mod fill;
 mod oracle;

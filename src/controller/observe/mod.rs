@@ -1,4 +1,9 @@
-//! Turns cached objects into the planner's [`Observed`].
+//! Turns cached objects into the planner's [`Observed`] ([`observe`]), or objects read from
+//! the API ([`from_api`], for clients that run no watches).
+
+mod api;
+
+pub use api::{FromApiError, from_api};
 
 use k8s_openapi::api::{apps::v1::ReplicaSet, policy::v1::PodDisruptionBudget};
 
