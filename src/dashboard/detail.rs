@@ -15,7 +15,7 @@ use super::{
 use crate::{
     api::{ApprovalRecord, Rollout},
     controller::{context::Context, observe::observe, pods::PodSummary},
-    plan::{canary::describe_step, plan},
+    plan::{canary::describe as describe_step, plan},
 };
 
 /// Everything about one Rollout.
