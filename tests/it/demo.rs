@@ -24,7 +24,10 @@ fn the_demo_promotes_the_healthy_version_and_aborts_the_faulty_one() {
         assert!(stdout.contains(want), "{want:?} missing from\n{stdout}");
     }
     assert!(!stdout.contains('\u{1b}'), "no colour or redraws when stdout is not a terminal");
-    assert!(stdout.contains("  dashboard:  http://127.0.0.1:"), "the dashboard's address is printed: {stdout}");
+    assert!(
+        stdout.contains("  dashboard:  http://127.0.0.1:"),
+        "the dashboard's address is printed: {stdout}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
