@@ -23,9 +23,12 @@ fn shown(a: &RequestAttributes) -> String {
     }
 }
 
+/// `(method, path, query, what it asks)`.
+type Case = (&'static str, &'static str, &'static [(&'static str, &'static str)], &'static str);
+
 #[test]
 fn verbs_and_resources_come_from_method_and_path() {
-    let cases: &[(&str, &str, &[(&str, &str)], &str)] = &[
+    let cases: &[Case] = &[
         ("GET", "/api/v1/namespaces/shop/pods", &[], "list shop pods"),
         ("GET", "/api/v1/namespaces/shop/pods", &[("watch", "true")], "watch shop pods"),
         ("GET", "/api/v1/namespaces/shop/pods/p1", &[], "get shop pods p1"),

@@ -106,7 +106,9 @@ fn auth_can_i() {
     // kubectl auth can-i patch rollouts.ramp.dev -n shop
     assert_eq!(
         decode(include_bytes!("../testdata/capture/auth_can_i.pb")).unwrap(),
-        review(json!({"resourceAttributes": {"namespace": "shop", "verb": "patch", "group": "ramp.dev", "resource": "rollouts"}}))
+        review(
+            json!({"resourceAttributes": {"namespace": "shop", "verb": "patch", "group": "ramp.dev", "resource": "rollouts"}})
+        )
     );
     // kubectl auth can-i approve rollouts.ramp.dev/web -n shop --subresource=status
     assert_eq!(
