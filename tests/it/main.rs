@@ -35,5 +35,6 @@ mod plan_props;
 mod plan_tables;
 mod plugin_ops;
 mod python_client;
+mod sim_auth;
 mod validate;
 mod workload_e2e;
