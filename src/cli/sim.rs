@@ -19,6 +19,14 @@ pub struct SimArgs {
     /// Where to write the kubeconfig [default: <temp dir>/ramp-sim/kubeconfig].
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
+    /// Bearer tokens, as kube-apiserver's --token-auth-file: CSV lines
+    /// `token,user,uid,"group1,group2"`. Implies --tls (kubectl sends tokens only over TLS).
+    /// Requests without a token stay the cluster admin.
+    #[arg(long, value_name = "FILE")]
+    pub token_auth_file: Option<PathBuf>,
+    /// Serve HTTPS with the hollow cluster's test certificate (the kubeconfig trusts its CA).
+    #[arg(long)]
+    pub tls: bool,
 }
 
 /// Other modes of `ramp sim`.
@@ -43,10 +51,24 @@ pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), CliError> {
     if let Some(SimMode::Agent { kubeconfig, context }) = &args.mode {
         return rt.block_on(run_agent(kubeconfig, context.clone(), out));
     }
+    // A token file that does not load is bad input, refused before anything starts.
+    let tokens = hollow::apiserver::auth::Tokens::default();
+    let loaded = match &args.token_auth_file {
+        Some(file) => Some(tokens.load_file(file).map_err(|e| CliError::BadInput(e.to_string()))?),
+        None => None,
+    };
     rt.block_on(async {
-        let running = embedded::start_with_controllers(args.listen, Clock::system())
-            .await
-            .context("starting the API server")?;
+        let tls = args.tls || args.token_auth_file.is_some();
+        let running = if tls {
+            embedded::start_tls_with_controllers(args.listen, Clock::system()).await
+        } else {
+            embedded::start_with_controllers(args.listen, Clock::system()).await
+        }
+        .context("starting the API server")?;
+        running.server.auth().add_all(&tokens);
+        if let (Some(file), Some(n)) = (&args.token_auth_file, loaded) {
+            writeln!(out, "Tokens:     {n} from {}", file.display()).context("writing")?;
+        }
         let path = args
             .kubeconfig
             .clone()
@@ -56,6 +78,10 @@ pub fn run(args: &SimArgs, out: &mut impl Write) -> Result<(), CliError> {
         writeln!(out, "Kubeconfig: {}", path.display()).context("writing")?;
         writeln!(out, "Try:        kubectl --kubeconfig {} get namespaces", path.display())
             .context("writing")?;
+        if args.token_auth_file.is_some() {
+            writeln!(out, "As a user:  kubectl --kubeconfig {} --token TOKEN auth whoami", path.display())
+                .context("writing")?;
+        }
         writeln!(out, "Stop with Ctrl-C.").context("writing")?;
         out.flush().context("writing")?;
         tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;

@@ -46,5 +46,6 @@ mod plugin_ops;
 mod plugin_status;
 mod plugin_view;
 mod python_client;
+mod sim_auth;
 mod validate;
 mod workload_e2e;

@@ -114,3 +114,8 @@ async fn core_and_events_v1_events() {
 async fn eviction_allowed_and_refused_by_a_budget() {
     run("eviction").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_rbac_and_access_reviews() {
+    run("auth").await;
+}

@@ -12,5 +12,6 @@ pub mod clock;
 pub mod controllers;
 pub mod embedded;
 pub mod rng;
+pub mod tls;
 pub mod traffic;
 pub mod transport;

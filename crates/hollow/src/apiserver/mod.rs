@@ -169,12 +169,17 @@ impl ApiServer {
             .with_state(self.clone())
     }
 
-    /// Serves on `listener`, with the garbage collector, until `shutdown` resolves.
-    pub fn serve(
+    /// Serves on `listener` (a `TcpListener`, or a [`crate::tls::TlsListener`] for HTTPS), with
+    /// the garbage collector, until `shutdown` resolves.
+    pub fn serve<L>(
         self: Arc<Self>,
-        listener: tokio::net::TcpListener,
+        listener: L,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> impl std::future::Future<Output = std::io::Result<()>> + Send {
+    ) -> impl std::future::Future<Output = std::io::Result<()>> + Send
+    where
+        L: axum::serve::Listener,
+        L::Addr: std::fmt::Debug,
+    {
         // Subscribed now: the collector sees every change made after this returns.
         let collector = self.clone().run_garbage_collector();
         async move {

@@ -70,6 +70,11 @@ impl ApiServer {
         params: &Params,
         headers: &HeaderMap,
     ) -> Result<(), ApiError> {
+        if user.in_group(super::SYSTEM_MASTERS) {
+            // Allowed everything, creates included: skip working out what it asks (every
+            // what-if request is the credential-less admin's).
+            return Ok(());
+        }
         let request = RequestAttributes::from_request(method.as_str(), path, params);
         let decision = self.authorize(user, &request);
         if !decision.allowed {

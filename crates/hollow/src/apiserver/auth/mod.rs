@@ -52,6 +52,10 @@ pub const ANONYMOUS: &str = "system:anonymous";
 /// The user a request without any credentials is taken for (the hollow cluster's default
 /// kubeconfig has none): kubeadm's admin, in `system:masters`.
 pub const DEFAULT_ADMIN: &str = "kubernetes-admin";
+/// A static token every server knows, for [`DEFAULT_ADMIN`]: the kubeconfig of an HTTPS
+/// cluster carries it, because kubectl asks for a user name and password at the terminal when a
+/// TLS cluster's user has no credentials at all.
+pub const ADMIN_TOKEN: &str = "hollow-admin-token";
 /// The prefix of service-account user names.
 pub const SERVICE_ACCOUNT_PREFIX: &str = "system:serviceaccount:";
 

@@ -71,10 +71,21 @@ pub enum Known {
 }
 
 /// Every token the server knows. Shared by the request path and the tests that add tokens.
-#[derive(Debug, Default)]
+/// It starts with [`super::ADMIN_TOKEN`] for the default admin.
+#[derive(Debug)]
 pub struct Tokens {
     static_tokens: RwLock<HashMap<String, UserInfo>>,
     issued: RwLock<HashMap<String, IssuedToken>>,
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        let admin = UserInfo::new(super::DEFAULT_ADMIN, &[super::SYSTEM_MASTERS]);
+        Self {
+            static_tokens: RwLock::new(HashMap::from([(super::ADMIN_TOKEN.to_string(), admin)])),
+            issued: RwLock::default(),
+        }
+    }
 }
 
 impl Clone for Tokens {
@@ -148,6 +159,12 @@ impl Tokens {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TokenFileError::Read { path: shown.clone(), source: e })?;
         self.load_csv(&text, &shown)
+    }
+
+    /// Adds every static token of `other` (a token file read before the server started).
+    pub fn add_all(&self, other: &Tokens) {
+        let theirs = read(&other.static_tokens).clone();
+        write(&self.static_tokens).extend(theirs);
     }
 
     /// Records a service-account token.

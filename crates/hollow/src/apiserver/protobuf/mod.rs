@@ -21,6 +21,8 @@
 mod render;
 mod scalars;
 mod schema;
+
+pub(crate) use scalars::base64;
 mod tables;
 mod wire;
 

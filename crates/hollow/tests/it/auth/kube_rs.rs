@@ -122,6 +122,26 @@ async fn kube_rs_over_tcp_with_a_token_kubeconfig() {
     running.stop().await.unwrap();
 }
 
+#[tokio::test]
+async fn kube_rs_over_https_trusts_the_test_ca() {
+    let running = embedded::start_tls("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
+    assert!(running.url().starts_with("https://127.0.0.1:"));
+    running.server.auth().add_token("t-alice", "alice", "uid-alice", &["devs"]);
+    let alice = client_for(&running, "t-alice").await;
+    let me = Api::<SelfSubjectReview>::all(alice)
+        .create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {}})).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(me.status.unwrap().user_info.unwrap().username.as_deref(), Some("alice"));
+    // Without credentials over TLS: still the default admin.
+    let kubeconfig = Kubeconfig::from_yaml(&running.kubeconfig()).unwrap();
+    let config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.unwrap();
+    let admin = Client::try_from(config).unwrap();
+    assert!(Api::<ConfigMap>::namespaced(admin, "default").list(&ListParams::default()).await.is_ok());
+    running.stop().await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn in_process_client_with_a_token() {
     let server = hollow::apiserver::ApiServer::new(Clock::tokio_at(hollow::clock::epoch()));

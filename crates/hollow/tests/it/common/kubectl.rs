@@ -21,6 +21,18 @@ impl Kubectl {
     pub async fn start(name: &str) -> Self {
         let running =
             embedded::start_with_controllers("127.0.0.1:0".parse().unwrap(), Clock::system()).await.unwrap();
+        Self::with(running, name)
+    }
+
+    /// Starts a cluster served over HTTPS (kubectl sends `--token` only over TLS).
+    pub async fn start_tls(name: &str) -> Self {
+        let running = embedded::start_tls_with_controllers("127.0.0.1:0".parse().unwrap(), Clock::system())
+            .await
+            .unwrap();
+        Self::with(running, name)
+    }
+
+    fn with(running: embedded::Running, name: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("ramp-kubectl-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         embedded::write_kubeconfig(&dir.join("kubeconfig"), &running.url()).unwrap();

@@ -23,12 +23,12 @@ fn shown(a: &RequestAttributes) -> String {
     }
 }
 
-/// A request (method, path, query) and the attributes it must get, in words.
-type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a str);
+/// `(method, path, query, what it asks)`.
+type Case = (&'static str, &'static str, &'static [(&'static str, &'static str)], &'static str);
 
 #[test]
 fn verbs_and_resources_come_from_method_and_path() {
-    let cases: &[Case<'_>] = &[
+    let cases: &[Case] = &[
         ("GET", "/api/v1/namespaces/shop/pods", &[], "list shop pods"),
         ("GET", "/api/v1/namespaces/shop/pods", &[("watch", "true")], "watch shop pods"),
         ("GET", "/api/v1/namespaces/shop/pods/p1", &[], "get shop pods p1"),
