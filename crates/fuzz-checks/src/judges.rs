@@ -31,8 +31,8 @@ const MAX_MEASUREMENTS: usize = 80;
 
 /// Setting values, picked by a byte: defaults, edges and nonsense.
 const NUMBERS: [&str; 16] = [
-    "0.98", "0.5", "0.95", "1.2", "1.1", "0.05", "0", "1", "-1", "NaN", "inf", "1e308", "0.4999", "3", "1e-300",
-    "x",
+    "0.98", "0.5", "0.95", "1.2", "1.1", "0.05", "0", "1", "-1", "NaN", "inf", "1e308", "0.4999", "3",
+    "1e-300", "x",
 ];
 
 /// Conditions for the threshold judge.
@@ -93,7 +93,11 @@ fn metric(kind: u8, flags: u8, number: &str, limits: u8) -> Metric {
             compare: Some(CompareJudge {
                 direction: Some(direction),
                 confidence: (flags & 0x10 != 0).then(|| number.to_string()),
-                nan_strategy: Some(if flags & 0x20 != 0 { NanStrategy::Replace } else { NanStrategy::Remove }),
+                nan_strategy: Some(if flags & 0x20 != 0 {
+                    NanStrategy::Replace
+                } else {
+                    NanStrategy::Remove
+                }),
                 outlier_factor: (flags & 0x40 != 0).then(|| number.to_string()),
                 critical: flags & 1 != 0,
                 must_have_data: flags & 2 != 0,

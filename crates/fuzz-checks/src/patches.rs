@@ -74,9 +74,12 @@ pub fn check(data: &[u8]) {
         let _ = patch::strategic(&patched, &body, &list_type);
     }
 
-    for (existing, force, sub) in
-        [(None, false, None), (Some(live), false, None), (Some(live), true, None), (Some(live), true, Some("status"))]
-    {
+    for (existing, force, sub) in [
+        (None, false, None),
+        (Some(live), false, None),
+        (Some(live), true, None),
+        (Some(live), true, Some("status")),
+    ] {
         if let Ok(obj) = apply(existing, &body, force, &write("fuzzer", sub)) {
             assert!(obj.is_object(), "apply of {body} made {obj}");
             // The same apply again changes nothing but may still be refused or accepted.

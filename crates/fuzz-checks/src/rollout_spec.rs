@@ -10,8 +10,8 @@ use ramp::{
     api::{Rollout, condition::keys, validate},
     cli::manifest,
     plan::{
-        Action, Confirmation, Observed, Plan, PodCounts, ReplicaSetView, RolloutView, ServiceView, TrafficView,
-        Verdict, VerdictOutcome, plan,
+        Action, Confirmation, Observed, Plan, PodCounts, ReplicaSetView, RolloutView, ServiceView,
+        TrafficView, Verdict, VerdictOutcome, plan,
     },
 };
 
@@ -60,8 +60,11 @@ fn observed(rollout: RolloutView) -> Observed {
         rollout.spec.strategy.blue_green.as_ref().map(|b| b.active_service.clone()),
         rollout.spec.strategy.blue_green.as_ref().and_then(|b| b.preview_service.clone()),
     ];
-    let services =
-        services.into_iter().flatten().map(|name| ServiceView { name, selector: Default::default() }).collect();
+    let services = services
+        .into_iter()
+        .flatten()
+        .map(|name| ServiceView { name, selector: Default::default() })
+        .collect();
     Observed {
         rollout,
         replica_sets: Vec::new(),

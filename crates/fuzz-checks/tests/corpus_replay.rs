@@ -2,6 +2,8 @@
 //! that once crashed (`fuzz/regressions/<target>/`) — run through its target's check on the
 //! stable toolchain, so `cargo test` catches a regression without cargo-fuzz or nightly.
 
+#![allow(clippy::panic)] // tests may panic: that is how they fail
+
 use std::{
     panic::{AssertUnwindSafe, catch_unwind},
     path::{Path, PathBuf},
@@ -43,7 +45,11 @@ fn every_target_has_a_replay_test() {
     let here = include_str!("corpus_replay.rs");
     for t in &TARGETS {
         assert!(here.contains(&format!("fn {}()", t.name)), "no replay test for {}", t.name);
-        assert!(fuzz_dir().join("fuzz_targets").join(format!("{}.rs", t.name)).is_file(), "no fuzz target {}", t.name);
+        assert!(
+            fuzz_dir().join("fuzz_targets").join(format!("{}.rs", t.name)).is_file(),
+            "no fuzz target {}",
+            t.name
+        );
     }
 }
 
