@@ -37,9 +37,10 @@ impl Limits {
         Self { replicas, max_surge: surge, max_unavailable: unavailable.min(replicas) }
     }
 
-    /// `replicas + maxSurge`: the most pods (by ReplicaSet size) a rollout may ask for.
+    /// `replicas + maxSurge`: the most pods (by ReplicaSet size) a rollout may ask for
+    /// (at most `i32::MAX`: `spec.replicas` may itself be the largest int32).
     pub fn max_total(&self) -> i32 {
-        self.replicas + self.max_surge
+        self.replicas.saturating_add(self.max_surge)
     }
 
     /// `replicas - maxUnavailable`: the fewest available pods a rollout may leave.
@@ -69,6 +70,15 @@ mod tests {
 
     fn pct(s: &str) -> IntOrString {
         IntOrString::String(s.into())
+    }
+
+    /// Found by fuzzing (issue 12, `fuzz/regressions/rollout_spec/replicas-max-int32.json`):
+    /// `spec.replicas` at the int32 maximum overflowed `replicas + maxSurge`.
+    #[test]
+    fn max_total_saturates_at_the_largest_replica_count() {
+        let l = Limits::resolve(i32::MAX, Some(&pct("25%")), Some(&pct("0%")));
+        assert_eq!((l.max_surge, l.max_total()), (536_870_912, i32::MAX));
+        assert_eq!(l.min_available(), i32::MAX);
     }
 
     #[test]

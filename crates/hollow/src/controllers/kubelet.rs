@@ -96,9 +96,10 @@ fn behaviour(pod: &Value, faults: &crate::apiserver::faults::Faults) -> Behaviou
         // A pod that has reported Ready stays Ready since then: a later change of the
         // readiness delay, the jitter or the kubelet's pace is about pods not Ready yet.
         (Behaviour::ReadyAt(_), (true, Some(since))) => Behaviour::ReadyAt(since),
-        (Behaviour::ReadyAt(t), _) => {
-            Behaviour::ReadyAt(t + signed(faults.kubelet_delay()) + signed(faults.readiness_jitter(name)))
-        }
+        (Behaviour::ReadyAt(t), _) => Behaviour::ReadyAt(later(
+            later(t, signed(faults.kubelet_delay())),
+            signed(faults.readiness_jitter(name)),
+        )),
         (other, _) => other,
     }
 }
@@ -134,9 +135,15 @@ fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
     });
     let delay = delay.unwrap_or(SignedDuration::ZERO);
     match flap {
-        Some(half) => Behaviour::Flap { start: created + delay, half },
-        None => Behaviour::ReadyAt(created + delay),
+        Some(half) => Behaviour::Flap { start: later(created, delay), half },
+        None => Behaviour::ReadyAt(later(created, delay)),
     }
+}
+
+/// `t + d`, or the end of time when that is past it: a pod told to wait a billion years
+/// (an annotation anyone may write) is simply never Ready.
+fn later(t: Timestamp, d: SignedDuration) -> Timestamp {
+    t.checked_add(d).unwrap_or(if d.is_negative() { Timestamp::MIN } else { Timestamp::MAX })
 }
 
 impl Kubelet {
@@ -312,6 +319,22 @@ impl Controller for Kubelet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (issue 12, `fuzz/regressions/hollow_requests/readiness-delay-past-the-end-of-time`):
+    /// a readiness delay past the last representable time overflowed the kubelet's timestamp
+    /// arithmetic and panicked it.
+    #[test]
+    fn a_readiness_delay_past_the_end_of_time_means_never_ready() {
+        let pod = |key: &str| {
+            serde_json::json!({"metadata": {"name": "p", "creationTimestamp": "2026-01-01T00:00:00Z",
+                "annotations": {key: "100000000y"}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}})
+        };
+        assert!(
+            behaviour_of(&pod("sim.ramp.dev/readiness-delay"), None) == Behaviour::ReadyAt(Timestamp::MAX)
+        );
+        let long = SignedDuration::from_hours(24 * 365 * 100_000_000);
+        assert!(behaviour_of(&pod("x"), Some(long)) == Behaviour::ReadyAt(Timestamp::MAX));
+    }
 
     #[test]
     fn a_flapping_pod_is_ready_then_crashed_in_turn_and_counts_each_crash_as_a_restart() {
