@@ -738,14 +738,17 @@ fn confirm_rollout_webhooks_hold_a_new_revision_without_pods_or_weight_until_eac
     w.obs.confirmations = vec![confirmation(&w, "change-freeze", false), confirmation(&w, "ticket", true)];
     let p = w.plan();
     assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
-    // Both yes: recorded, and the rollout starts (the canary grows to its 20%).
+    // Both yes: recorded, in a write that opens nothing yet (an answer held only in the
+    // sender's memory is never acted on).
     let mut w = w.after(&p);
     w.obs.confirmations = vec![confirmation(&w, "change-freeze", true)];
     let p = w.plan();
-    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    assert!(scales(&p).iter().all(|(n, size)| !n.contains(&w.canary_hash()) || *size == 0));
     let by: Vec<&str> = p.status.approvals.iter().filter(|a| a.step == -1).map(|a| a.by.as_str()).collect();
     assert_eq!(by, ["webhook/ticket", "webhook/change-freeze"]);
-    // Durable: the next pass, with the sender's memory gone, still counts them.
+    // Durable: the next pass, with the sender's memory gone, starts the rollout from the
+    // records (the canary grows to its 20%).
     let mut w = w.after(&p);
     w.obs.confirmations.clear();
     let p = w.plan();
@@ -763,6 +766,10 @@ fn confirm_promotion_webhooks_hold_the_last_step_until_they_say_yes() {
     assert!(scales(&p).is_empty(), "sizes stay at the last step's: {:?}", scales(&p));
     let mut w = w.after(&p);
     w.obs.confirmations = vec![confirmation(&w, "qa", true)];
+    let p = w.plan();
+    assert!(p.status.approvals.iter().any(|a| a.by == "webhook/qa" && a.step == -2), "recorded first");
+    assert!(scales(&p).is_empty(), "nothing acts on the answer before it is recorded: {:?}", scales(&p));
+    let w = w.after(&p);
     let p = w.plan();
     assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingPromotionConfirmation"));
     let canary = w.obs.replica_sets[1].name.clone();

@@ -1,154 +1,433 @@
-//! Crash safety: the controller dies right after its Nth write, for every N a whole rollout
-//! takes, and is started again. Every run must end exactly where an uninterrupted run ends:
-//! no duplicate ReplicaSet, no lost step.
+//! Crash safety: the controller is killed right after each single write it makes, in turn,
+//! and started again; every run must end where an uninterrupted run ends. On tokio's paused
+//! clock, from snapshots: an uninterrupted run forks the hollow cluster right after each of
+//! the controller's writes (before the controller sees the answer), and each fork is then
+//! carried on by a freshly started controller, as a restarted process would find the cluster.
+//!
+//! Two scenarios: a rolling update (deploy, then a new image), and a full canary (routed by a
+//! Gateway API HTTPRoute) with an analysis step, an approval gate, a `confirmPromotion` webhook
+//! and an `onComplete` notification, whose receiver counts each delivery by its
+//! `X-Ramp-Delivery` id.
+//!
+//! What Ramp guarantees, and the runs assert (docs/gates.md): nothing is lost (every gate is
+//! asked and every notification delivered) and nothing is made twice (no second ReplicaSet,
+//! AnalysisRun or approval record). A webhook delivery is repeated after a crash only if the
+//! receiver had answered it before the crash and the controller had not yet recorded that in
+//! status (a gate's confirmation in `status.approvals`, a notification's removal from
+//! `status.notifications`); the repeat carries the same delivery id.
 
 use crate::common;
 
-use std::time::Duration;
-
-use common::harness::{Instance, setup};
-use k8s_openapi::api::apps::v1::ReplicaSet;
-use kube::{
-    Api,
-    api::{ListParams, Patch, PatchParams, PostParams},
-    runtime::wait::await_condition,
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
 };
-use ramp::api::{Rollout, RolloutPhase};
-use serde_json::json;
 
-/// What a finished run leaves: every ReplicaSet (template image, revision, size) and the
-/// Rollout's summary.
-#[derive(Debug, PartialEq, Eq)]
+use axum::{Router, extract::State, http::HeaderMap, routing::post};
+use common::paused::{Instance, cluster};
+use hollow::{
+    apiserver::{ApiServer, store::ResourceId},
+    clock::Clock,
+    controllers::Controllers,
+};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+const NS: &str = "default";
+
+/// One write's aftermath: the cluster as the write left it, and how many webhook deliveries
+/// the receiver had by then.
+struct Snapshot {
+    server: Arc<ApiServer>,
+    at: Timestamp,
+    delivered: usize,
+}
+
+/// One delivery the receiver answered 2xx: (run, event type, delivery id).
+type Delivery = (usize, String, String);
+
+/// Receives webhook calls for every run (runs are one after another), answering 200.
+#[derive(Clone, Default)]
+struct Receiver {
+    log: Arc<Mutex<Vec<Delivery>>>,
+    run: Arc<AtomicUsize>,
+}
+
+async fn receive(State(r): State<Receiver>, headers: HeaderMap) -> &'static str {
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    r.log.lock().unwrap().push((r.run.load(Ordering::SeqCst), h("x-ramp-event"), h("x-ramp-delivery")));
+    "ok"
+}
+
+/// The metrics provider for the analysis: the SLI of whichever cluster is current.
+#[derive(Clone)]
+struct Metrics {
+    current: Arc<Mutex<Arc<ApiServer>>>,
+}
+
+async fn sli(State(m): State<Metrics>, req: axum::extract::Request) -> axum::response::Response {
+    let router = m.current.lock().unwrap().router();
+    tower::ServiceExt::oneshot(router, req).await.unwrap()
+}
+
+/// What a finished run leaves.
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Outcome {
-    replica_sets: Vec<(String, String, i32)>,
-    phase: Option<RolloutPhase>,
-    counts: (i32, i32, i32),
+    /// (image, ramp.dev/revision, replicas) of every ReplicaSet.
+    replica_sets: Vec<(String, String, i64)>,
+    /// (point, phase) of every AnalysisRun.
+    analysis_runs: Vec<(String, String)>,
+    /// (revision, step, by, approved) of every approval record.
+    approvals: Vec<(String, i64, String, bool)>,
+    phase: String,
+    last_request: Option<String>,
     stable_is_updated: bool,
+    /// Distinct delivery ids per event type.
+    deliveries: BTreeMap<String, usize>,
 }
 
-fn small(image: &str) -> Rollout {
-    serde_json::from_value(json!({
-        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
-        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "web"}},
-                 "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}},
-                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "100ms"}},
-                              "spec": {"containers": [{"name": "web", "image": image}]}}}
-    }))
-    .unwrap()
+/// A scenario: what to install, what the person does, and when it is over.
+struct Scenario {
+    name: &'static str,
+    rollout: fn(&str) -> Value,
+    /// Installs what the Rollout needs besides itself (Services, route, template).
+    install: fn(&Arc<ApiServer>, &str, &str),
+    /// The person's part, run at every poll: returns a write to make, if any.
+    act: fn(&Value) -> Option<Value>,
+    /// Whether the run is over.
+    done: fn(&Arc<ApiServer>, &Value) -> bool,
+    /// Whether snapshots start with the first deploy (else with the new image).
+    from_deploy: bool,
 }
 
-/// Deploys v1, updates to v2, and returns the outcome and the controller's write count.
-/// With `crash_at = Some(n)` the controller dies after its nth write and is restarted.
-async fn run(crash_at: Option<u64>) -> (Outcome, usize) {
-    let (running, client) = setup().await;
-    let url = running.url();
-    if let Some(n) = crash_at {
-        running.server.faults.crash_after_writes("(ramp-x1)", n);
-    }
-    let first = std::sync::Arc::new(std::sync::Mutex::new(Instance::start(&url, "ramp-x1")));
-    // The supervisor: when the first instance dies, kill its process and start it again.
-    let supervisor = {
-        let (server, url, first) = (running.server.clone(), url.clone(), first.clone());
-        tokio::spawn(async move {
-            loop {
-                if server.faults.someone_died() {
-                    first.lock().unwrap().kill();
-                    server.faults.revive();
-                    // Restarted in place: same pod name, so it holds the lease again at once.
-                    return Some(Instance::start(&url, "ramp-x1"));
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-    };
-    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
-    api.create(&PostParams::default(), &small("web:v1")).await.unwrap();
-    let healthy_on = |generation: i64| {
-        move |r: Option<&Rollout>| {
-            r.and_then(|r| r.status.as_ref()).is_some_and(|s| {
-                s.phase == Some(RolloutPhase::Healthy) && s.observed_generation == Some(generation)
-            })
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), await_condition(api.clone(), "web", healthy_on(1)))
-        .await
-        .unwrap()
+fn call(server: &Arc<ApiServer>, method: http::Method, path: &str, body: &Value) -> Value {
+    let ct = if method == http::Method::PATCH { "application/merge-patch+json" } else { "application/json" };
+    let req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", ct)
+        .body(serde_json::to_vec(body).unwrap())
         .unwrap();
-    api.patch(
-        "web",
-        &PatchParams::default(),
-        &Patch::Merge(
-            json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "web:v2"}]}}}}),
-        ),
-    )
-    .await
-    .unwrap();
-    let done =
-        tokio::time::timeout(Duration::from_secs(30), await_condition(api.clone(), "web", healthy_on(2)))
-            .await
-            .unwrap_or_else(|_| panic!("no Healthy v2 with a crash after write {crash_at:?}"))
-            .unwrap()
-            .unwrap();
-    supervisor.abort();
-    first.lock().unwrap().kill();
-    let writes = running
-        .server
-        .audit
-        .lock()
-        .unwrap()
+    let answer = server.call(&req);
+    assert!(answer.code.is_success(), "{path}: {} {}", answer.code, answer.body);
+    answer.body
+}
+
+fn objects(server: &Arc<ApiServer>, group: &str, plural: &str) -> Vec<Arc<Value>> {
+    server.store.list(&ResourceId::new(group, plural), Some(NS)).0
+}
+
+fn rollout(server: &Arc<ApiServer>) -> Value {
+    objects(server, "ramp.dev", "rollouts").first().map(|r| (**r).clone()).unwrap_or(Value::Null)
+}
+
+const ROLLOUT: &str = "/apis/ramp.dev/v1alpha1/namespaces/default/rollouts";
+
+fn set_image(server: &Arc<ApiServer>, image: &str) {
+    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}});
+    call(server, http::Method::PATCH, &format!("{ROLLOUT}/web"), &patch);
+}
+
+fn healthy_on_new(r: &Value) -> bool {
+    let s = &r["status"];
+    s["phase"] == "Healthy"
+        && s["observedGeneration"] == r["metadata"]["generation"]
+        && r["metadata"]["generation"].as_i64() > Some(1)
+        && s["stableRevision"] == s["updatedRevision"]
+}
+
+/// Every old ReplicaSet at zero and the new one Ready at `size`.
+fn settled(server: &Arc<ApiServer>, r: &Value, size: i64) -> bool {
+    let new = r.pointer("/status/updatedRevision").and_then(Value::as_str).unwrap_or_default();
+    objects(server, "apps", "replicasets").iter().all(|rs| {
+        let hash = rs.pointer("/metadata/labels/pod-template-hash").and_then(Value::as_str);
+        let want = if hash == Some(new) { size } else { 0 };
+        rs.pointer("/spec/replicas").and_then(Value::as_i64) == Some(want)
+            && rs.pointer("/status/readyReplicas").and_then(Value::as_i64).unwrap_or(0) == want
+    })
+}
+
+/// The user's edit: once v1 is Healthy, the image becomes v2.
+fn v1_done(r: &Value) -> bool {
+    r["spec"]["template"]["spec"]["containers"][0]["image"] == "web:v1"
+        && r["status"]["phase"] == "Healthy"
+        && r["status"]["observedGeneration"] == r["metadata"]["generation"]
+}
+
+/// Runs the controller on `server` until the scenario is done; snapshots after each write
+/// when `snapshots` is given (from the first deploy, or from the new image on).
+async fn run(
+    s: &Scenario,
+    server: &Arc<ApiServer>,
+    receiver: &Receiver,
+    snapshots: Option<Arc<Mutex<Vec<Snapshot>>>>,
+) -> Outcome {
+    let controllers = tokio::spawn(Controllers::new(server.clone()).run());
+    let traffic = [hollow::traffic::Target::new(NS, "web-stable", 50.0)];
+    server.traffic.lock().unwrap().set_targets(traffic.to_vec());
+    server.faults.touch();
+    let mut instance = Instance::start(server, "ramp-x1");
+    let armed = Arc::new(std::sync::atomic::AtomicBool::new(s.from_deploy));
+    if let Some(snaps) = &snapshots {
+        let (server, receiver, armed) = (server.clone(), receiver.clone(), armed.clone());
+        let snaps = snaps.clone();
+        instance.on_write(Some(Arc::new(move || {
+            if armed.load(Ordering::SeqCst) {
+                let at = server.clock.now();
+                let delivered = receiver.log.lock().unwrap().len();
+                snaps.lock().unwrap().push(Snapshot { server: server.fork(Clock::virtual_at(at)), at, delivered });
+            }
+        })));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3600);
+    loop {
+        let r = rollout(server);
+        if (s.done)(server, &r) {
+            break;
+        }
+        if v1_done(&r) {
+            armed.store(true, Ordering::SeqCst);
+            set_image(server, "web:v2");
+            continue;
+        }
+        if let Some(patch) = (s.act)(&r) {
+            call(server, http::Method::PATCH, &format!("{ROLLOUT}/web"), &patch);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}: never done; status {}",
+            s.name,
+            serde_json::to_string(&r["status"]).unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    instance.on_write(None);
+    instance.kill();
+    controllers.abort();
+    outcome(server, receiver)
+}
+
+fn outcome(server: &Arc<ApiServer>, receiver: &Receiver) -> Outcome {
+    let run = receiver.run.load(Ordering::SeqCst);
+    let r = rollout(server);
+    let st = &r["status"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut replica_sets: Vec<(String, String, i64)> = objects(server, "apps", "replicasets")
         .iter()
-        .filter(|e| e.user_agent.contains("(ramp-x") && !e.path.contains("/leases") && e.code < 300)
-        .count();
-    let mut replica_sets: Vec<(String, String, i32)> = Api::<ReplicaSet>::namespaced(client, "default")
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
         .map(|rs| {
-            let image = rs
-                .spec
-                .as_ref()
-                .and_then(|s| s.template.as_ref())
-                .and_then(|t| t.spec.as_ref())
-                .and_then(|s| s.containers[0].image.clone())
-                .unwrap_or_default();
-            let revision = rs
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get("ramp.dev/revision").cloned())
-                .unwrap_or_default();
-            (image, revision, rs.spec.and_then(|s| s.replicas).unwrap_or(0))
+            (
+                text(&rs["spec"]["template"]["spec"]["containers"][0]["image"]),
+                text(&rs["metadata"]["annotations"]["ramp.dev/revision"]),
+                rs["spec"]["replicas"].as_i64().unwrap_or(0),
+            )
         })
         .collect();
     replica_sets.sort();
-    let s = done.status.unwrap();
-    let outcome = Outcome {
+    let mut analysis_runs: Vec<(String, String)> = objects(server, "ramp.dev", "analysisruns")
+        .iter()
+        .map(|a| (text(&a["spec"]["point"]), text(&a["status"]["phase"])))
+        .collect();
+    analysis_runs.sort();
+    let mut approvals: Vec<(String, i64, String, bool)> = st["approvals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| (text(&a["revision"]), a["step"].as_i64().unwrap_or(0), text(&a["by"]), a["approved"] == true))
+        .collect();
+    approvals.sort();
+    let mut deliveries: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (_, event, id) in receiver.log.lock().unwrap().iter().filter(|d| d.0 == run) {
+        deliveries.entry(event.clone()).or_default().insert(id.clone());
+    }
+    Outcome {
         replica_sets,
-        phase: s.phase,
-        counts: (s.replicas, s.updated_replicas, s.available_replicas),
-        stable_is_updated: s.stable_revision == s.updated_revision,
-    };
-    (outcome, writes)
+        analysis_runs,
+        approvals,
+        phase: text(&st["phase"]),
+        last_request: st["lastRequest"]["id"].as_str().map(str::to_string),
+        stable_is_updated: st["stableRevision"] == st["updatedRevision"],
+        deliveries: deliveries.into_iter().map(|(k, v)| (k, v.len())).collect(),
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_controller_killed_after_any_write_finishes_the_rollout_when_restarted() {
-    let (clean, writes) = run(None).await;
-    assert_eq!(
-        clean,
-        Outcome {
-            replica_sets: vec![("web:v1".into(), "1".into(), 0), ("web:v2".into(), "2".into(), 4)],
-            phase: Some(RolloutPhase::Healthy),
-            counts: (4, 4, 4),
-            stable_is_updated: true,
-        }
-    );
-    assert!(writes >= 6, "a rollout takes several writes ({writes})");
-    println!("an uninterrupted deploy + update takes {writes} writes");
-    for n in 1..=writes as u64 {
-        let (outcome, _) = run(Some(n)).await;
-        assert_eq!(outcome, clean, "killed after write {n} of {writes}");
+/// The deliveries of fork run `run` from `snap`: those before the crash (the uninterrupted
+/// run's, up to the snapshot) and the restarted controller's.
+fn deliveries_of(receiver: &Receiver, snap: &Snapshot, run: usize) -> Vec<Delivery> {
+    let log = receiver.log.lock().unwrap();
+    let before = log.iter().filter(|d| d.0 == 0).take(snap.delivered).cloned();
+    let before: Vec<Delivery> = before.map(|(_, e, id)| (run, e, id)).collect();
+    before.into_iter().chain(log.iter().filter(|d| d.0 == run).cloned()).collect()
+}
+
+/// Runs `s` uninterrupted, then from every snapshot; returns the number of crash points.
+async fn every_crash_point(s: &Scenario) -> usize {
+    let receiver = Receiver::default();
+    let app = Router::new().route("/{*path}", post(receive)).with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hooks = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (server, _) = cluster().await;
+    let metrics = Metrics { current: Arc::new(Mutex::new(server.clone())) };
+    let app = Router::new().fallback(sli).with_state(metrics.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sli_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    (s.install)(&server, &sli_url, &hooks);
+    call(&server, http::Method::POST, ROLLOUT, &(s.rollout)(&hooks));
+    let snaps = Arc::new(Mutex::new(Vec::new()));
+    let clean = run(s, &server, &receiver, Some(snaps.clone())).await;
+    let snaps = std::mem::take(&mut *snaps.lock().unwrap());
+    println!("{}: an uninterrupted run makes {} writes; {clean:?}", s.name, snaps.len());
+    assert!(snaps.len() >= 6, "a rollout takes several writes ({})", snaps.len());
+    let clean_log: Vec<Delivery> = receiver.log.lock().unwrap().clone();
+    for (id_count, (_, event, id)) in clean_log.iter().enumerate() {
+        let n = clean_log.iter().filter(|d| d.2 == *id).count();
+        assert_eq!(n, 1, "uninterrupted: {event} {id} delivered once ({id_count})");
     }
+
+    let mut repeats = 0;
+    for (i, snap) in snaps.iter().enumerate() {
+        let k = i + 1;
+        receiver.run.store(k, Ordering::SeqCst);
+        let server = snap.server.fork(Clock::tokio_at(snap.at));
+        *metrics.current.lock().unwrap() = server.clone();
+        let got = run(s, &server, &receiver, None).await;
+        let mut want = clean.clone();
+        // Deliveries count as one run: before the crash and after the restart.
+        let all = deliveries_of(&receiver, snap, k);
+        let mut distinct: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        for (_, e, id) in &all {
+            distinct.entry(e.clone()).or_default().insert(id.clone());
+        }
+        want.deliveries = clean.deliveries.clone();
+        let mut got = got;
+        got.deliveries = distinct.iter().map(|(e, ids)| (e.clone(), ids.len())).collect();
+        assert_eq!(got, want, "{}: killed after write {k} of {}", s.name, snaps.len());
+        // Each delivery once; twice only if answered before the crash and not yet recorded.
+        let at_crash = rollout(&snap.server);
+        for (_, event, id) in &all {
+            let times = all.iter().filter(|d| d.2 == *id).count();
+            if times == 1 {
+                continue;
+            }
+            let before = deliveries_of(&receiver, snap, k).iter().take(snap.delivered).any(|d| d.2 == *id);
+            let unrecorded = match event.as_str() {
+                "confirmPromotion" => !at_crash["status"]["approvals"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|a| a["step"] == -2 && a["by"] == "webhook/qa"),
+                _ => at_crash["status"]["notifications"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n["id"] == id.as_str()),
+            };
+            assert!(
+                times == 2 && before && unrecorded,
+                "{}: killed after write {k}: {event} {id} delivered {times} times (before the crash: {before}, unrecorded then: {unrecorded})",
+                s.name
+            );
+            repeats += 1;
+        }
+    }
+    println!("{}: {} crash points, {} deliveries repeated after a crash (allowed)", s.name, snaps.len(), repeats / 2);
+    snaps.len()
+}
+
+fn rolling(_hooks: &str) -> Value {
+    json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web", "namespace": NS},
+        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "web"}},
+                 "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}},
+                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "100ms"}},
+                              "spec": {"containers": [{"name": "web", "image": "web:v1"}]}}}
+    })
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_controller_killed_after_any_write_of_a_rolling_update_finishes_it_when_restarted() {
+    let s = Scenario {
+        name: "rolling update",
+        rollout: rolling,
+        install: |_, _, _| {},
+        act: |_| None,
+        done: |server, r| healthy_on_new(r) && settled(server, r, 4),
+        from_deploy: true,
+    };
+    every_crash_point(&s).await;
+}
+
+fn canary(hooks: &str) -> Value {
+    json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web", "namespace": NS},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "strategy": {"canary": {"stableService": "web-stable", "canaryService": "web-canary",
+                     "trafficRouting": {"gatewayApi": {"httpRoute": "web"}},
+                     "steps": [{"setWeight": 50},
+                               {"analysis": {"templates": [{"templateName": "success-rate"}]}},
+                               {"approval": {"message": "ship it?"}}]}},
+                 "webhooks": [
+                     {"name": "qa", "type": "confirmPromotion", "url": format!("{hooks}/confirm"), "timeout": "1h"},
+                     {"name": "done", "type": "onComplete", "url": format!("{hooks}/complete"), "timeout": "1h"}],
+                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "1s"}},
+                              "spec": {"containers": [{"name": "web", "image": "web:v1"}]}}}
+    })
+}
+
+fn install_canary(server: &Arc<ApiServer>, sli: &str, _hooks: &str) {
+    let crd: Value = serde_saphyr::from_str(include_str!("../../examples/gateway-api/httproute-crd.yaml")).unwrap();
+    call(server, http::Method::POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", &crd);
+    for name in ["web-stable", "web-canary"] {
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": NS},
+                         "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}});
+        call(server, http::Method::POST, "/api/v1/namespaces/default/services", &svc);
+    }
+    let route = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "web", "namespace": NS},
+        "spec": {"parentRefs": [{"name": "gateway"}], "rules": [{"backendRefs": [
+            {"name": "web-stable", "port": 80, "weight": 100}, {"name": "web-canary", "port": 80, "weight": 0}]}]}});
+    call(server, http::Method::POST, "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes", &route);
+    let template = json!({"apiVersion": "ramp.dev/v1alpha1", "kind": "AnalysisTemplate",
+        "metadata": {"name": "success-rate", "namespace": NS},
+        "spec": {"metrics": [{"name": "success-rate", "interval": "2s", "count": 2, "noData": "wait",
+            "provider": {"web": {"url": format!("{sli}/sim/sli?version={{{{rollout.canaryHash}}}}&min=5"),
+                                 "jsonPath": "$.successRate", "timeout": "1h"}},
+            "judge": {"threshold": {"successCondition": "result >= 0.95", "failureCondition": "result < 0.95"}}}]}});
+    call(server, http::Method::POST, "/apis/ramp.dev/v1alpha1/namespaces/default/analysistemplates", &template);
+}
+
+/// The approver: at the approval gate (step 2) of the new revision, approve it once.
+fn approve_at_the_gate(r: &Value) -> Option<Value> {
+    let st = &r["status"];
+    let asked = r.pointer("/metadata/annotations/ramp.dev~1request").and_then(Value::as_str).unwrap_or_default();
+    let at_gate = st["phase"] == "Paused" && st["currentStep"] == 2 && st["updatedRevision"] != st["stableRevision"];
+    (at_gate && !asked.contains("\"a1\"")).then(|| {
+        let req = json!({"id": "a1", "op": "approve", "by": "alice", "revision": st["updatedRevision"]});
+        json!({"metadata": {"annotations": {"ramp.dev/request": req.to_string()}}})
+    })
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_controller_killed_after_any_write_of_a_canary_with_gates_finishes_it_once_when_restarted() {
+    let s = Scenario {
+        name: "canary with analysis, approval and webhooks",
+        rollout: canary,
+        install: install_canary,
+        act: approve_at_the_gate,
+        done: |server, r| {
+            healthy_on_new(r)
+                && settled(server, r, 2)
+                && r.pointer("/status/notifications").is_none_or(|n| n.as_array().is_some_and(Vec::is_empty))
+        },
+        from_deploy: false,
+    };
+    let points = every_crash_point(&s).await;
+    assert!(points >= 15, "a canary with gates takes many writes ({points})");
 }

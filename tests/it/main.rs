@@ -30,6 +30,7 @@ mod crd;
 mod crd_served;
 mod demo;
 mod examples_e2e;
+mod fault_matrix;
 mod gates_webhooks;
 mod gitops;
 mod one_world;

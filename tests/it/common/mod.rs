@@ -152,6 +152,7 @@ pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<Disrupt
         pod_health: Vec::new(),
         workload: None,
         confirmations: Vec::new(),
+        notified: Vec::new(),
         now: epoch() + SignedDuration::from_hours(1),
     }
 }

@@ -132,6 +132,10 @@ impl ApiServer {
         let (tx, out) = mpsc::channel::<bytes::Bytes>(64);
         let mut drops = self.faults.watch_drops();
         drops.mark_unchanged();
+        // A fault that cuts every watch after a while ends this one first.
+        let cut = self.faults.watch_lifetime().filter(|l| *l < timeout);
+        let timeout = cut.unwrap_or(timeout);
+        let dropped = self.faults.watch_drop_counter();
         tokio::spawn(async move {
             let mut last_rv = start;
             for o in first.drain(..) {
@@ -159,8 +163,16 @@ impl ApiServer {
             let mut ticker = tokio::time::interval(BOOKMARK_EVERY);
             loop {
                 tokio::select! {
-                    _ = &mut deadline => return,
-                    _ = drops.changed() => return,
+                    _ = &mut deadline => {
+                        if cut.is_some() {
+                            dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        return;
+                    }
+                    _ = drops.changed() => {
+                        dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        return;
+                    }
                     // The client went away (its response body was dropped): release the
                     // watch now rather than at the next event written to it.
                     () = tx.closed() => return,
