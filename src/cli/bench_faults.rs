@@ -24,7 +24,12 @@ pub struct FaultsArgs {
     pub grid_only: bool,
 }
 
-fn pick<T: Copy>(names: &[String], all: &[T], name: impl Fn(T) -> &'static str, what: &str) -> Result<Vec<T>, CliError> {
+fn pick<T: Copy>(
+    names: &[String],
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    what: &str,
+) -> Result<Vec<T>, CliError> {
     if names.is_empty() {
         return Ok(all.to_vec());
     }
@@ -43,7 +48,7 @@ fn pick<T: Copy>(names: &[String], all: &[T], name: impl Fn(T) -> &'static str, 
 pub fn run(args: &FaultsArgs, out: &mut impl Write) -> Result<(), CliError> {
     let strategies = pick(&args.strategy, &Strategy::ALL, Strategy::name, "strategy")?;
     let faults = pick(&args.fault, &Fault::ALL, Fault::name, "fault")?;
-    writeln!(out, "fault matrix: the controller on the hollow cluster, virtual time (tokio's paused clock)")
+    writeln!(out, "Fault matrix: the controller on the hollow cluster, virtual time (tokio's paused clock)")
         .context("writing")?;
     for f in &faults {
         writeln!(out, "  {:<20} {}", f.name(), f.describe()).context("writing")?;
@@ -51,7 +56,14 @@ pub fn run(args: &FaultsArgs, out: &mut impl Write) -> Result<(), CliError> {
     out.flush().context("writing")?;
     let outcomes = fault_matrix::run_all(
         |c| strategies.contains(&c.strategy) && faults.contains(&c.fault),
-        |o| tracing::info!(strategy = o.cell.strategy.name(), fault = o.cell.fault.name(), passed = o.passed(), "cell done"),
+        |o| {
+            tracing::info!(
+                strategy = o.cell.strategy.name(),
+                fault = o.cell.fault.name(),
+                passed = o.passed(),
+                "cell done"
+            )
+        },
     )
     .context("running the fault matrix")?;
     writeln!(out).context("writing")?;

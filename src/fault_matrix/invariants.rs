@@ -47,8 +47,15 @@ pub struct Checked {
     pub scale_downs: u64,
     /// Rollout status changes checked for losses.
     pub statuses: u64,
-    /// Ready → not Ready transitions of pods seen (flapping, kills).
-    pub unready: u64,
+    /// Pods that stopped being Ready while they stayed (a failing probe), not deleted.
+    pub flaps: u64,
+    /// The longest a pod took from its creation to Ready, in seconds.
+    pub slowest_ready_secs: i64,
+    /// The highest `status.currentStep` the new revision reached.
+    pub max_step: Option<i64>,
+    /// The longest a Service carrying traffic selected no Ready pod (its pods killed or
+    /// flapping under it) before routing moved off it or a pod was Ready again, in ms.
+    pub longest_exposure_ms: i64,
 }
 
 /// The mirror and the rules.
@@ -60,6 +67,8 @@ pub struct Checker {
     routes: BTreeMap<String, Arc<Value>>,
     replica_sets: BTreeMap<String, Arc<Value>>,
     rollout: Option<Arc<Value>>,
+    /// Since when a Service carrying traffic has selected no Ready pod.
+    exposed_since: Option<jiff::Timestamp>,
     /// What went wrong, in words, in order.
     pub violations: Vec<String>,
     /// How often each rule ran.
@@ -84,6 +93,21 @@ pub fn ready(pod: &Value) -> bool {
             .pointer("/status/conditions")
             .and_then(Value::as_array)
             .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+}
+
+/// Seconds from a pod's creation to its Ready condition's last transition.
+fn ready_after(pod: &Value) -> i64 {
+    let at = |p: &str| pod.pointer(p).and_then(Value::as_str).and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let since = pod
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|c| c.iter().find(|c| c["type"] == "Ready"))
+        .and_then(|c| c["lastTransitionTime"].as_str())
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    match (at("/metadata/creationTimestamp"), since) {
+        (Some(created), Some(ready)) => ready.duration_since(created).as_secs(),
+        _ => 0,
+    }
 }
 
 fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
@@ -153,8 +177,34 @@ impl Checker {
         }
     }
 
-    /// Applies one change to the mirror and checks the rules it can break.
-    pub fn apply(&mut self, c: &Change) {
+    /// Applies one change, made at `now`, to the mirror and checks the rules it can break.
+    pub fn apply(&mut self, c: &Change, now: jiff::Timestamp) {
+        self.apply_change(c);
+        if matches!(c.key.resource.plural.as_str(), "pods" | "services" | "httproutes") {
+            self.track_exposure(now);
+        }
+    }
+
+    /// Measures how long traffic reaches a Service without a Ready pod.
+    fn track_exposure(&mut self, now: jiff::Timestamp) {
+        let exposed = self.carrying().iter().any(|(svc, _)| {
+            self.services.get(svc).is_some_and(|service| {
+                let selector = selector_of(service);
+                !self.pods.values().any(|p| ready(p) && selects(&selector, &labels(p)))
+            })
+        });
+        match (exposed, self.exposed_since) {
+            (true, None) => self.exposed_since = Some(now),
+            (false, Some(since)) => {
+                let ms = i64::try_from(now.duration_since(since).as_millis()).unwrap_or(i64::MAX);
+                self.checked.longest_exposure_ms = self.checked.longest_exposure_ms.max(ms);
+                self.exposed_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_change(&mut self, c: &Change) {
         let (group, plural) = (c.key.resource.group.as_str(), c.key.resource.plural.as_str());
         let obj = c.object.clone();
         let n = c.key.name.clone();
@@ -168,8 +218,14 @@ impl Checker {
             }
             ("", "pods") => {
                 let before = self.pods.get(&n).cloned();
-                if before.as_deref().is_some_and(ready) && (c.kind == ChangeKind::Deleted || !ready(&obj)) {
-                    self.checked.unready += 1;
+                let staying =
+                    c.kind != ChangeKind::Deleted && obj.pointer("/metadata/deletionTimestamp").is_none();
+                if before.as_deref().is_some_and(ready) && staying && !ready(&obj) {
+                    self.checked.flaps += 1;
+                }
+                if !before.as_deref().is_some_and(ready) && staying && ready(&obj) {
+                    let secs = ready_after(&obj);
+                    self.checked.slowest_ready_secs = self.checked.slowest_ready_secs.max(secs);
                 }
                 if c.kind == ChangeKind::Deleted {
                     self.pods.remove(&n);
@@ -227,7 +283,8 @@ impl Checker {
         for (svc, weight) in self.carrying() {
             let Some(service) = self.services.get(&svc) else { continue };
             let selector = selector_of(service);
-            let ready_pods = self.pods.values().filter(|p| ready(p) && selects(&selector, &labels(p))).count();
+            let ready_pods =
+                self.pods.values().filter(|p| ready(p) && selects(&selector, &labels(p))).count();
             if ready_pods == 0 {
                 let share = weight.map_or_else(String::new, |w| format!(" (weight {w})"));
                 self.violations.push(format!(
@@ -243,7 +300,9 @@ impl Checker {
         let owned: Vec<&Arc<Value>> = self
             .pods
             .values()
-            .filter(|p| controller_of(p).as_deref() == Some(rs) && p.pointer("/metadata/deletionTimestamp").is_none())
+            .filter(|p| {
+                controller_of(p).as_deref() == Some(rs) && p.pointer("/metadata/deletionTimestamp").is_none()
+            })
             .collect();
         let ready_owned = i64::try_from(owned.iter().filter(|p| ready(p)).count()).unwrap_or(i64::MAX);
         let removed = (ready_owned - to).max(0);
@@ -260,8 +319,14 @@ impl Checker {
 
     fn check_status(&mut self, before: Option<&Value>, after: &Value) {
         self.checked.statuses += 1;
+        let a = &after["status"];
+        if a["updatedRevision"] != a["stableRevision"]
+            && let Some(step) = a["currentStep"].as_i64()
+        {
+            self.checked.max_step = Some(self.checked.max_step.map_or(step, |m| m.max(step)));
+        }
         let Some(before) = before else { return };
-        let (b, a) = (&before["status"], &after["status"]);
+        let b = &before["status"];
         let same_revision = b["updatedRevision"] == a["updatedRevision"] && !a["updatedRevision"].is_null();
         let aborted = a["phase"] == "Aborted" || b["phase"] == "Aborted";
         if same_revision && !aborted {
@@ -273,7 +338,8 @@ impl Checker {
             }
         }
         let id = |s: &Value| s.pointer("/lastRequest/id").and_then(Value::as_str).map(str::to_string);
-        let place = |id: &Option<String>| id.as_ref().and_then(|i| self.spec.requests.iter().position(|r| r == i));
+        let place =
+            |id: &Option<String>| id.as_ref().and_then(|i| self.spec.requests.iter().position(|r| r == i));
         match (id(b), id(a)) {
             (Some(old), None) => self.violations.push(format!("status.lastRequest {old} was forgotten")),
             (old @ Some(_), new @ Some(_)) if place(&new) < place(&old) => self.violations.push(format!(
@@ -340,6 +406,12 @@ mod tests {
         json!({"metadata": {"name": name}, "spec": {"selector": {"app": "web", "pod-template-hash": hash}}})
     }
 
+    impl Checker {
+        fn apply_at(&mut self, c: &Change) {
+            self.apply(c, jiff::Timestamp::UNIX_EPOCH);
+        }
+    }
+
     fn checker() -> Checker {
         let mut c = Checker::new(CheckSpec {
             route: Some("web".into()),
@@ -355,37 +427,78 @@ mod tests {
         c.seed("", "services", Arc::new(svc("web-stable", "h1")));
         c.seed("", "services", Arc::new(svc("web-canary", "h2")));
         c.seed("gateway.networking.k8s.io", "httproutes", Arc::new(route(100, 0)));
-        c.seed("apps", "replicasets", Arc::new(json!({"metadata": {"name": "web-h1"}, "spec": {"replicas": 4}})));
+        c.seed(
+            "apps",
+            "replicasets",
+            Arc::new(json!({"metadata": {"name": "web-h1"}, "spec": {"replicas": 4}})),
+        );
         c
     }
 
     #[test]
     fn weight_on_a_version_without_ready_pods_is_a_violation_and_a_ready_one_is_not() {
         let mut c = checker();
-        c.apply(&change(ChangeKind::Modified, "gateway.networking.k8s.io", "httproutes", route(75, 25), None));
+        c.apply_at(&change(
+            ChangeKind::Modified,
+            "gateway.networking.k8s.io",
+            "httproutes",
+            route(75, 25),
+            None,
+        ));
         assert_eq!(c.violations.len(), 1, "{:?}", c.violations);
         assert!(c.violations[0].contains("web-canary (weight 25)"), "{:?}", c.violations);
-        c.apply(&change(ChangeKind::Modified, "", "pods", pod("v2-0", "h2", "web-h2", true), None));
-        c.apply(&change(ChangeKind::Modified, "gateway.networking.k8s.io", "httproutes", route(50, 50), None));
+        c.apply_at(&change(ChangeKind::Modified, "", "pods", pod("v2-0", "h2", "web-h2", true), None));
+        c.apply_at(&change(
+            ChangeKind::Modified,
+            "gateway.networking.k8s.io",
+            "httproutes",
+            route(50, 50),
+            None,
+        ));
         assert_eq!(c.violations.len(), 1);
         // A route write that leaves the weights alone (its status) is not a routing change.
         let mut with_status = route(50, 50);
         with_status["status"] = json!({"parents": []});
-        c.apply(&change(ChangeKind::Modified, "gateway.networking.k8s.io", "httproutes", with_status, None));
+        c.apply_at(&change(
+            ChangeKind::Modified,
+            "gateway.networking.k8s.io",
+            "httproutes",
+            with_status,
+            None,
+        ));
         assert_eq!(c.checked.routing, 2);
+    }
+
+    #[test]
+    fn the_time_traffic_reaches_a_service_without_ready_pods_is_measured_until_routing_moves_off() {
+        let mut c = checker();
+        let t = |ms: i64| jiff::Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_millis(ms);
+        c.apply(&change(ChangeKind::Modified, "", "pods", pod("v2-0", "h2", "web-h2", true), None), t(0));
+        c.apply(
+            &change(ChangeKind::Modified, "gateway.networking.k8s.io", "httproutes", route(75, 25), None),
+            t(0),
+        );
+        // Its one pod killed at 1 s; the weight taken off it at 1.3 s.
+        c.apply(&change(ChangeKind::Deleted, "", "pods", pod("v2-0", "h2", "web-h2", true), None), t(1_000));
+        c.apply(
+            &change(ChangeKind::Modified, "gateway.networking.k8s.io", "httproutes", route(100, 0), None),
+            t(1_300),
+        );
+        assert_eq!(c.checked.longest_exposure_ms, 300);
+        assert!(c.violations.is_empty(), "moving weight off is no violation: {:?}", c.violations);
     }
 
     #[test]
     fn a_scale_down_below_the_budget_is_a_violation_unless_the_pods_go_unready_first() {
         let mut c = checker();
         let rs = |n: i64| json!({"metadata": {"name": "web-h1"}, "spec": {"replicas": n}});
-        c.apply(&change(ChangeKind::Modified, "apps", "replicasets", rs(3), None));
+        c.apply_at(&change(ChangeKind::Modified, "apps", "replicasets", rs(3), None));
         assert!(c.violations.is_empty(), "4 Ready, 1 removed, 3 left: {:?}", c.violations);
-        c.apply(&change(ChangeKind::Deleted, "", "pods", pod("v1-3", "h1", "web-h1", true), None));
+        c.apply_at(&change(ChangeKind::Deleted, "", "pods", pod("v1-3", "h1", "web-h1", true), None));
         // A kill takes another: 2 Ready left, below 3 already, but a kill is not a scale-down.
-        c.apply(&change(ChangeKind::Deleted, "", "pods", pod("v1-2", "h1", "web-h1", true), None));
+        c.apply_at(&change(ChangeKind::Deleted, "", "pods", pod("v1-2", "h1", "web-h1", true), None));
         assert!(c.violations.is_empty());
-        c.apply(&change(ChangeKind::Modified, "apps", "replicasets", rs(1), None));
+        c.apply_at(&change(ChangeKind::Modified, "apps", "replicasets", rs(1), None));
         assert_eq!(c.violations.len(), 1, "{:?}", c.violations);
         assert!(c.violations[0].contains("removes 1 Ready pod(s) of 2"), "{:?}", c.violations);
         assert_eq!(c.checked.scale_downs, 2);
@@ -399,11 +512,29 @@ mod tests {
                 "currentStep": step, "lastRequest": req.map(|r| json!({"id": r})), "approvals": approvals}})
         };
         let approved = json!([{"revision": "h2", "step": 3, "by": "alice"}]);
-        c.apply(&change(ChangeKind::Modified, "ramp.dev", "rollouts", status(1, None, json!([])), None));
-        c.apply(&change(ChangeKind::Modified, "ramp.dev", "rollouts", status(3, Some("p1"), json!([])), None));
-        c.apply(&change(ChangeKind::Modified, "ramp.dev", "rollouts", status(3, Some("a1"), approved.clone()), None));
+        c.apply_at(&change(ChangeKind::Modified, "ramp.dev", "rollouts", status(1, None, json!([])), None));
+        c.apply_at(&change(
+            ChangeKind::Modified,
+            "ramp.dev",
+            "rollouts",
+            status(3, Some("p1"), json!([])),
+            None,
+        ));
+        c.apply_at(&change(
+            ChangeKind::Modified,
+            "ramp.dev",
+            "rollouts",
+            status(3, Some("a1"), approved.clone()),
+            None,
+        ));
         assert!(c.violations.is_empty(), "{:?}", c.violations);
-        c.apply(&change(ChangeKind::Modified, "ramp.dev", "rollouts", status(2, Some("p1"), json!([])), None));
+        c.apply_at(&change(
+            ChangeKind::Modified,
+            "ramp.dev",
+            "rollouts",
+            status(2, Some("p1"), json!([])),
+            None,
+        ));
         assert_eq!(c.violations.len(), 3, "{:?}", c.violations);
         assert!(c.violations[0].contains("went back from 3 to 2"));
         assert!(c.violations[1].contains("lastRequest went back from a1 to p1"));

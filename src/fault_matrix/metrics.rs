@@ -6,7 +6,13 @@
 //! move (the runtime polls sockets before it advances time), so only the deliberate delay of a
 //! slow provider takes virtual time.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{Router, extract::Request};
 use hollow::apiserver::ApiServer;
@@ -29,6 +35,8 @@ pub enum Provider {
 pub struct Endpoint {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// Requests it answered.
+    pub answered: Arc<AtomicU64>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -47,19 +55,21 @@ pub async fn start(server: &Arc<ApiServer>, provider: Provider) -> Result<Endpoi
         .map_err(|e| MatrixError::Setup(format!("cannot listen for the metrics provider: {e}")))?;
     let addr = listener.local_addr().map_err(|e| MatrixError::Setup(e.to_string()))?;
     let url = format!("http://{addr}");
+    let answered = Arc::new(AtomicU64::new(0));
     let delay = match provider {
         // The port is closed again at once: connections to it are refused.
-        Provider::Down => return Ok(Endpoint { url, task: None }),
+        Provider::Down => return Ok(Endpoint { url, answered, task: None }),
         Provider::Up => Duration::ZERO,
         Provider::Slow(d) => d,
     };
-    let hollow = server.router();
+    let (hollow, count) = (server.router(), answered.clone());
     let app = Router::new().fallback(move |req: Request| {
-        let hollow = hollow.clone();
+        let (hollow, count) = (hollow.clone(), count.clone());
         async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
+            count.fetch_add(1, Ordering::Relaxed);
             match tower::ServiceExt::oneshot(hollow, req).await {
                 Ok(r) => r,
                 Err(never) => match never {},
@@ -71,5 +81,5 @@ pub async fn start(server: &Arc<ApiServer>, provider: Provider) -> Result<Endpoi
             tracing::warn!(error = %e, "the fault matrix's metrics provider stopped");
         }
     });
-    Ok(Endpoint { url, task: Some(task) })
+    Ok(Endpoint { url, answered, task: Some(task) })
 }

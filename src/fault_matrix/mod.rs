@@ -17,26 +17,24 @@
 //! `tests/it/fault_matrix.rs` and printed by `ramp bench faults`; the results are recorded in
 //! `docs/reliability.md`.
 
+mod drive;
 mod invariants;
 mod metrics;
 mod scenario;
+mod script;
 mod table;
 mod world;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
-use hollow::apiserver::{faults::FaultCounts, store::ResourceId};
-use serde_json::Value;
+use hollow::apiserver::faults::FaultCounts;
 
+use self::{drive::drive, scenario as sc, world::World};
 pub use self::{
     invariants::{CheckSpec, Checked, Checker},
     metrics::Provider,
     table::{render_details, render_grid},
 };
-use self::{scenario as sc, world::World};
 
 /// Why a cell could not be set up or did not get where it had to.
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +110,7 @@ pub enum Fault {
     ServerErrors,
     /// 10% of API requests answered 429 with `Retry-After: 1`.
     Throttling,
-    /// 10% of updates and patches answered 409 Conflict.
+    /// 20% of updates and patches answered 409 Conflict.
     Conflicts,
     /// Every watch cut 3 s after it opened.
     WatchDrops,
@@ -169,7 +167,7 @@ impl Fault {
             Fault::None => "no fault (baseline)",
             Fault::ServerErrors => "10% of API requests answered 500",
             Fault::Throttling => "10% of API requests answered 429, Retry-After 1 s",
-            Fault::Conflicts => "10% of updates and patches answered 409 Conflict",
+            Fault::Conflicts => "20% of updates and patches answered 409 Conflict",
             Fault::WatchDrops => "every watch cut 3 s after it opened",
             Fault::ApiLatency => "200 ms added to every API request",
             Fault::PodKills => "one Ready pod of each version killed mid-rollout",
@@ -185,7 +183,8 @@ impl Fault {
         !matches!(self, Fault::MetricsDown | Fault::MetricsSlow) || strategy.has_analysis()
     }
 
-    /// The state the rollout must end in under this fault.
+    /// The state the rollout must end in under this fault (without metrics a canary holds
+    /// at its analysis until a person aborts it).
     pub fn expected(self) -> End {
         if self == Fault::MetricsDown { End::Aborted } else { End::Promoted }
     }
@@ -263,9 +262,9 @@ impl Outcome {
 }
 
 /// How long a cell may take to reach each state (tokio time).
-const PATIENCE: Duration = Duration::from_secs(30 * 60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30 * 60);
 /// How long the flapping lasts.
-const FLAPPING: Duration = Duration::from_secs(60);
+pub(crate) const FLAPPING: Duration = Duration::from_secs(60);
 
 /// Now, by the system clock: the wall time of a cell.
 #[allow(clippy::disallowed_methods)] // a benchmark measures wall time
@@ -309,307 +308,21 @@ async fn run_into(cell: Cell, out: &mut Outcome) -> Result<(), MatrixError> {
     sc::install(&world, cell.strategy, &endpoint.url, flapping)?;
     world.start_controller();
     let result = drive(&world, cell, out).await;
+    if cell.fault == Fault::MetricsSlow {
+        let n = endpoint.answered.load(std::sync::atomic::Ordering::Relaxed);
+        (out.fault_seen, out.evidence) = (n > 0, format!("{n} answers 4 s late"));
+    }
     world.stop().await;
     drop(endpoint);
     result
 }
 
-/// The checker over the cluster's changes, from now on.
-fn start_checker(world: &World, spec: CheckSpec) -> (Arc<Mutex<Checker>>, tokio::task::JoinHandle<()>) {
-    let mut checker = Checker::new(spec);
-    let from = world.server.store.current_rv();
-    for (group, plural) in [
-        ("", "pods"),
-        ("", "services"),
-        ("gateway.networking.k8s.io", "httproutes"),
-        ("apps", "replicasets"),
-        ("ramp.dev", "rollouts"),
-    ] {
-        for o in world.server.store.list(&ResourceId::new(group, plural), Some(world::NAMESPACE)).0 {
-            checker.seed(group, plural, o);
-        }
-    }
-    let checker = Arc::new(Mutex::new(checker));
-    let (server, shared) = (world.server.clone(), checker.clone());
-    let task = tokio::spawn(async move {
-        let Ok((_, mut rx)) = server.store.watch_from(from) else { return };
-        let mut cursor = from;
-        loop {
-            // The log, not the broadcast, is the record: a lagging receiver loses nothing.
-            let changes = server.store.changes_since(cursor).unwrap_or_default();
-            {
-                let mut c = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                for ch in changes.iter().filter(|ch| ch.key.namespace == world::NAMESPACE) {
-                    c.apply(ch);
-                }
-            }
-            if let Some(last) = changes.last() {
-                cursor = last.rv;
-            }
-            match rx.recv().await {
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    });
-    (checker, task)
-}
-
-/// The fault's settings while it is on.
-fn settings(fault: Fault) -> hollow::apiserver::faults::FaultSettings {
-    let mut s = hollow::apiserver::faults::FaultSettings::default();
-    match fault {
-        Fault::ServerErrors => s.error_rate = 0.1,
-        Fault::Throttling => {
-            s.throttle_rate = 0.1;
-            s.retry_after_seconds = 1;
-        }
-        Fault::Conflicts => s.conflict_rate = 0.1,
-        Fault::WatchDrops => s.watch_drop_every_ms = 3_000,
-        Fault::ApiLatency => s.api_latency_ms = 200,
-        Fault::ReadinessFlapping => {
-            s.readiness_flap_rate = 1.0 / 3.0;
-            s.readiness_flap_ms = 2_000;
-        }
-        Fault::SlowKubelets => s.kubelet_delay_ms = 5_000,
-        Fault::None | Fault::PodKills | Fault::MetricsDown | Fault::MetricsSlow => {}
-    }
-    s
-}
-
-async fn drive(world: &World, cell: Cell, out: &mut Outcome) -> Result<(), MatrixError> {
-    let healthy_v1 = sc::wait_for(world, "v1 Healthy", PATIENCE, |_, r| {
-        sc::phase(r) == "Healthy" && !sc::status(r, "stableRevision").is_null()
-    })
-    .await?;
-    let v1 = sc::status(&healthy_v1, "stableRevision").as_str().unwrap_or_default().to_string();
-    let (entry_services, route, _) = sc::entry(cell.strategy);
-    let requests: Vec<String> = ["p1", "a1"].iter().map(|s| (*s).to_string()).collect();
-    let spec = CheckSpec {
-        entry_services,
-        route,
-        budget: Some(([("app".to_string(), "web".to_string())].into(), sc::MIN_AVAILABLE)),
-        rollout: "web".into(),
-        requests,
-    };
-    let (checker, checking) = start_checker(world, spec);
-    let before = (world.server.faults.counts(), world.traffic.counts());
-    world.server.faults.set(settings(cell.fault));
-    let t0 = tokio::time::Instant::now();
-    sc::set_image(world, "web:v2")?;
-    // The fault's own actions, beside the script.
-    let side = side_effects(world, cell.fault, &v1);
-    let script = script(world, cell, &v1);
-    let (side_result, script_result) = futures::future::join(side, script).await;
-    out.rollout_time = t0.elapsed();
-    world.server.faults.set(hollow::apiserver::faults::FaultSettings::default());
-    let after = (world.server.faults.counts(), world.traffic.counts());
-    out.injected = minus(after.0, before.0);
-    out.requests = (after.1.0 - before.1.0, after.1.1 - before.1.1);
-    // Let the checker read the last changes.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    checking.abort();
-    {
-        let c = checker.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        out.violations.clone_from(&c.violations);
-        out.checked = c.checked;
-    }
-    (out.fault_seen, out.evidence) = evidence(cell.fault, &out.injected, &out.checked, &side_result);
-    script_result?;
-    side_result.map(|_| ())
-}
-
-fn minus(a: FaultCounts, b: FaultCounts) -> FaultCounts {
-    FaultCounts {
-        errors: a.errors - b.errors,
-        throttled: a.throttled - b.throttled,
-        conflicts: a.conflicts - b.conflicts,
-        watch_drops: a.watch_drops - b.watch_drops,
-        delayed: a.delayed - b.delayed,
-        pods_killed: a.pods_killed - b.pods_killed,
-    }
-}
-
-/// What a side effect did: a count to show as evidence.
-type Side = Result<u64, MatrixError>;
-
-/// Kills pods mid-rollout, or ends the flapping after its minute; counts what it did.
-async fn side_effects(world: &World, fault: Fault, v1: &str) -> Side {
-    match fault {
-        Fault::PodKills => {
-            // Mid-rollout: once the new version has a Ready pod beside the old one's.
-            let rs = sc::wait_for(world, "a Ready pod of each version", PATIENCE, |w, _| {
-                let sets = sc::replica_sets(w);
-                sets.iter().any(|s| s.1 != v1 && s.3 > 0) && sets.iter().any(|s| s.1 == v1 && s.3 > 0)
-            })
-            .await;
-            rs?;
-            let mut killed = 0;
-            for new in [false, true] {
-                let victim = world.objects("", "pods").into_iter().find(|p| {
-                    let hash = p.pointer("/metadata/labels/pod-template-hash").and_then(Value::as_str);
-                    invariants::ready(p) && (hash == Some(v1)) != new
-                });
-                if let Some(p) = victim {
-                    world.kill_pod(p.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default())?;
-                    killed += 1;
-                }
-            }
-            Ok(killed)
-        }
-        Fault::ReadinessFlapping => {
-            tokio::time::sleep(FLAPPING).await;
-            world.server.faults.update(|s| s.readiness_flap_rate = 0.0);
-            Ok(0)
-        }
-        _ => Ok(0),
-    }
-}
-
-fn evidence(fault: Fault, i: &FaultCounts, checked: &Checked, side: &Side) -> (bool, String) {
-    let n = |v: u64, what: &str| (v > 0, format!("{v} {what}"));
-    match fault {
-        Fault::None => (true, "-".into()),
-        Fault::ServerErrors => n(i.errors, "× 500"),
-        Fault::Throttling => n(i.throttled, "× 429"),
-        Fault::Conflicts => n(i.conflicts, "× 409"),
-        Fault::WatchDrops => n(i.watch_drops, "watches cut"),
-        Fault::ApiLatency => n(i.delayed, "requests delayed"),
-        Fault::PodKills => n(*side.as_ref().unwrap_or(&0), "pods killed"),
-        Fault::ReadinessFlapping | Fault::SlowKubelets => n(checked.unready, "Ready→not Ready"),
-        Fault::MetricsDown | Fault::MetricsSlow => (true, "see the AnalysisRun".into()),
-    }
-}
-
-/// The person's part: the requests each strategy's rollout waits for, then its end state.
-async fn script(world: &World, cell: Cell, v1: &str) -> Result<(), MatrixError> {
-    let new_revision = sc::wait_for(world, "the new revision", PATIENCE, |_, r| {
-        sc::status(r, "updatedRevision").as_str().is_some_and(|h| h != v1)
-    })
-    .await?;
-    let v2 = sc::status(&new_revision, "updatedRevision").as_str().unwrap_or_default().to_string();
-    let last_request = match cell.strategy {
-        Strategy::RollingUpdate => {
-            sc::wait_for(world, "the first new pod", PATIENCE, |_, r| {
-                sc::status(r, "updatedReplicas").as_i64().unwrap_or(0) >= 1
-            })
-            .await?;
-            // A rolling update pauses through its spec (`kubectl rollout pause` style).
-            sc::set_paused(world, true)?;
-            sc::wait_for(world, "paused by spec.paused", PATIENCE, |_, r| {
-                sc::phase(r) == "Paused" && r.pointer("/status/observedGeneration") == r.pointer("/metadata/generation")
-            })
-            .await?;
-            let held = sc::replica_sets(world).into_iter().map(|s| (s.0, s.2)).collect::<Vec<_>>();
-            tokio::time::sleep(Duration::from_secs(10)).await;
-            let now = sc::replica_sets(world).into_iter().map(|s| (s.0, s.2)).collect::<Vec<_>>();
-            if now != held {
-                return Err(MatrixError::WrongEnd(format!("kept scaling while paused: {held:?} → {now:?}")));
-            }
-            sc::set_paused(world, false)?;
-            ""
-        }
-        Strategy::BlueGreen => {
-            sc::wait_for(world, "the approval gate before the switch", PATIENCE, |_, r| {
-                sc::phase(r) == "Paused"
-            })
-            .await?;
-            sc::request(world, "a1", "approve", Some(&v2))?;
-            "a1"
-        }
-        Strategy::CanaryReplicas | Strategy::CanaryGateway => {
-            sc::wait_for(world, "the pause at step 1", PATIENCE, |_, r| {
-                sc::phase(r) == "Paused" && sc::status(r, "currentStep") == 1
-            })
-            .await?;
-            sc::request(world, "p1", "promote", Some(&v2))?;
-            if cell.fault.expected() == End::Aborted {
-                "p1"
-            } else {
-                // Promoted once: it must stop again at the approval gate (step 3).
-                sc::wait_for(world, "the approval gate at step 3", PATIENCE, |_, r| {
-                    sc::phase(r) == "Paused" && sc::status(r, "currentStep") == 3
-                })
-                .await?;
-                sc::request(world, "a1", "approve", Some(&v2))?;
-                "a1"
-            }
-        }
-    };
-    let end = cell.fault.expected();
-    let done = sc::wait_for(world, &format!("{} end state", end.name()), PATIENCE, |w, r| {
-        reached(w, r, end, v1, &v2)
-    })
-    .await?;
-    verify(world, cell, &done, end, v1, &v2, last_request)
-}
-
-/// Whether the Rollout and its ReplicaSets are at `end`.
-fn reached(world: &World, r: &Value, end: End, v1: &str, v2: &str) -> bool {
-    let sets = sc::replica_sets(world);
-    let size = |hash: &str| sets.iter().find(|s| s.1 == hash).map_or((0, 0), |s| (s.2, s.3));
-    let others_empty = |keep: &str| sets.iter().all(|s| s.1 == keep || s.2 == 0);
-    let current = r.pointer("/status/observedGeneration") == r.pointer("/metadata/generation");
-    match end {
-        End::Promoted => {
-            current
-                && sc::phase(r) == "Healthy"
-                && sc::status(r, "stableRevision") == v2
-                && size(v2) == (sc::REPLICAS, sc::REPLICAS)
-                && others_empty(v2)
-        }
-        End::Aborted => {
-            sc::phase(r) == "Aborted"
-                && sc::status(r, "stableRevision") == v1
-                && size(v1) == (sc::REPLICAS, sc::REPLICAS)
-                && others_empty(v1)
-        }
-    }
-}
-
-/// The end state in detail: where traffic goes, what status kept.
-fn verify(
-    world: &World,
-    cell: Cell,
-    r: &Value,
-    end: End,
-    v1: &str,
-    v2: &str,
-    last_request: &str,
-) -> Result<(), MatrixError> {
-    let mut wrong = Vec::new();
-    let stable = if end == End::Promoted { v2 } else { v1 };
-    let svc = match cell.strategy {
-        Strategy::RollingUpdate => None,
-        Strategy::BlueGreen => Some("web-active"),
-        Strategy::CanaryReplicas | Strategy::CanaryGateway => Some("web-stable"),
-    };
-    if let Some(svc) = svc
-        && sc::selected_hash(world, svc).as_deref() != Some(stable)
-    {
-        wrong.push(format!("{svc} selects {:?}, not {stable}", sc::selected_hash(world, svc)));
-    }
-    if cell.strategy == Strategy::CanaryGateway && sc::weights(world) != Some((100, 0)) {
-        wrong.push(format!("route weights {:?}, not all on stable", sc::weights(world)));
-    }
-    if !last_request.is_empty() && sc::status(r, "lastRequest")["id"] != last_request {
-        wrong.push(format!("lastRequest {}, not {last_request}", sc::status(r, "lastRequest")));
-    }
-    let approved = sc::status(r, "approvals")
-        .as_array()
-        .is_some_and(|a| a.iter().any(|x| x["by"] == sc::REQUESTER && x["revision"] == v2 && x["approved"] == true));
-    if last_request == "a1" && !approved {
-        wrong.push(format!("the approval a1 is not in status.approvals: {}", sc::status(r, "approvals")));
-    }
-    if end == End::Aborted && sc::status(r, "abortedRevision") != v2 {
-        wrong.push(format!("abortedRevision {}, not {v2}", sc::status(r, "abortedRevision")));
-    }
-    if wrong.is_empty() { Ok(()) } else { Err(MatrixError::WrongEnd(wrong.join("; "))) }
-}
-
 /// Runs every cell that `keep` selects, one after another, each in its own paused
 /// current-thread runtime; calls `each` with every outcome as it comes.
-pub fn run_all(keep: impl Fn(&Cell) -> bool, mut each: impl FnMut(&Outcome)) -> Result<Vec<Outcome>, MatrixError> {
+pub fn run_all(
+    keep: impl Fn(&Cell) -> bool,
+    mut each: impl FnMut(&Outcome),
+) -> Result<Vec<Outcome>, MatrixError> {
     let mut all = Vec::new();
     for cell in cells().into_iter().filter(|c| keep(c)) {
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{MatrixError, Strategy, world::{NAMESPACE, World}};
+use super::{
+    MatrixError, Strategy,
+    world::{NAMESPACE, World},
+};
 
 /// Replicas of every cell's Rollout.
 pub const REPLICAS: i64 = 4;
@@ -49,8 +52,10 @@ fn template() -> Value {
 pub fn rollout(strategy: Strategy, image: &str, sli: &str, flapping: bool) -> Value {
     let mut strategy_spec = match strategy {
         Strategy::RollingUpdate => json!({"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}}),
-        Strategy::BlueGreen => json!({"blueGreen": {"activeService": "web-active", "previewService": "web-preview",
-            "approval": {"message": "switch web to the new version"}, "scaleDownDelay": "10s"}}),
+        Strategy::BlueGreen => {
+            json!({"blueGreen": {"activeService": "web-active", "previewService": "web-preview",
+            "approval": {"message": "switch web to the new version"}, "scaleDownDelay": "10s"}})
+        }
         Strategy::CanaryReplicas | Strategy::CanaryGateway => json!({"canary": {
             "stableService": "web-stable", "canaryService": "web-canary", "maxSurge": 1, "maxUnavailable": 0,
             "steps": [{"setWeight": 25}, {"pause": {}},
@@ -65,7 +70,9 @@ pub fn rollout(strategy: Strategy, image: &str, sli: &str, flapping: bool) -> Va
         let off = json!({"maxReadinessFlaps": 0});
         match strategy {
             Strategy::BlueGreen => strategy_spec["blueGreen"]["unstablePods"] = off,
-            Strategy::CanaryReplicas | Strategy::CanaryGateway => strategy_spec["canary"]["unstablePods"] = off,
+            Strategy::CanaryReplicas | Strategy::CanaryGateway => {
+                strategy_spec["canary"]["unstablePods"] = off
+            }
             Strategy::RollingUpdate => {}
         }
     }
@@ -93,13 +100,19 @@ pub fn install(world: &World, strategy: Strategy, sli: &str, flapping: bool) -> 
             "metadata": {"name": "web", "namespace": NAMESPACE},
             "spec": {"parentRefs": [{"name": "gateway"}], "rules": [{"backendRefs": [
                 {"name": "web-stable", "port": 80, "weight": 100}, {"name": "web-canary", "port": 80, "weight": 0}]}]}});
-        world.create(&format!("/apis/gateway.networking.k8s.io/v1/namespaces/{NAMESPACE}/httproutes"), &route)?;
+        world.create(
+            &format!("/apis/gateway.networking.k8s.io/v1/namespaces/{NAMESPACE}/httproutes"),
+            &route,
+        )?;
     }
     let pdb = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web", "namespace": NAMESPACE},
                      "spec": {"minAvailable": MIN_AVAILABLE, "selector": {"matchLabels": {"app": "web"}}}});
     world.create(&format!("/apis/policy/v1/namespaces/{NAMESPACE}/poddisruptionbudgets"), &pdb)?;
     if strategy.has_analysis() {
-        world.create(&format!("/apis/ramp.dev/v1alpha1/namespaces/{NAMESPACE}/analysistemplates"), &template())?;
+        world.create(
+            &format!("/apis/ramp.dev/v1alpha1/namespaces/{NAMESPACE}/analysistemplates"),
+            &template(),
+        )?;
     }
     world.create(
         &format!("/apis/ramp.dev/v1alpha1/namespaces/{NAMESPACE}/rollouts"),
@@ -188,7 +201,10 @@ pub fn replica_sets(world: &World) -> Vec<(String, String, i64, i64)> {
         .map(|rs| {
             (
                 rs.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
-                rs.pointer("/metadata/labels/pod-template-hash").and_then(Value::as_str).unwrap_or_default().to_string(),
+                rs.pointer("/metadata/labels/pod-template-hash")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 rs.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0),
                 rs.pointer("/status/readyReplicas").and_then(Value::as_i64).unwrap_or(0),
             )
@@ -198,9 +214,9 @@ pub fn replica_sets(world: &World) -> Vec<(String, String, i64, i64)> {
 
 /// The selector hash of a Service (`pod-template-hash`), if it has one.
 pub fn selected_hash(world: &World, service: &str) -> Option<String> {
-    world
-        .object("", "services", service)
-        .and_then(|s| s.pointer("/spec/selector/pod-template-hash").and_then(Value::as_str).map(str::to_string))
+    world.object("", "services", service).and_then(|s| {
+        s.pointer("/spec/selector/pod-template-hash").and_then(Value::as_str).map(str::to_string)
+    })
 }
 
 /// (stable, canary) weights of route `web`'s rule.

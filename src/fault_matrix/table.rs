@@ -41,13 +41,14 @@ pub fn render_grid(outcomes: &[Outcome]) -> String {
     out
 }
 
-/// One line per cell: what the controller sent, the fault's evidence, what was checked, and
-/// what went wrong, if anything.
+/// One line per cell: what the controller sent, the fault's evidence, how often each check
+/// ran, the longest traffic reached a Service without a Ready pod (`exposed`: a killed or
+/// flapping pod under it, until routing moved off), and what went wrong, if anything.
 pub fn render_details(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<16} {:<19} {:<8} {:>7} {:>9} {:>7} {:<22} {:>7} {:>6} {:>7} {:>6}",
+        "{:<16} {:<19} {:<8} {:>7} {:>9} {:>7} {:<26} {:>7} {:>6} {:>7} {:>8} {:>6}",
         "strategy",
         "fault",
         "result",
@@ -58,6 +59,7 @@ pub fn render_details(outcomes: &[Outcome]) -> String {
         "routing",
         "scales",
         "status",
+        "exposed",
         "wall"
     );
     for o in outcomes {
@@ -72,7 +74,7 @@ pub fn render_details(outcomes: &[Outcome]) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<16} {:<19} {:<8} {:>6}s {:>9} {:>7} {:<22} {:>7} {:>6} {:>7} {:>5.2}s",
+            "{:<16} {:<19} {:<8} {:>6}s {:>9} {:>7} {:<26} {:>7} {:>6} {:>7} {:>6}ms {:>5.2}s",
             o.cell.strategy.name(),
             o.cell.fault.name(),
             result,
@@ -83,6 +85,7 @@ pub fn render_details(outcomes: &[Outcome]) -> String {
             o.checked.routing,
             o.checked.scale_downs,
             o.checked.statuses,
+            o.checked.longest_exposure_ms,
             o.wall.as_secs_f64()
         );
         if let Some(f) = &o.failure {

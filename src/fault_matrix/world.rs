@@ -43,8 +43,13 @@ fn template() -> Result<Arc<ApiServer>, MatrixError> {
             }
             crds.push(serde_saphyr::from_str(HTTPROUTE_CRD).map_err(|e| e.to_string())?);
             for c in &crds {
-                call(&server, http::Method::POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", c)
-                    .map_err(|e| e.to_string())?;
+                call(
+                    &server,
+                    http::Method::POST,
+                    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                    c,
+                )
+                .map_err(|e| e.to_string())?;
             }
             Ok(server)
         })
@@ -53,7 +58,12 @@ fn template() -> Result<Arc<ApiServer>, MatrixError> {
 }
 
 /// One request straight into the server (no faults, no audit); the answer's body, or why not.
-pub fn call(server: &Arc<ApiServer>, method: http::Method, path: &str, body: &Value) -> Result<Value, MatrixError> {
+pub fn call(
+    server: &Arc<ApiServer>,
+    method: http::Method,
+    path: &str,
+    body: &Value,
+) -> Result<Value, MatrixError> {
     let content_type = match method {
         http::Method::PATCH => "application/merge-patch+json",
         _ => "application/json",

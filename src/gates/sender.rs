@@ -142,8 +142,14 @@ impl Webhooks {
         let mut backoff = FIRST_BACKOFF;
         loop {
             let message = format!("{} waits for {} to confirm revision {}", reason, hook.name, key.revision);
-            let subject =
-                Subject { kind: hook.kind, revision: &key.revision, reason, message: &message, id: None, at: None };
+            let subject = Subject {
+                kind: hook.kind,
+                revision: &key.revision,
+                reason,
+                message: &message,
+                id: None,
+                at: None,
+            };
             let answer = self.deliver(&rollout, &hook, &subject).await;
             let confirmed = answer.is_ok();
             let message = answer.unwrap_or_else(|e| e);

@@ -1,6 +1,7 @@
 //! Chainable fixtures for planner tests.
 #![allow(dead_code)]
 
+pub mod crash;
 pub mod gateway;
 pub mod harness;
 #[path = "../../../crates/hollow/tests/it/common/kubectl.rs"]

@@ -35,7 +35,8 @@ pub fn record(obs: &Observed, p: &mut Plan) {
     let rollout = format!("{}/{}", obs.rollout.namespace, obs.rollout.name);
     for note in p.events() {
         for hook in hooks.iter().filter(|h| h.kind.wants(&note.reason)) {
-            let text = format!("{rollout}\n{}\n{revision}\n{}\n{}\n{at}", hook.name, note.reason, note.message);
+            let text =
+                format!("{rollout}\n{}\n{revision}\n{}\n{}\n{at}", hook.name, note.reason, note.message);
             let id = format!("{:016x}", fnv64(text.as_bytes()));
             if pending.iter().any(|n| n.id == id) {
                 continue;

@@ -100,6 +100,8 @@ pub struct Faults {
     changed: watch::Sender<u64>,
     /// Watches closed by a fault (counted by the watches themselves, which outlive a lock).
     watch_drops_counted: Arc<AtomicU64>,
+    /// How long a watch may stay open (`watch_drop_every_ms`), for the open watches to follow.
+    lifetimes: watch::Sender<Option<Duration>>,
 }
 
 impl std::fmt::Debug for Faults {
@@ -128,6 +130,7 @@ impl Faults {
             drop_watches: watch::channel(0).0,
             changed: watch::channel(0).0,
             watch_drops_counted: Arc::default(),
+            lifetimes: watch::channel(None).0,
         }
     }
 
@@ -152,8 +155,11 @@ impl Faults {
         self.touch();
     }
 
-    /// Tells the controllers that something they act on, outside the store, changed.
+    /// Tells the controllers (and the open watches) that something they act on, outside the
+    /// store, changed.
     pub fn touch(&self) {
+        let lifetime = self.watch_lifetime();
+        self.lifetimes.send_if_modified(|l| std::mem::replace(l, lifetime) != lifetime);
         self.changed.send_modify(|n| *n += 1);
     }
 
@@ -172,6 +178,11 @@ impl Faults {
         let mut counts = self.lock().counts;
         counts.watch_drops = self.watch_drops_counted.load(Ordering::Relaxed);
         counts
+    }
+
+    /// How long watches may stay open, as it changes.
+    pub fn watch_lifetimes(&self) -> watch::Receiver<Option<Duration>> {
+        self.lifetimes.subscribe()
     }
 
     /// The counter a watch closed by a fault adds one to.

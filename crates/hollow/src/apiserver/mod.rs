@@ -336,8 +336,9 @@ fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> R
                 server.faults.touch();
                 json!({"targets": n})
             }),
-        (&Method::GET, "/sim/faults/counts") => serde_json::to_value(server.faults.counts())
-            .map_err(|e| ApiError::internal(e.to_string())),
+        (&Method::GET, "/sim/faults/counts") => {
+            serde_json::to_value(server.faults.counts()).map_err(|e| ApiError::internal(e.to_string()))
+        }
         (&Method::POST, "/sim/faults/drop-watches") => {
             server.faults.drop_watches();
             Ok(json!({"dropped": true}))

@@ -109,7 +109,9 @@ fn behaviour(pod: &Value, faults: &crate::apiserver::faults::Faults) -> Behaviou
     // A flapping probe, from the time the pod is (or would be) Ready. A Ready pod's time is
     // the start of its current Ready half, which keeps the phase.
     match (own, faults.readiness_flap(name)) {
-        (Behaviour::ReadyAt(start), Some(half)) => Behaviour::Flap { start, half: signed(half), crash: false },
+        (Behaviour::ReadyAt(start), Some(half)) => {
+            Behaviour::Flap { start, half: signed(half), crash: false }
+        }
         (own, _) => own,
     }
 }

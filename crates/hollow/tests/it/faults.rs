@@ -186,9 +186,11 @@ async fn every_watch_is_cut_after_the_fault_s_lifetime_and_counted() {
     use futures::StreamExt;
     let server = hollow::apiserver::ApiServer::new(Clock::tokio_at(epoch()));
     let api: Api<ConfigMap> = Api::namespaced(hollow::transport::client(&server), "default");
-    server.faults.update(|f| f.watch_drop_every_ms = 3_000);
     let opened = tokio::time::Instant::now();
     let mut events = api.watch(&kube::api::WatchParams::default(), "0").await.unwrap().boxed();
+    // Set after the watch opened: it still counts from its opening.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    server.faults.update(|f| f.watch_drop_every_ms = 3_000);
     let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap();
     api.create(&PostParams::default(), &cm).await.unwrap();
     // Until the stream ends (bookmarks aside: kube asks for them).
@@ -207,6 +209,12 @@ async fn every_watch_is_cut_after_the_fault_s_lifetime_and_counted() {
     let mut events = api.watch(&short, "0").await.unwrap().boxed();
     while events.next().await.is_some() {}
     assert_eq!(opened.elapsed(), Duration::from_secs(4), "its own timeout ended it");
+    // Off again: a watch stays open.
+    server.faults.update(|f| f.watch_drop_every_ms = 0);
+    let mut events = api.watch(&kube::api::WatchParams::default(), "0").await.unwrap().boxed();
+    let open =
+        tokio::time::timeout(Duration::from_secs(60), async { while events.next().await.is_some() {} });
+    assert!(open.await.is_err(), "still open a minute later");
     assert_eq!(server.faults.counts().watch_drops, 1);
 }
 
@@ -228,7 +236,11 @@ async fn a_share_of_the_pods_flap_with_a_failing_probe_and_never_restart() {
         pods.iter()
             .map(|p| {
                 let st = p.status.as_ref().unwrap();
-                assert_eq!(st.container_statuses.as_ref().unwrap()[0].restart_count, 0, "a probe, not a crash");
+                assert_eq!(
+                    st.container_statuses.as_ref().unwrap()[0].restart_count,
+                    0,
+                    "a probe, not a crash"
+                );
                 assert!(st.container_statuses.as_ref().unwrap()[0].state.as_ref().unwrap().running.is_some());
                 st.conditions.iter().flatten().any(|c| c.type_ == "Ready" && c.status == "True")
             })
@@ -246,10 +258,7 @@ async fn a_share_of_the_pods_flap_with_a_failing_probe_and_never_restart() {
     assert!((4..=16).contains(&flapping.len()), "about half flap: {flapping:?}");
     for &i in &flapping {
         let states: Vec<bool> = seen.iter().map(|s| s[i]).collect();
-        assert!(
-            states.windows(2).all(|w| w[0] != w[1]),
-            "pod {i} turns every second: {states:?}"
-        );
+        assert!(states.windows(2).all(|w| w[0] != w[1]), "pod {i} turns every second: {states:?}");
     }
     // Off again: every pod Ready.
     c.server.faults.update(|f| f.readiness_flap_rate = 0.0);
