@@ -93,6 +93,7 @@ pub(super) async fn drive(world: &World, cell: Cell, out: &mut Outcome) -> Resul
         entry_services,
         route,
         budget: Some(([("app".to_string(), "web".to_string())].into(), sc::MIN_AVAILABLE)),
+        floor_always: !matches!(cell.fault, Fault::PodKills | Fault::ReadinessFlapping),
         rollout: "web".into(),
         requests,
     };

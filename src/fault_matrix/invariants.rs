@@ -32,6 +32,9 @@ pub struct CheckSpec {
     pub route: Option<String>,
     /// Labels of the pods the budget selects, and its `minAvailable`.
     pub budget: Option<(BTreeMap<String, String>, i32)>,
+    /// No pod is killed or flaps: then only the controller's scale-downs take Ready pods away,
+    /// and the budget's floor must hold at every change, not only at scale-downs.
+    pub floor_always: bool,
     /// The Rollout.
     pub rollout: String,
     /// Request ids in the order they are sent (a later one may replace an earlier one).
@@ -232,6 +235,7 @@ impl Checker {
                 } else {
                     self.pods.insert(n, obj);
                 }
+                self.check_floor();
             }
             ("apps", "replicasets") => {
                 let before = self.replica_sets.get(&n).cloned();
@@ -290,6 +294,23 @@ impl Checker {
                 self.violations.push(format!(
                     "after a change of {what}: Service {svc}{share} carries traffic but selects no Ready pod ({selector:?})"
                 ));
+            }
+        }
+    }
+
+    /// With no pod fault, the Ready pods the budget selects never fall below its floor.
+    fn check_floor(&mut self) {
+        let Some((budget_labels, min_available)) =
+            self.spec.budget.as_ref().filter(|_| self.spec.floor_always)
+        else {
+            return;
+        };
+        let healthy = self.pods.values().filter(|p| ready(p) && selects(budget_labels, &labels(p))).count();
+        if i64::try_from(healthy).unwrap_or(i64::MAX) < i64::from(*min_available) {
+            let msg =
+                format!("only {healthy} Ready pods under the budget: below its minAvailable {min_available}");
+            if self.violations.last() != Some(&msg) {
+                self.violations.push(msg);
             }
         }
     }
@@ -502,6 +523,16 @@ mod tests {
         assert_eq!(c.violations.len(), 1, "{:?}", c.violations);
         assert!(c.violations[0].contains("removes 1 Ready pod(s) of 2"), "{:?}", c.violations);
         assert_eq!(c.checked.scale_downs, 2);
+    }
+
+    #[test]
+    fn without_pod_faults_the_budget_floor_holds_at_every_change() {
+        let mut c = checker();
+        c.spec.floor_always = true;
+        c.apply_at(&change(ChangeKind::Deleted, "", "pods", pod("v1-3", "h1", "web-h1", true), None));
+        assert!(c.violations.is_empty(), "3 Ready left, the floor: {:?}", c.violations);
+        c.apply_at(&change(ChangeKind::Modified, "", "pods", pod("v1-2", "h1", "web-h1", false), None));
+        assert_eq!(c.violations, ["only 2 Ready pods under the budget: below its minAvailable 3"]);
     }
 
     #[test]
