@@ -16,6 +16,8 @@ pub use ramp_core::{analysis, api, plan};
 pub mod cli;
 pub mod controller;
 pub mod dashboard;
+#[cfg(feature = "hollow")]
+pub mod fault_matrix;
 pub mod gates;
 #[cfg(feature = "hollow")]
 pub mod whatif;

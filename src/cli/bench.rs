@@ -46,6 +46,8 @@ pub struct BenchArgs {
 pub enum BenchWhat {
     /// Rollouts to Healthy, idle CPU and spec-change latency at growing numbers of Rollouts.
     Scale(ScaleArgs),
+    /// The fault matrix: every strategy under every fault, with the checks that must hold.
+    Faults(super::bench_faults::FaultsArgs),
 }
 
 /// Arguments of `ramp bench scale`.
@@ -81,7 +83,10 @@ struct Row {
 
 /// Runs `ramp bench`.
 pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let BenchWhat::Scale(args) = &args.what;
+    let args = match &args.what {
+        BenchWhat::Scale(a) => a,
+        BenchWhat::Faults(a) => return super::bench_faults::run(a, out),
+    };
     if args.rollouts.is_empty() || args.rollouts.contains(&0) {
         return Err(CliError::BadInput("--rollouts takes positive numbers, e.g. 1,100,1000".into()));
     }

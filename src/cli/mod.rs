@@ -3,6 +3,8 @@
 pub mod analysis;
 #[cfg(feature = "hollow")]
 pub mod bench;
+#[cfg(feature = "hollow")]
+pub mod bench_faults;
 pub mod controller;
 pub mod crd;
 #[cfg(feature = "hollow")]

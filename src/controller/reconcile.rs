@@ -64,7 +64,8 @@ pub async fn reconcile(rollout: Arc<Rollout>, ctx: Arc<Context>) -> Result<Reque
     })
 }
 
-/// Hands the plan's gate questions and events to the webhook sender (which never blocks).
+/// Hands the plan's gate questions and the notifications its status owes to the webhook
+/// sender (which never blocks).
 fn webhooks(ctx: &Context, rollout: &Rollout, p: &crate::plan::Plan) {
     if rollout.spec.webhooks.is_empty() {
         return;
@@ -72,15 +73,7 @@ fn webhooks(ctx: &Context, rollout: &Rollout, p: &crate::plan::Plan) {
     let mut after = rollout.clone();
     after.status = Some(p.status.clone());
     ctx.webhooks.ask(&after, &p.status);
-    let notes: Vec<crate::plan::EventNote> = p
-        .actions
-        .iter()
-        .filter_map(|a| match a {
-            crate::plan::Action::Event(n) => Some(n.clone()),
-            _ => None,
-        })
-        .collect();
-    ctx.webhooks.notify(&after, &notes);
+    ctx.webhooks.send_pending(&after);
 }
 
 /// On failure: per-object exponential backoff; conflicts retry at once; never panics.

@@ -1,8 +1,10 @@
 //! Sends webhook calls on tasks of their own. A gate's receiver is asked again, with doubling
 //! backoff, until it confirms or the gate is no longer waited on; its answer is kept in memory
 //! for the next reconcile (which records a confirmation in status) and a confirmation wakes
-//! that reconcile. A notification is sent with its retries and forgotten. The reconcile only
-//! starts tasks: it never waits on a receiver.
+//! that reconcile. A notification is sent from `status.notifications`, where the planner
+//! recorded it with its transition, with its retries; when its sending ends the next
+//! reconcile drops it from status (it is woken for that). The reconcile only starts tasks: it
+//! never waits on a receiver.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -19,9 +21,9 @@ use super::{
     sign,
 };
 use crate::{
-    api::{Rollout, RolloutPhase, RolloutStatus, Webhook, WebhookKind, condition::reasons, webhook},
+    api::{Rollout, RolloutPhase, RolloutStatus, Webhook, WebhookKind, webhook},
     controller::{clock::Clock, metrics::Metrics},
-    plan::{Confirmation, EventNote, gate},
+    plan::{Confirmation, gate},
 };
 
 /// Calls in flight at once, across every Rollout.
@@ -43,10 +45,17 @@ struct Key {
     revision: String,
 }
 
+/// One pending notification of a Rollout, by its delivery id.
+type Owed = (ObjectRef<Rollout>, String);
+
 #[derive(Default)]
 struct State {
     answers: HashMap<Key, Confirmation>,
     asking: HashSet<Key>,
+    /// Notifications being sent.
+    sending: HashSet<Owed>,
+    /// Notifications whose sending ended, until status no longer lists them.
+    sent: HashSet<Owed>,
 }
 
 /// The webhook sender of one controller scope.
@@ -133,7 +142,14 @@ impl Webhooks {
         let mut backoff = FIRST_BACKOFF;
         loop {
             let message = format!("{} waits for {} to confirm revision {}", reason, hook.name, key.revision);
-            let subject = Subject { kind: hook.kind, revision: &key.revision, reason, message: &message };
+            let subject = Subject {
+                kind: hook.kind,
+                revision: &key.revision,
+                reason,
+                message: &message,
+                id: None,
+                at: None,
+            };
             let answer = self.deliver(&rollout, &hook, &subject).await;
             let confirmed = answer.is_ok();
             let message = answer.unwrap_or_else(|e| e);
@@ -173,33 +189,53 @@ impl Webhooks {
         (!moved_on).then(|| (*r).clone())
     }
 
-    /// After the plan's writes: sends its events to the notification webhooks (`event` gets
-    /// every one; `onAbort` and `onComplete` theirs). `rollout` carries the status written.
-    pub fn notify(self: &Arc<Self>, rollout: &Rollout, notes: &[EventNote]) {
-        let revision = rollout.status.as_ref().and_then(|s| s.updated_revision.clone()).unwrap_or_default();
-        for note in notes {
-            for hook in &rollout.spec.webhooks {
-                let wanted = match hook.kind {
-                    WebhookKind::Event => true,
-                    WebhookKind::OnAbort => note.reason == reasons::ROLLOUT_ABORTED,
-                    WebhookKind::OnComplete => note.reason == reasons::ROLLOUT_COMPLETED,
-                    WebhookKind::ConfirmRollout | WebhookKind::ConfirmPromotion => false,
-                };
-                if !wanted {
-                    continue;
-                }
-                let (me, rollout, hook, note, revision) =
-                    (self.clone(), rollout.clone(), hook.clone(), note.clone(), revision.clone());
-                tokio::spawn(async move {
-                    let subject = Subject {
-                        kind: hook.kind,
-                        revision: &revision,
-                        reason: &note.reason,
-                        message: &note.message,
-                    };
-                    me.send_with_retries(&rollout, &hook, &subject).await;
-                });
+    /// Ids of the Rollout's pending notifications whose sending ended (the planner drops
+    /// them from status).
+    pub fn notified(&self, rollout: &Rollout) -> Vec<String> {
+        let r = ObjectRef::from(rollout);
+        let mut ids: Vec<String> =
+            self.state().sent.iter().filter(|(o, _)| *o == r).map(|(_, id)| id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    /// After the plan's writes: sends every notification the written status (`rollout`
+    /// carries it) still owes and that is not being sent already; forgets those it no longer
+    /// lists.
+    pub fn send_pending(self: &Arc<Self>, rollout: &Rollout) {
+        let r = ObjectRef::from(rollout);
+        let owed = rollout.status.as_ref().map(|s| s.notifications.clone()).unwrap_or_default();
+        let mut state = self.state();
+        state.sent.retain(|(o, id)| *o != r || owed.iter().any(|n| &n.id == id));
+        for n in owed {
+            let key = (r.clone(), n.id.clone());
+            if state.sent.contains(&key) || !state.sending.insert(key.clone()) {
+                continue;
             }
+            let Some(hook) = rollout.spec.webhooks.iter().find(|h| h.name == n.webhook).cloned() else {
+                // Its webhook left the spec: nothing to send it to.
+                state.sending.remove(&key);
+                state.sent.insert(key);
+                continue;
+            };
+            let (me, rollout) = (self.clone(), rollout.clone());
+            tokio::spawn(async move {
+                let subject = Subject {
+                    kind: hook.kind,
+                    revision: &n.revision,
+                    reason: &n.reason,
+                    message: &n.message,
+                    id: Some(&n.id),
+                    at: n.at.parse().ok(),
+                };
+                me.send_with_retries(&rollout, &hook, &subject).await;
+                {
+                    let mut st = me.state();
+                    st.sending.remove(&key);
+                    st.sent.insert(key.clone());
+                }
+                let _ = me.wake.unbounded_send(key.0);
+            });
         }
     }
 
@@ -218,6 +254,7 @@ impl Webhooks {
                 }
             }
         }
+        tracing::warn!(webhook = %hook.name, retries, "webhook notification not delivered; given up");
     }
 
     /// One signed POST: `Ok` with the answer for a 2xx, `Err` with why not.

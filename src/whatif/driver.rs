@@ -262,6 +262,8 @@ fn drive(
         let (rss, pdbs) = (world.replica_sets()?, world.budgets()?);
         let mut obs = observe::assemble(&rollout, &rss, &pdbs, now)?;
         obs.traffic = world.traffic(&rollout);
+        // A what-if run calls no webhook: every notification owed counts as sent.
+        obs.notified = obs.rollout.status.notifications.iter().map(|n| n.id.clone()).collect();
         let obs = obs.canonical();
         if !lagged {
             // The budgets' allowance before the plans whose deletions the next sync makes.

@@ -738,14 +738,17 @@ fn confirm_rollout_webhooks_hold_a_new_revision_without_pods_or_weight_until_eac
     w.obs.confirmations = vec![confirmation(&w, "change-freeze", false), confirmation(&w, "ticket", true)];
     let p = w.plan();
     assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
-    // Both yes: recorded, and the rollout starts (the canary grows to its 20%).
+    // Both yes: recorded, in a write that opens nothing yet (an answer held only in the
+    // sender's memory is never acted on).
     let mut w = w.after(&p);
     w.obs.confirmations = vec![confirmation(&w, "change-freeze", true)];
     let p = w.plan();
-    assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    assert!(p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingRolloutConfirmation"));
+    assert!(scales(&p).iter().all(|(n, size)| !n.contains(&w.canary_hash()) || *size == 0));
     let by: Vec<&str> = p.status.approvals.iter().filter(|a| a.step == -1).map(|a| a.by.as_str()).collect();
     assert_eq!(by, ["webhook/ticket", "webhook/change-freeze"]);
-    // Durable: the next pass, with the sender's memory gone, still counts them.
+    // Durable: the next pass, with the sender's memory gone, starts the rollout from the
+    // records (the canary grows to its 20%).
     let mut w = w.after(&p);
     w.obs.confirmations.clear();
     let p = w.plan();
@@ -764,7 +767,69 @@ fn confirm_promotion_webhooks_hold_the_last_step_until_they_say_yes() {
     let mut w = w.after(&p);
     w.obs.confirmations = vec![confirmation(&w, "qa", true)];
     let p = w.plan();
+    assert!(p.status.approvals.iter().any(|a| a.by == "webhook/qa" && a.step == -2), "recorded first");
+    assert!(scales(&p).is_empty(), "nothing acts on the answer before it is recorded: {:?}", scales(&p));
+    let w = w.after(&p);
+    let p = w.plan();
     assert!(!p.status.pause_conditions.iter().any(|c| c.reason == "AwaitingPromotionConfirmation"));
     let canary = w.obs.replica_sets[1].name.clone();
     assert!(scales(&p).iter().any(|(n, size)| *n == canary && *size > 5), "promoting: {:?}", scales(&p));
+}
+
+/// Regression (issue 12, crash points): a notification used to be sent from the controller's
+/// memory after the write that made its transition, so a controller that died in between
+/// lost it. It is now owed in status from that very write until the sender reports it sent.
+#[test]
+fn a_notification_is_owed_in_status_from_the_write_of_its_transition_until_it_is_sent() {
+    use ramp::api::WebhookKind::{ConfirmPromotion, Event, OnAbort, OnComplete};
+    let mut w = World::new(10, vec![set_weight(30), pause(None)], true)
+        .sizes(3, 3, 10)
+        .at_step(1)
+        .route(70, 30, true)
+        .request(r#"{"id": "a1", "op": "abort", "by": "bob"}"#);
+    w.obs.rollout.spec.webhooks = vec![
+        hook("chat", Event),
+        hook("pager", OnAbort),
+        hook("done", OnComplete),
+        hook("qa", ConfirmPromotion),
+    ];
+    let p = w.plan();
+    assert_eq!(p.status.phase, Some(RolloutPhase::Aborted));
+    let owed: Vec<(&str, &str)> =
+        p.status.notifications.iter().map(|n| (n.webhook.as_str(), n.reason.as_str())).collect();
+    assert!(owed.contains(&("pager", "RolloutAborted")), "{owed:?}");
+    assert_eq!(
+        owed.iter().filter(|(h, _)| *h == "chat").count(),
+        p.events().count(),
+        "the event webhook is owed every event of the pass: {owed:?}"
+    );
+    assert!(owed.iter().all(|(h, _)| !["done", "qa"].contains(h)), "not theirs: {owed:?}");
+    let n = &p.status.notifications[0];
+    assert_eq!(
+        (n.revision.as_str(), n.at.as_str()),
+        (w.canary_hash().as_str(), w.obs.now.to_string().as_str())
+    );
+
+    // The next pass (no transition) still owes them, under the same ids.
+    let w = w.after(&p).route(100, 0, true).later(1);
+    let next = w.plan();
+    assert!(
+        next.status.notifications.starts_with(&p.status.notifications),
+        "{:?}",
+        next.status.notifications
+    );
+    // The sender reports the pager's sent: only that one leaves status.
+    let pager = p.status.notifications.iter().find(|n| n.webhook == "pager").unwrap().id.clone();
+    let mut w = w.after(&next);
+    w.obs.notified = vec![pager.clone()];
+    let p = w.plan();
+    let left: Vec<&str> = p.status.notifications.iter().map(|n| n.id.as_str()).collect();
+    assert!(!left.contains(&pager.as_str()));
+    assert!(
+        next.status.notifications.iter().filter(|n| n.id != pager).all(|n| left.contains(&n.id.as_str()))
+    );
+    // A webhook taken out of the spec is owed nothing more.
+    let mut w = w.after(&p);
+    w.obs.rollout.spec.webhooks.retain(|h| h.name != "chat");
+    assert!(w.plan().status.notifications.is_empty());
 }

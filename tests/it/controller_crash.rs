@@ -1,154 +1,129 @@
-//! Crash safety: the controller dies right after its Nth write, for every N a whole rollout
-//! takes, and is started again. Every run must end exactly where an uninterrupted run ends:
-//! no duplicate ReplicaSet, no lost step.
+//! Crash safety: the controller is killed right after each single write it makes, in turn,
+//! and started again; every run must end where an uninterrupted run ends. On tokio's paused
+//! clock, from snapshots: an uninterrupted run forks the hollow cluster right after each of
+//! the controller's writes (before the controller sees the answer), and each fork is then
+//! carried on by a freshly started controller, as a restarted process would find the cluster.
+//!
+//! Two scenarios: a rolling update (deploy, then a new image), and a full canary (routed by a
+//! Gateway API HTTPRoute) with an analysis step, an approval gate, a `confirmPromotion` webhook
+//! and an `onComplete` notification, whose receiver counts each delivery by its
+//! `X-Ramp-Delivery` id.
+//!
+//! What Ramp guarantees, and the runs assert (docs/gates.md): nothing is lost (every gate is
+//! asked and every notification delivered) and nothing is made twice (no second ReplicaSet,
+//! AnalysisRun or approval record). A webhook delivery is repeated after a crash only if the
+//! receiver had answered it before the crash and the controller had not yet recorded that in
+//! status (a gate's confirmation in `status.approvals`, a notification's removal from
+//! `status.notifications`); the repeat carries the same delivery id.
 
 use crate::common;
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use common::harness::{Instance, setup};
-use k8s_openapi::api::apps::v1::ReplicaSet;
-use kube::{
-    Api,
-    api::{ListParams, Patch, PatchParams, PostParams},
-    runtime::wait::await_condition,
-};
-use ramp::api::{Rollout, RolloutPhase};
-use serde_json::json;
+use common::crash::{NS, Scenario, call, every_crash_point, healthy_on_new, settled};
+use hollow::apiserver::ApiServer;
+use serde_json::{Value, json};
 
-/// What a finished run leaves: every ReplicaSet (template image, revision, size) and the
-/// Rollout's summary.
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    replica_sets: Vec<(String, String, i32)>,
-    phase: Option<RolloutPhase>,
-    counts: (i32, i32, i32),
-    stable_is_updated: bool,
-}
-
-fn small(image: &str) -> Rollout {
-    serde_json::from_value(json!({
-        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+fn rolling(_hooks: &str) -> Value {
+    json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web", "namespace": NS},
         "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "web"}},
                  "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}},
                  "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "100ms"}},
-                              "spec": {"containers": [{"name": "web", "image": image}]}}}
-    }))
-    .unwrap()
+                              "spec": {"containers": [{"name": "web", "image": "web:v1"}]}}}
+    })
 }
 
-/// Deploys v1, updates to v2, and returns the outcome and the controller's write count.
-/// With `crash_at = Some(n)` the controller dies after its nth write and is restarted.
-async fn run(crash_at: Option<u64>) -> (Outcome, usize) {
-    let (running, client) = setup().await;
-    let url = running.url();
-    if let Some(n) = crash_at {
-        running.server.faults.crash_after_writes("(ramp-x1)", n);
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_controller_killed_after_any_write_of_a_rolling_update_finishes_it_when_restarted() {
+    let s = Scenario {
+        name: "rolling update",
+        rollout: rolling,
+        install: |_, _, _| {},
+        act: |_| None,
+        done: |server, r| healthy_on_new(r) && settled(server, r, 4),
+        from_deploy: true,
+    };
+    every_crash_point(&s).await;
+}
+
+fn canary(hooks: &str) -> Value {
+    json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web", "namespace": NS},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "strategy": {"canary": {"stableService": "web-stable", "canaryService": "web-canary",
+                     "trafficRouting": {"gatewayApi": {"httpRoute": "web"}},
+                     "steps": [{"setWeight": 50},
+                               {"analysis": {"templates": [{"templateName": "success-rate"}]}},
+                               {"approval": {"message": "ship it?"}}]}},
+                 "webhooks": [
+                     {"name": "qa", "type": "confirmPromotion", "url": format!("{hooks}/confirm"), "timeout": "1h"},
+                     {"name": "done", "type": "onComplete", "url": format!("{hooks}/complete"), "timeout": "1h"}],
+                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "1s"}},
+                              "spec": {"containers": [{"name": "web", "image": "web:v1"}]}}}
+    })
+}
+
+fn install_canary(server: &Arc<ApiServer>, sli: &str, _hooks: &str) {
+    let crd: Value =
+        serde_saphyr::from_str(include_str!("../../examples/gateway-api/httproute-crd.yaml")).unwrap();
+    call(server, http::Method::POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", &crd);
+    for name in ["web-stable", "web-canary"] {
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": NS},
+                         "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}});
+        call(server, http::Method::POST, "/api/v1/namespaces/default/services", &svc);
     }
-    let first = std::sync::Arc::new(std::sync::Mutex::new(Instance::start(&url, "ramp-x1")));
-    // The supervisor: when the first instance dies, kill its process and start it again.
-    let supervisor = {
-        let (server, url, first) = (running.server.clone(), url.clone(), first.clone());
-        tokio::spawn(async move {
-            loop {
-                if server.faults.someone_died() {
-                    first.lock().unwrap().kill();
-                    server.faults.revive();
-                    // Restarted in place: same pod name, so it holds the lease again at once.
-                    return Some(Instance::start(&url, "ramp-x1"));
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-    };
-    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
-    api.create(&PostParams::default(), &small("web:v1")).await.unwrap();
-    let healthy_on = |generation: i64| {
-        move |r: Option<&Rollout>| {
-            r.and_then(|r| r.status.as_ref()).is_some_and(|s| {
-                s.phase == Some(RolloutPhase::Healthy) && s.observed_generation == Some(generation)
-            })
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), await_condition(api.clone(), "web", healthy_on(1)))
-        .await
-        .unwrap()
-        .unwrap();
-    api.patch(
-        "web",
-        &PatchParams::default(),
-        &Patch::Merge(
-            json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "web:v2"}]}}}}),
-        ),
-    )
-    .await
-    .unwrap();
-    let done =
-        tokio::time::timeout(Duration::from_secs(30), await_condition(api.clone(), "web", healthy_on(2)))
-            .await
-            .unwrap_or_else(|_| panic!("no Healthy v2 with a crash after write {crash_at:?}"))
-            .unwrap()
-            .unwrap();
-    supervisor.abort();
-    first.lock().unwrap().kill();
-    let writes = running
-        .server
-        .audit
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|e| e.user_agent.contains("(ramp-x") && !e.path.contains("/leases") && e.code < 300)
-        .count();
-    let mut replica_sets: Vec<(String, String, i32)> = Api::<ReplicaSet>::namespaced(client, "default")
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|rs| {
-            let image = rs
-                .spec
-                .as_ref()
-                .and_then(|s| s.template.as_ref())
-                .and_then(|t| t.spec.as_ref())
-                .and_then(|s| s.containers[0].image.clone())
-                .unwrap_or_default();
-            let revision = rs
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get("ramp.dev/revision").cloned())
-                .unwrap_or_default();
-            (image, revision, rs.spec.and_then(|s| s.replicas).unwrap_or(0))
-        })
-        .collect();
-    replica_sets.sort();
-    let s = done.status.unwrap();
-    let outcome = Outcome {
-        replica_sets,
-        phase: s.phase,
-        counts: (s.replicas, s.updated_replicas, s.available_replicas),
-        stable_is_updated: s.stable_revision == s.updated_revision,
-    };
-    (outcome, writes)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_controller_killed_after_any_write_finishes_the_rollout_when_restarted() {
-    let (clean, writes) = run(None).await;
-    assert_eq!(
-        clean,
-        Outcome {
-            replica_sets: vec![("web:v1".into(), "1".into(), 0), ("web:v2".into(), "2".into(), 4)],
-            phase: Some(RolloutPhase::Healthy),
-            counts: (4, 4, 4),
-            stable_is_updated: true,
-        }
+    let route = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "web", "namespace": NS},
+        "spec": {"parentRefs": [{"name": "gateway"}], "rules": [{"backendRefs": [
+            {"name": "web-stable", "port": 80, "weight": 100}, {"name": "web-canary", "port": 80, "weight": 0}]}]}});
+    call(
+        server,
+        http::Method::POST,
+        "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes",
+        &route,
     );
-    assert!(writes >= 6, "a rollout takes several writes ({writes})");
-    println!("an uninterrupted deploy + update takes {writes} writes");
-    for n in 1..=writes as u64 {
-        let (outcome, _) = run(Some(n)).await;
-        assert_eq!(outcome, clean, "killed after write {n} of {writes}");
-    }
+    let template = json!({"apiVersion": "ramp.dev/v1alpha1", "kind": "AnalysisTemplate",
+        "metadata": {"name": "success-rate", "namespace": NS},
+        "spec": {"metrics": [{"name": "success-rate", "interval": "2s", "count": 2, "noData": "wait",
+            "provider": {"web": {"url": format!("{sli}/sim/sli?version={{{{rollout.canaryHash}}}}&min=5"),
+                                 "jsonPath": "$.successRate", "timeout": "1h"}},
+            "judge": {"threshold": {"successCondition": "result >= 0.95", "failureCondition": "result < 0.95"}}}]}});
+    call(
+        server,
+        http::Method::POST,
+        "/apis/ramp.dev/v1alpha1/namespaces/default/analysistemplates",
+        &template,
+    );
+}
+
+/// The approver: at the approval gate (step 2) of the new revision, approve it once.
+fn approve_at_the_gate(r: &Value) -> Option<Value> {
+    let st = &r["status"];
+    let asked =
+        r.pointer("/metadata/annotations/ramp.dev~1request").and_then(Value::as_str).unwrap_or_default();
+    let at_gate =
+        st["phase"] == "Paused" && st["currentStep"] == 2 && st["updatedRevision"] != st["stableRevision"];
+    (at_gate && !asked.contains("\"a1\"")).then(|| {
+        let req = json!({"id": "a1", "op": "approve", "by": "alice", "revision": st["updatedRevision"]});
+        json!({"metadata": {"annotations": {"ramp.dev/request": req.to_string()}}})
+    })
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_controller_killed_after_any_write_of_a_canary_with_gates_finishes_it_once_when_restarted() {
+    let s = Scenario {
+        name: "canary with analysis, approval and webhooks",
+        rollout: canary,
+        install: install_canary,
+        act: approve_at_the_gate,
+        done: |server, r| {
+            healthy_on_new(r)
+                && settled(server, r, 2)
+                && r.pointer("/status/notifications").is_none_or(|n| n.as_array().is_some_and(Vec::is_empty))
+        },
+        from_deploy: false,
+    };
+    let points = every_crash_point(&s).await;
+    assert!(points >= 15, "a canary with gates takes many writes ({points})");
 }

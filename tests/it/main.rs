@@ -34,6 +34,7 @@ mod dashboard_live;
 mod dashboard_rbac;
 mod demo;
 mod examples_e2e;
+mod fault_matrix;
 mod gates_webhooks;
 mod gitops;
 mod one_world;

@@ -32,6 +32,7 @@ pub fn observe(rollout: &Rollout, ctx: &Context, now: jiff::Timestamp) -> Result
         .map_err(Error::Observe)?;
     obs.traffic = traffic(rollout, ctx);
     obs.confirmations = ctx.webhooks.confirmations(rollout);
+    obs.notified = ctx.webhooks.notified(rollout);
     obs.workload = rollout.spec.workload_ref.as_ref().and_then(|w| {
         use kube::runtime::reflector::ObjectRef;
         let ns = rollout.metadata.namespace.clone().unwrap_or_default();
@@ -123,6 +124,7 @@ pub fn assemble<'a>(
         pod_health: Vec::new(),
         workload: None,
         confirmations: Vec::new(),
+        notified: Vec::new(),
         now,
     }
     .canonical())

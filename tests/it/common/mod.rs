@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod dashboard;
+pub mod crash;
 pub mod gateway;
 pub mod harness;
 #[path = "../../../crates/hollow/tests/it/common/kubectl.rs"]
@@ -153,6 +154,7 @@ pub fn observe(rollout: RolloutView, rss: Vec<ReplicaSetView>, pdbs: Vec<Disrupt
         pod_health: Vec::new(),
         workload: None,
         confirmations: Vec::new(),
+        notified: Vec::new(),
         now: epoch() + SignedDuration::from_hours(1),
     }
 }

@@ -42,7 +42,13 @@ struct Switches {
     hang: AtomicBool,
     /// ReplicaSet creates are refused 403, as RBAC would.
     forbid_creates: AtomicBool,
+    /// Called right after each write the cluster accepted (lease renewals aside), before the
+    /// answer reaches the instance: nothing the instance does next has happened yet.
+    after_write: std::sync::Mutex<Option<AfterWrite>>,
 }
+
+/// A hook run after each accepted write.
+pub type AfterWrite = Arc<dyn Fn() + Send + Sync>;
 
 fn forbidden() -> http::Response<axum::body::Body> {
     let status = serde_json::json!({
@@ -78,9 +84,18 @@ fn client(server: &Arc<ApiServer>, identity: &str, switches: Arc<Switches>) -> C
             {
                 return Ok(forbidden());
             }
+            let write = !matches!(*req.method(), http::Method::GET | http::Method::HEAD)
+                && !req.uri().path().contains("/leases");
             let mut req = req.map(axum::body::Body::new);
             req.headers_mut().insert(USER_AGENT, agent);
-            tower::ServiceExt::oneshot(router, req).await.map_err(Into::into)
+            let resp = tower::ServiceExt::oneshot(router, req).await?;
+            if write && resp.status().is_success() {
+                let hook = switches.after_write.lock().unwrap().clone();
+                if let Some(hook) = hook {
+                    hook();
+                }
+            }
+            Ok(resp)
         }
     });
     Client::new(service, "default")
@@ -106,7 +121,8 @@ impl Instance {
             timing: Timing { lease_duration: LEASE, renew_deadline: RENEW_DEADLINE, retry_period: RETRY },
             listen: None,
             concurrency: 4,
-            clock: ControllerClock::starting_at(hollow::clock::epoch()),
+            // The cluster's time now (a fork of a cluster starts later than the epoch).
+            clock: ControllerClock::starting_at(server.clock.now()),
         };
         let (tx, rx) = oneshot::channel::<()>();
         let done = tokio::spawn(async move {
@@ -135,6 +151,12 @@ impl Instance {
     /// Whether its ReplicaSet creates are refused (403 Forbidden).
     pub fn forbid_creates(&self, on: bool) {
         self.switches.forbid_creates.store(on, Ordering::SeqCst);
+    }
+
+    /// Runs `hook` right after each write of this instance the cluster accepts (lease
+    /// renewals aside), before the instance sees the answer.
+    pub fn on_write(&self, hook: Option<AfterWrite>) {
+        *self.switches.after_write.lock().unwrap() = hook;
     }
 
     /// SIGTERM: finish in-flight work, release the lease.

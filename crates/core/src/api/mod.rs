@@ -18,7 +18,8 @@ pub mod webhook;
 pub use duration::DurationString;
 pub use rollout::{Rollout, RolloutSpec, WorkloadRef, WorkloadScaleDown};
 pub use status::{
-    ApprovalRecord, PauseCondition, RequestRecord, RolloutPhase, RolloutStatus, TemplateOverride,
+    ApprovalRecord, PauseCondition, PendingNotification, RequestRecord, RolloutPhase, RolloutStatus,
+    TemplateOverride,
 };
 pub use strategy::{
     AnalysisArg, AnalysisErrorAction, AnalysisTemplateRef, ApprovalStep, BackgroundAnalysis,

@@ -88,6 +88,33 @@ pub struct RolloutStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
     pub conditions: Vec<Condition>,
+    /// Webhook notifications (`event`, `onAbort`, `onComplete`) not sent yet: recorded by the
+    /// write that makes their transition, removed once the receiver answered 2xx or the
+    /// retries ran out, so a controller that stops in between sends them after it restarts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 32))]
+    pub notifications: Vec<PendingNotification>,
+}
+
+/// A webhook notification owed to a receiver.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, KubeSchema)]
+#[x_kube(crates(kube_core = "::kube_core"))]
+#[serde(rename_all = "camelCase")]
+pub struct PendingNotification {
+    /// The delivery id (`X-Ramp-Delivery`), the same for every attempt and after a restart.
+    pub id: String,
+    /// The webhook's name in `spec.webhooks`.
+    pub webhook: String,
+    /// The revision it is about.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub revision: String,
+    /// The event's reason (`RolloutAborted`, `RolloutCompleted`, ...).
+    pub reason: String,
+    /// The event's note.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// When the transition happened (RFC 3339).
+    pub at: String,
 }
 
 /// Where a rollout is.

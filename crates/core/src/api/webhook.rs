@@ -96,4 +96,16 @@ impl WebhookKind {
     pub fn is_gate(self) -> bool {
         matches!(self, WebhookKind::ConfirmRollout | WebhookKind::ConfirmPromotion)
     }
+
+    /// Whether a notification webhook of this kind is sent the event with `reason`: `event`
+    /// every one, `onAbort` and `onComplete` theirs, gates none.
+    pub fn wants(self, reason: &str) -> bool {
+        use crate::api::condition::reasons;
+        match self {
+            WebhookKind::Event => true,
+            WebhookKind::OnAbort => reason == reasons::ROLLOUT_ABORTED,
+            WebhookKind::OnComplete => reason == reasons::ROLLOUT_COMPLETED,
+            WebhookKind::ConfirmRollout | WebhookKind::ConfirmPromotion => false,
+        }
+    }
 }

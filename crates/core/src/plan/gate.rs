@@ -41,8 +41,11 @@ pub fn confirm_pause(kind: WebhookKind) -> &'static str {
     }
 }
 
-/// Whether every webhook of gate `kind` confirmed revision `hash`: from the records, or from a
-/// new answer (then recorded in `records`, so it holds without the sender's memory).
+/// Whether every webhook of gate `kind` confirmed revision `hash`, from the records. A new
+/// answer is recorded in `records` and counts only from the next pass: the write that records
+/// it carries nothing it opens, so a controller that stops before that write asks again, and
+/// one that stops after it never does (the answer lives only in the sender's memory until
+/// then).
 pub fn confirmed(obs: &Observed, kind: WebhookKind, hash: &str, records: &mut Vec<ApprovalRecord>) -> bool {
     let step = confirm_step(kind);
     let mut all = true;
@@ -52,16 +55,19 @@ pub fn confirmed(obs: &Observed, kind: WebhookKind, hash: &str, records: &mut Ve
             continue;
         }
         match obs.confirmations.iter().find(|c| c.webhook == w.name && c.revision == hash && c.confirmed) {
-            Some(c) if records.len() < MAX_RECORDS => records.push(ApprovalRecord {
-                revision: hash.into(),
-                step,
-                approved: true,
-                by,
-                at: obs.now.to_string(),
-                message: c.message.clone(),
-                groups: Vec::new(),
-                promoted: false,
-            }),
+            Some(c) if records.len() < MAX_RECORDS => {
+                records.push(ApprovalRecord {
+                    revision: hash.into(),
+                    step,
+                    approved: true,
+                    by,
+                    at: obs.now.to_string(),
+                    message: c.message.clone(),
+                    groups: Vec::new(),
+                    promoted: false,
+                });
+                all = false;
+            }
             _ => all = false,
         }
     }

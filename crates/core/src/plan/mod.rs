@@ -17,6 +17,7 @@ pub mod blue_green;
 pub mod budget;
 pub mod canary;
 pub mod gate;
+pub mod notify;
 pub mod observed;
 pub mod operations;
 pub mod replicas;
@@ -77,6 +78,13 @@ impl Plan {
 pub fn plan(obs: &Observed) -> Plan {
     // Order-free: the same objects listed in another order give the same plan.
     let obs = &obs.clone().canonical();
+    let mut p = plan_pass(obs);
+    notify::record(obs, &mut p);
+    p
+}
+
+/// The plan of the strategy (or of why it cannot run), before notifications are recorded.
+fn plan_pass(obs: &Observed) -> Plan {
     let spec = &obs.rollout.spec;
     let problems: Vec<String> = match validate(spec) {
         Err(invalid) => invalid.0.iter().map(ToString::to_string).collect(),

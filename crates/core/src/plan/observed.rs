@@ -36,6 +36,9 @@ pub struct Observed {
     /// The webhook gates' latest answers (filled in by the controller's webhook sender);
     /// once confirmed, a gate is recorded in status and no longer needs them.
     pub confirmations: Vec<Confirmation>,
+    /// Ids of the pending notifications (`status.notifications`) whose sending ended, with a
+    /// 2xx or after the last retry (filled in by the webhook sender): dropped from status.
+    pub notified: Vec<String>,
     /// The only clock the planner reads.
     pub now: Timestamp,
 }

@@ -250,7 +250,7 @@ async fn dispatch(
         }
         return e.into_response();
     }
-    if resource_request && let Some(e) = server.faults.injected(is_write) {
+    if resource_request && let Some(e) = server.faults.injected(&method, uri.path()) {
         return e.into_response();
     }
     let directive = validation::request::FieldValidation::parse(params.get("fieldValidation"));
@@ -306,7 +306,7 @@ fn sli(server: &Arc<ApiServer>, query: &HashMap<String, String>) -> Response {
 }
 
 /// The admin endpoint: `GET /sim/faults` shows the fault settings, `POST /sim/faults` replaces
-/// them; `POST /sim/traffic` sets the traffic targets (`[{namespace, service, ratePerSecond}]`); `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
+/// them, `GET /sim/faults/counts` how many faults were injected; `POST /sim/traffic` sets the traffic targets (`[{namespace, service, ratePerSecond}]`); `POST /sim/faults/drop-watches` closes every watch; `POST /sim/kill-pods` with
 /// `{"namespace": .., "selector": ..}` deletes the matching pods at once; `POST /sim/compact`
 /// drops the change log up to now (etcd compaction: a watch from an older resourceVersion gets
 /// 410 Gone), for clients outside the process.
@@ -341,6 +341,9 @@ fn admin(server: &Arc<ApiServer>, method: &Method, path: &str, body: &[u8]) -> R
                 server.faults.touch();
                 json!({"targets": n})
             }),
+        (&Method::GET, "/sim/faults/counts") => {
+            serde_json::to_value(server.faults.counts()).map_err(|e| ApiError::internal(e.to_string()))
+        }
         (&Method::POST, "/sim/faults/drop-watches") => {
             server.faults.drop_watches();
             Ok(json!({"dropped": true}))
@@ -378,6 +381,7 @@ impl ApiServer {
                 self.finish_delete(&def, &objects::object_key(&def, Some(namespace), name)).is_ok(),
             );
         }
+        self.faults.count(|c| c.pods_killed += killed as u64);
         Ok(killed)
     }
 }

@@ -132,6 +132,16 @@ impl ApiServer {
         let (tx, out) = mpsc::channel::<bytes::Bytes>(64);
         let mut drops = self.faults.watch_drops();
         drops.mark_unchanged();
+        // A fault that cuts every watch a while after it opened ends this one first (set
+        // before or after it opened).
+        let opened = tokio::time::Instant::now();
+        let mut lifetimes = self.faults.watch_lifetimes();
+        let end_of = move |lifetime: Option<Duration>| match lifetime {
+            Some(l) if l < timeout => (opened + l, true),
+            _ => (opened + timeout, false),
+        };
+        let (end, mut cut) = end_of(*lifetimes.borrow_and_update());
+        let dropped = self.faults.watch_drop_counter();
         tokio::spawn(async move {
             let mut last_rv = start;
             for o in first.drain(..) {
@@ -154,13 +164,26 @@ impl ApiServer {
                 }
             }
             drop(backlog);
-            let deadline = tokio::time::sleep(timeout);
+            let deadline = tokio::time::sleep_until(end);
             tokio::pin!(deadline);
             let mut ticker = tokio::time::interval(BOOKMARK_EVERY);
             loop {
                 tokio::select! {
-                    _ = &mut deadline => return,
-                    _ = drops.changed() => return,
+                    _ = &mut deadline => {
+                        if cut {
+                            dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        return;
+                    }
+                    Ok(()) = lifetimes.changed() => {
+                        let (end, now_cut) = end_of(*lifetimes.borrow_and_update());
+                        cut = now_cut;
+                        deadline.as_mut().reset(end);
+                    }
+                    _ = drops.changed() => {
+                        dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        return;
+                    }
                     // The client went away (its response body was dropped): release the
                     // watch now rather than at the next event written to it.
                     () = tx.closed() => return,

@@ -14,6 +14,9 @@
 //!   `sim.ramp.dev/readiness-delay` (a duration such as `5s`), else the first container's
 //!   `readinessProbe.initialDelaySeconds`, else at once.
 //!
+//! The `readinessFlapRate` fault makes a share of the pods that would be Ready flap the same
+//! way from that time, with a failing readiness probe instead of a crash (no restart).
+//!
 //! A pod with restartPolicy `Never` or `OnFailure` (a Job's) also ends: its containers run for
 //! a while and exit, see [`super::completion`].
 
@@ -48,10 +51,12 @@ enum Behaviour {
     ReadyAt(Timestamp),
     NeverReady,
     CrashLoop,
-    /// Ready from `start` for `half`, crashed for `half`, and again.
+    /// Ready from `start` for `half`, not Ready for `half`, and again: crashed in between
+    /// (`crash`), or with a failing readiness probe and its container running.
     Flap {
         start: Timestamp,
         half: SignedDuration,
+        crash: bool,
     },
 }
 
@@ -92,7 +97,7 @@ fn behaviour(pod: &Value, faults: &crate::apiserver::faults::Faults) -> Behaviou
     }
     let signed = |d| SignedDuration::try_from(d).unwrap_or(SignedDuration::ZERO);
     let name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-    match (behaviour_of(pod, faults.readiness_delay().map(signed)), super::pod_ready(pod)) {
+    let own = match (behaviour_of(pod, faults.readiness_delay().map(signed)), super::pod_ready(pod)) {
         // A pod that has reported Ready stays Ready since then: a later change of the
         // readiness delay, the jitter or the kubelet's pace is about pods not Ready yet.
         (Behaviour::ReadyAt(_), (true, Some(since))) => Behaviour::ReadyAt(since),
@@ -101,6 +106,14 @@ fn behaviour(pod: &Value, faults: &crate::apiserver::faults::Faults) -> Behaviou
             signed(faults.readiness_jitter(name)),
         )),
         (other, _) => other,
+    };
+    // A flapping probe, from the time the pod is (or would be) Ready. A Ready pod's time is
+    // the start of its current Ready half, which keeps the phase.
+    match (own, faults.readiness_flap(name)) {
+        (Behaviour::ReadyAt(start), Some(half)) => {
+            Behaviour::Flap { start, half: signed(half), crash: false }
+        }
+        (own, _) => own,
     }
 }
 
@@ -135,8 +148,13 @@ fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
     });
     let delay = delay.unwrap_or(SignedDuration::ZERO);
     match flap {
+<<<<<<< HEAD
         Some(half) => Behaviour::Flap { start: later(created, delay), half },
         None => Behaviour::ReadyAt(later(created, delay)),
+=======
+        Some(half) => Behaviour::Flap { start: created + delay, half, crash: true },
+        None => Behaviour::ReadyAt(created + delay),
+>>>>>>> rel
     }
 }
 
@@ -156,11 +174,11 @@ impl Kubelet {
         let created = pod.pointer("/metadata/creationTimestamp").cloned().unwrap_or(json!(format_time(now)));
         let (ready_since, flap_restarts) = match b {
             Behaviour::ReadyAt(t) if t <= now => (Some(t), 0),
-            Behaviour::Flap { start, half } => {
+            Behaviour::Flap { start, half, crash } => {
                 let (ready, restarts, next) = flap_state(start, half, now);
                 // Ready since the start of the current up half.
                 let since = next.checked_sub(half).unwrap_or(start);
-                (ready.then_some(since), restarts)
+                (ready.then_some(since), if crash { restarts } else { 0 })
             }
             _ => (None, 0),
         };
@@ -173,7 +191,8 @@ impl Kubelet {
             .into_iter()
             .flatten()
             .map(|c| {
-                let crashed = b == Behaviour::CrashLoop || (matches!(b, Behaviour::Flap { .. }) && !ready);
+                let crashed =
+                    b == Behaviour::CrashLoop || (matches!(b, Behaviour::Flap { crash: true, .. }) && !ready);
                 let state = if crashed {
                     json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}})
                 } else {
@@ -233,7 +252,7 @@ impl Kubelet {
         let b = behaviour(pod, &self.ctx.server.faults);
         let next = match b {
             Behaviour::ReadyAt(t) if t > now => Some(t),
-            Behaviour::Flap { start, half } => Some(flap_state(start, half, now).2),
+            Behaviour::Flap { start, half, .. } => Some(flap_state(start, half, now).2),
             _ => None,
         };
         let ip = pod.pointer("/status/podIP").and_then(Value::as_str).map_or_else(

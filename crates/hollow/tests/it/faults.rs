@@ -146,3 +146,122 @@ async fn admin_endpoint_reads_and_sets_faults() {
     assert!(buf.starts_with("HTTP/1.1 200"), "{buf}");
     assert_eq!(c.server.faults.settings(), settings);
 }
+
+#[tokio::test]
+async fn updates_meet_conflicts_at_their_rate_creates_and_reads_never() {
+    let (c, client) = cluster().await;
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap();
+    api.create(&PostParams::default(), &cm).await.unwrap();
+    c.server.faults.update(|f| f.conflict_rate = 0.5);
+    let (mut conflicts, mut ok) = (0, 0);
+    for i in 0..100 {
+        let patch = json!({"data": {"n": i.to_string()}});
+        match api.patch("x", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch)).await {
+            Ok(_) => ok += 1,
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                assert_eq!(s.reason, "Conflict");
+                assert_eq!(
+                    s.message,
+                    "Operation cannot be fulfilled on configmaps \"x\": the object has been modified; \
+                     please apply your changes to the latest version and try again"
+                );
+                conflicts += 1;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!((25..=75).contains(&conflicts), "about half of 100 patches meet a 409: {conflicts}");
+    for i in 0..20 {
+        let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": format!("y{i}")}})).unwrap();
+        api.create(&PostParams::default(), &cm).await.unwrap();
+        api.get("x").await.unwrap();
+    }
+    assert_eq!(c.server.faults.counts().conflicts, conflicts, "every injected 409 is counted");
+    assert!(ok > 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_watch_is_cut_after_the_fault_s_lifetime_and_counted() {
+    use futures::StreamExt;
+    let server = hollow::apiserver::ApiServer::new(Clock::tokio_at(epoch()));
+    let api: Api<ConfigMap> = Api::namespaced(hollow::transport::client(&server), "default");
+    let opened = tokio::time::Instant::now();
+    let mut events = api.watch(&kube::api::WatchParams::default(), "0").await.unwrap().boxed();
+    // Set after the watch opened: it still counts from its opening.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    server.faults.update(|f| f.watch_drop_every_ms = 3_000);
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap();
+    api.create(&PostParams::default(), &cm).await.unwrap();
+    // Until the stream ends (bookmarks aside: kube asks for them).
+    let mut seen = Vec::new();
+    while let Some(e) = events.next().await {
+        match e.unwrap() {
+            kube::api::WatchEvent::Bookmark(_) => {}
+            other => seen.push(other),
+        }
+    }
+    assert!(matches!(seen.as_slice(), [kube::api::WatchEvent::Added(_)]), "{seen:?}");
+    assert_eq!(opened.elapsed(), Duration::from_secs(3), "exactly when its lifetime is up");
+    assert_eq!(server.faults.counts().watch_drops, 1);
+    // A watch asking for a shorter timeout than the fault's is not a drop.
+    let short = kube::api::WatchParams::default().timeout(1);
+    let mut events = api.watch(&short, "0").await.unwrap().boxed();
+    while events.next().await.is_some() {}
+    assert_eq!(opened.elapsed(), Duration::from_secs(4), "its own timeout ended it");
+    // Off again: a watch stays open.
+    server.faults.update(|f| f.watch_drop_every_ms = 0);
+    let mut events = api.watch(&kube::api::WatchParams::default(), "0").await.unwrap().boxed();
+    let open =
+        tokio::time::timeout(Duration::from_secs(60), async { while events.next().await.is_some() {} });
+    assert!(open.await.is_err(), "still open a minute later");
+    assert_eq!(server.faults.counts().watch_drops, 1);
+}
+
+#[tokio::test]
+async fn a_share_of_the_pods_flap_with_a_failing_probe_and_never_restart() {
+    let (c, client) = cluster().await;
+    let rss: Api<ReplicaSet> = Api::namespaced(client.clone(), "default");
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client, "default");
+    let controllers = Controllers::new(c.server.clone());
+    rss.create(&PostParams::default(), &rs("web", 20)).await.unwrap();
+    controllers.settle();
+    c.server.clock.advance(Duration::from_secs(2));
+    controllers.settle();
+    c.server.faults.update(|f| {
+        f.readiness_flap_rate = 0.5;
+        f.readiness_flap_ms = 1_000;
+    });
+    let ready = |pods: Vec<k8s_openapi::api::core::v1::Pod>| -> Vec<bool> {
+        pods.iter()
+            .map(|p| {
+                let st = p.status.as_ref().unwrap();
+                assert_eq!(
+                    st.container_statuses.as_ref().unwrap()[0].restart_count,
+                    0,
+                    "a probe, not a crash"
+                );
+                assert!(st.container_statuses.as_ref().unwrap()[0].state.as_ref().unwrap().running.is_some());
+                st.conditions.iter().flatten().any(|c| c.type_ == "Ready" && c.status == "True")
+            })
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        controllers.settle();
+        let mut list = pods.list(&ListParams::default()).await.unwrap().items;
+        list.sort_by_key(|p| p.metadata.name.clone());
+        seen.push(ready(list));
+        c.server.clock.advance(Duration::from_millis(1_000));
+    }
+    let flapping: Vec<usize> = (0..20).filter(|&i| seen.iter().any(|s| !s[i])).collect();
+    assert!((4..=16).contains(&flapping.len()), "about half flap: {flapping:?}");
+    for &i in &flapping {
+        let states: Vec<bool> = seen.iter().map(|s| s[i]).collect();
+        assert!(states.windows(2).all(|w| w[0] != w[1]), "pod {i} turns every second: {states:?}");
+    }
+    // Off again: every pod Ready.
+    c.server.faults.update(|f| f.readiness_flap_rate = 0.0);
+    controllers.settle();
+    assert!(ready(pods.list(&ListParams::default()).await.unwrap().items).iter().all(|r| *r));
+}
