@@ -4,8 +4,8 @@
 //! requests fail 20% of the time, and how often it fails a healthy one (false alarms over
 //! 1,000 canaries).
 //!
-//! Traffic model: 50 requests a second, 20% of them to the canary; stable fails 1% of its
-//! requests, a healthy canary 1%, a faulty one 20%; each request fails independently. The
+//! Traffic model: 50 requests a second, 20% of them to the canary; stable and a healthy canary
+//! fail `--error-rate` of their requests (0.5%), a faulty canary 20%; each request fails independently. The
 //! stable side has ten minutes of history when the canary starts. A measurement's answer is
 //! what the metric's built-in `successRate` query returns over that traffic: a rate over the
 //! window (threshold), cumulative failure and request counts (sequential), or a series of
@@ -42,6 +42,13 @@ pub struct DetectionArgs {
     /// stable (`ramp bench steady` prints it as verdict-p50).
     #[arg(long, default_value = "20ms", value_parser = parse_duration)]
     pub reaction: Duration,
+    /// Share of requests that fail on stable and on a healthy canary.
+    #[arg(long, default_value_t = 0.005)]
+    pub error_rate: f64,
+    /// Measure every metric at this interval (and after one interval first) instead of the
+    /// examples' own, to see how detection scales with it.
+    #[arg(long, value_parser = parse_duration)]
+    pub interval: Option<Duration>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -51,7 +58,6 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Requests per second to the Service, and the canary's share of them.
 const RATE: u64 = 50;
 const CANARY_SHARE: f64 = 0.2;
-const STABLE_ERRORS: f64 = 0.01;
 const FAULTY_ERRORS: f64 = 0.2;
 /// Seconds of stable history before the canary starts.
 const HISTORY: usize = 600;
@@ -80,7 +86,7 @@ struct Traffic {
 }
 
 impl Traffic {
-    fn simulate(rng: &mut Rng, canary_errors: f64, seconds: usize) -> Self {
+    fn simulate(rng: &mut Rng, stable_errors: f64, canary_errors: f64, seconds: usize) -> Self {
         let total = HISTORY + seconds;
         let mut draw = |rate: u64, p: f64, from: usize| {
             let mut side = Side { errors: vec![0; total], requests: vec![0; total] };
@@ -93,7 +99,7 @@ impl Traffic {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
         let canary_rate = (RATE as f64 * CANARY_SHARE).round() as u64;
         let canary = draw(canary_rate, canary_errors, HISTORY);
-        let stable = draw(RATE - canary_rate, STABLE_ERRORS, 0);
+        let stable = draw(RATE - canary_rate, stable_errors, 0);
         Self { canary, stable }
     }
 }
@@ -174,12 +180,24 @@ fn analyse(metric: &Metric, traffic: &Traffic) -> (AnalysisPhase, usize) {
     (phase, 0)
 }
 
-/// The error-rate metrics of the shipped examples.
+/// The error-rate metrics of the shipped examples. One without an `initialDelay` is given one
+/// interval: the analysis starts with the canary's first requests, and a query over a window
+/// in which the canary served nothing has no data (the examples run such templates as
+/// background analysis from a later step, once the canary has served for a while).
 fn judges() -> anyhow::Result<Vec<(&'static str, Metric)>> {
     let metric = |yaml: &str, name: &str| -> anyhow::Result<Metric> {
         let t: AnalysisTemplate =
             serde_saphyr::from_str(yaml).context("an example template does not parse")?;
-        t.spec.metrics.into_iter().find(|m| m.name == name).with_context(|| format!("no metric {name}"))
+        let mut m = t
+            .spec
+            .metrics
+            .into_iter()
+            .find(|m| m.name == name)
+            .with_context(|| format!("no metric {name}"))?;
+        if m.initial_delay.is_none() {
+            m.initial_delay.clone_from(&m.interval);
+        }
+        Ok(m)
     };
     Ok(vec![
         (
@@ -207,17 +225,17 @@ struct Figures {
     inconclusive: usize,
 }
 
-fn simulate(metric: &Metric, canaries: usize, seed: u64) -> Figures {
+fn simulate(metric: &Metric, canaries: usize, seed: u64, error_rate: f64) -> Figures {
     let longest = secs_of(tally::interval(metric)) * 200 + 600;
     let seconds = longest.min(LONGEST);
     let mut rng = Rng::new(seed);
     let mut f = Figures { caught: Vec::new(), false_alarms: 0, inconclusive: 0 };
     for _ in 0..canaries {
-        let faulty = Traffic::simulate(&mut rng, FAULTY_ERRORS, seconds);
+        let faulty = Traffic::simulate(&mut rng, error_rate, FAULTY_ERRORS, seconds);
         if let (AnalysisPhase::Failed, t) = analyse(metric, &faulty) {
             f.caught.push(Duration::from_secs(t as u64));
         }
-        let healthy = Traffic::simulate(&mut rng, STABLE_ERRORS, seconds);
+        let healthy = Traffic::simulate(&mut rng, error_rate, error_rate, seconds);
         match analyse(metric, &healthy).0 {
             AnalysisPhase::Failed => f.false_alarms += 1,
             AnalysisPhase::Inconclusive => f.inconclusive += 1,
@@ -232,14 +250,29 @@ pub fn run(args: &DetectionArgs, out: &mut impl Write) -> Result<(), CliError> {
     if args.canaries == 0 {
         return Err(CliError::BadInput("--canaries must be at least 1".into()));
     }
+    if args.interval.is_some_and(|i| i < Duration::from_secs(1)) {
+        return Err(CliError::BadInput(
+            "--interval must be at least 1s (the traffic is simulated per second)".into(),
+        ));
+    }
+    if !(0.0..FAULTY_ERRORS).contains(&args.error_rate) {
+        return Err(CliError::BadInput(
+            "--error-rate must be at least 0 and below the faulty canary's 0.2".into(),
+        ));
+    }
     writeln!(
         out,
         "{:<42} {:>7} {:>10} {:>10} {:>12} {:>13}",
         "judge", "caught", "detect-p50", "detect-max", "false-alarms", "inconclusive"
     )
     .context("writing")?;
-    for (name, metric) in judges()? {
-        let f = simulate(&metric, args.canaries, args.seed);
+    for (name, mut metric) in judges()? {
+        if let Some(i) = args.interval {
+            let text = crate::api::DurationString::new(&format!("{}ms", i.as_millis()));
+            metric.interval = Some(text.clone());
+            metric.initial_delay = Some(text);
+        }
+        let f = simulate(&metric, args.canaries, args.seed, args.error_rate);
         let with_reaction = |d: Option<Duration>| d.map(|d| d + args.reaction);
         #[allow(clippy::cast_precision_loss)]
         let pct = |n: usize| format!("{:.1}%", n as f64 * 100.0 / args.canaries as f64);
@@ -257,11 +290,13 @@ pub fn run(args: &DetectionArgs, out: &mut impl Write) -> Result<(), CliError> {
     }
     writeln!(
         out,
-        "{} canaries per judge and case, seed {}: {RATE} req/s, {}% to the canary, stable and healthy canaries fail 1%, \
-         faulty ones 20%; detect: first bad request to traffic on stable ({:?} reaction added)",
+        "{} canaries per judge and case, seed {}: {RATE} req/s, {}% to the canary, stable and healthy canaries fail {}%, \
+         faulty ones 20%; detect: first bad request to traffic on stable ({:?} reaction added); a metric without an \
+         initialDelay waits one interval",
         args.canaries,
         args.seed,
         CANARY_SHARE * 100.0,
+        args.error_rate * 100.0,
         args.reaction
     )
     .context("writing")?;
@@ -281,7 +316,7 @@ mod tests {
     #[test]
     fn the_shipped_judges_parse_and_a_faulty_canary_is_caught() {
         for (name, metric) in judges().unwrap() {
-            let f = simulate(&metric, 5, 3);
+            let f = simulate(&metric, 5, 3, 0.005);
             assert_eq!(f.caught.len(), 5, "{name} caught every 20%-error canary");
         }
     }

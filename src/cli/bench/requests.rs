@@ -121,7 +121,7 @@ async fn measure_all(args: &RequestsArgs, out: &mut impl Write) -> anyhow::Resul
     )?;
     let mut details = Vec::new();
     for case in cases() {
-        let (writes, reads) = measure(&cluster, &mut controller, &case, args.replicas).await?;
+        let (writes, reads) = measure(&cluster, &mut controller, &case, args.replicas, args.verbose).await?;
         let by_target = writes.iter().fold(BTreeMap::<String, usize>::new(), |mut m, t| {
             *m.entry(t.clone()).or_default() += 1;
             m
@@ -182,6 +182,7 @@ async fn measure(
     controller: &mut ControllerProcess,
     case: &Case,
     replicas: u32,
+    verbose: bool,
 ) -> anyhow::Result<(Vec<String>, Counts)> {
     for svc in case.services {
         post(
@@ -219,6 +220,7 @@ async fn measure(
     quiet(cluster, Duration::from_secs(3), timeout).await?;
     controller.check_alive(cluster.dir())?;
 
+    let trace = verbose.then(|| trace(cluster));
     let reads_before = cluster.requests.of(&controller.identity);
     #[allow(clippy::disallowed_methods)] // compared with the audit log's wall-clock times
     let since = SystemTime::now();
@@ -227,6 +229,9 @@ async fn measure(
     // Writes due after Healthy (a scale-down delay's end) belong to this rollout too.
     quiet(cluster, Duration::from_secs(3), timeout).await?;
     let reads = cluster.requests.of(&controller.identity).since(&reads_before);
+    for l in trace.map(Trace::finish).unwrap_or_default() {
+        eprintln!("  {}: {l}", case.name);
+    }
     let user = format!("{USER_PREFIX}{}", controller.identity);
     let writes = cluster
         .server
@@ -238,6 +243,83 @@ async fn measure(
         .map(|e| target(&e.method, &e.path))
         .collect();
     Ok((writes, reads))
+}
+
+/// Follows the store's changes to what the controller writes (until aborted): a line per
+/// change, saying what changed.
+fn trace(cluster: &BenchCluster) -> Trace {
+    let rx = cluster.server.store.watch_from(cluster.server.store.current_rv()).map(|(_, rx)| rx);
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let out = lines.clone();
+    let follow = tokio::spawn(async move {
+        let Ok(mut rx) = rx else { return };
+        while let Ok(c) = rx.recv().await {
+            let plural = c.key.resource.plural.as_str();
+            let field =
+                |v: Option<&Value>, p: &str| v.and_then(|v| v.pointer(p)).cloned().unwrap_or(Value::Null);
+            let before = c.previous.as_deref();
+            let now = Some(c.object.as_ref());
+            let line = match plural {
+                "rollouts" => {
+                    let (a, b) = (field(before, "/status"), field(now, "/status"));
+                    let shown = |v: &Value| {
+                        if v.is_object() || v.is_array() { "…".to_string() } else { v.to_string() }
+                    };
+                    let mut changed: Vec<String> = b
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(k, v)| a.get(k.as_str()) != Some(*v))
+                        .map(|(k, v)| format!("{k}={}", shown(v)))
+                        .collect();
+                    changed.extend(
+                        a.as_object()
+                            .into_iter()
+                            .flatten()
+                            .filter(|(k, _)| b.get(k.as_str()).is_none())
+                            .map(|(k, _)| format!("{k} removed")),
+                    );
+                    (!changed.is_empty()).then(|| format!("status {}", changed.join(" ")))
+                }
+                "replicasets" => {
+                    let (a, b) = (field(before, "/spec/replicas"), field(now, "/spec/replicas"));
+                    (a != b).then(|| format!("replicaset {} replicas {a} → {b}", c.key.name))
+                }
+                "services" => {
+                    let (a, b) = (field(before, "/spec/selector"), field(now, "/spec/selector"));
+                    (a != b).then(|| format!("service {} selector → {b}", c.key.name))
+                }
+                "httproutes" => {
+                    let w = |v: Option<&Value>| {
+                        field(v, "/spec/rules/0/backendRefs").as_array().map(|refs| {
+                            refs.iter().map(|r| r["weight"].to_string()).collect::<Vec<_>>().join("/")
+                        })
+                    };
+                    let (a, b) = (w(before), w(now));
+                    (a != b).then(|| format!("route {} weights → {}", c.key.name, b.unwrap_or_default()))
+                }
+                _ => None,
+            };
+            if let Some(l) = line {
+                out.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(l);
+            }
+        }
+    });
+    Trace { lines, follow }
+}
+
+/// Changes followed by [`trace`].
+struct Trace {
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    follow: tokio::task::JoinHandle<()>,
+}
+
+impl Trace {
+    /// Stops following; the lines so far.
+    fn finish(self) -> Vec<String> {
+        self.follow.abort();
+        std::mem::take(&mut *self.lines.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
 }
 
 /// Waits until the controller has made no write but the lease's for `calm`.

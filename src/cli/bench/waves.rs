@@ -27,12 +27,31 @@ pub struct Schedule {
 /// `replicas` (absolute numbers, already rounded as the strategy rounds them). `None` when
 /// both are 0 (no rolling update can move) or `replicas` is 0.
 pub fn optimal(replicas: u32, surge: u32, unavailable: u32, ready_after: Duration) -> Option<Schedule> {
-    if replicas == 0 || surge + unavailable == 0 {
+    if replicas == 0 {
         return None;
     }
-    let (r, s, u) = (u64::from(replicas), u64::from(surge), u64::from(unavailable.min(replicas)));
-    let mut old = r;
-    let mut ready = 0u64;
+    let limits = Limits { replicas, surge, unavailable };
+    moves(limits, (0, replicas), (replicas, 0), ready_after)
+}
+
+/// The bounds a move keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Pods wanted.
+    pub replicas: u32,
+    /// Pods allowed above `replicas`.
+    pub surge: u32,
+    /// Pods allowed below `replicas` available.
+    pub unavailable: u32,
+}
+
+/// The fastest way from `from` to `to`, each `(new, old)` pod counts, all of them Ready at the
+/// start: old pods only go and new ones only come. `None` when the limits allow no move.
+pub fn moves(limits: Limits, from: (u32, u32), to: (u32, u32), ready_after: Duration) -> Option<Schedule> {
+    let r = u64::from(limits.replicas);
+    let (s, u) = (u64::from(limits.surge), u64::from(limits.unavailable.min(limits.replicas)));
+    let (mut ready, mut old) = (u64::from(from.0), u64::from(from.1));
+    let (new_target, old_target) = (u64::from(to.0), u64::from(to.1));
     // Creation instants of the pods not Ready yet, in order.
     let mut pending: std::collections::VecDeque<(Duration, u64)> = Default::default();
     let mut now = Duration::ZERO;
@@ -41,20 +60,20 @@ pub fn optimal(replicas: u32, surge: u32, unavailable: u32, ready_after: Duratio
         let in_flight: u64 = pending.iter().map(|(_, n)| n).sum();
         // Remove old pods while enough stay available.
         let available = old + ready;
-        let removable = old.min(available.saturating_sub(r - u));
+        let removable = old.saturating_sub(old_target).min(available.saturating_sub(r - u));
         if removable > 0 {
             old -= removable;
             sched.old_sizes += 1;
         }
         // Create new pods up to the surge.
         let total = old + ready + in_flight;
-        let create = (r - ready - in_flight).min((r + s).saturating_sub(total));
+        let create = new_target.saturating_sub(ready + in_flight).min((r + s).saturating_sub(total));
         if create > 0 {
             pending.push_back((now + ready_after, create));
             sched.waves += 1;
             sched.new_sizes += 1;
         }
-        if old == 0 && ready == r {
+        if old <= old_target && ready >= new_target {
             sched.duration = now;
             return Some(sched);
         }
@@ -95,6 +114,18 @@ mod tests {
     fn unavailable_alone_replaces_in_place() {
         let s = optimal(10, 0, 3, secs(1)).unwrap();
         assert_eq!((s.waves, s.duration), (4, secs(4)));
+    }
+
+    #[test]
+    fn a_canary_step_moves_both_sets_within_the_limits() {
+        // 4 pods, surge 1, unavailable 1: from 1 canary + 3 stable to 3 + 1, one stable pod
+        // goes at once, which leaves room for both new ones; the second goes once they are Ready.
+        let l = Limits { replicas: 4, surge: 1, unavailable: 1 };
+        let s = moves(l, (1, 3), (3, 1), secs(1)).unwrap();
+        assert_eq!((s.waves, s.new_sizes, s.old_sizes, s.duration), (1, 1, 2, secs(1)));
+        // The first weight: one canary pod, one stable pod away, at once.
+        let s = moves(l, (0, 4), (1, 3), secs(1)).unwrap();
+        assert_eq!((s.waves, s.new_sizes, s.old_sizes, s.duration), (1, 1, 1, secs(1)));
     }
 
     #[test]

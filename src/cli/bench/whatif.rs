@@ -116,7 +116,7 @@ pub fn run(args: &WhatifArgs, out: &mut impl Write) -> Result<(), CliError> {
 fn row(name: &str, runs: u64, simulated: Duration, took: Duration) -> String {
     let hours = simulated.as_secs_f64() / 3600.0;
     format!(
-        "{name:<42} {runs:>5} {:>11.1}h {:>9.2}s {:>16.0}",
+        "{name:<42} {runs:>5} {:>11.1}h {:>9.2}s {:>16.1}",
         hours,
         took.as_secs_f64(),
         hours / took.as_secs_f64().max(1e-9)
