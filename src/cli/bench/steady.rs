@@ -248,6 +248,11 @@ async fn verdicts(
     let server = cluster.server.clone();
     let runs: Api<AnalysisRun> = Api::namespaced(cluster.client.clone(), NAMESPACE);
     let mut times = Vec::with_capacity(samples);
+    // Its first revision has no stable to compare with: it goes straight to full size.
+    objects::wait_until("the verdict canary's first revision Healthy", timeout, Duration::from_millis(10), || {
+        Ok(objects::rollout(&server, "canary").is_some_and(|r| objects::settled_in(&r, "Healthy")))
+    })
+    .await?;
     for s in 0..samples {
         objects::set_image(&cluster.client, "canary", &format!("canary:v{}", s + 2)).await?;
         let mut run = None;
@@ -257,17 +262,27 @@ async fn verdicts(
             Duration::from_millis(5),
             || {
                 let r = objects::rollout(&server, "canary");
+                // Step 1 (the analysis) is reached once setWeight 50 is done: the canary's
+                // pods are Ready and the route carries the weight.
                 let ready = r.as_ref().is_some_and(|r| {
                     r.pointer("/status/observedGeneration") == r.pointer("/metadata/generation")
                         && r.pointer("/status/currentStep").and_then(Value::as_i64) == Some(1)
-                        && r.pointer("/status/updatedReplicas").and_then(Value::as_i64)
-                            == r.pointer("/status/readyReplicas").and_then(Value::as_i64).filter(|n| *n > 0)
                 });
                 run = running_run(&server);
                 Ok(ready && run.is_some() && route(&server).as_deref().and_then(canary_weight) == Some(50))
             },
         )
-        .await?;
+        .await
+        .with_context(|| {
+            let r = objects::rollout(&server, "canary");
+            let field = |p: &str| r.as_ref().and_then(|r| r.pointer(p)).cloned().unwrap_or_default();
+            format!(
+                "canary status: step {}, {}; route canary weight {:?}",
+                field("/status/currentStep"),
+                field("/status/message"),
+                route(&server).as_deref().and_then(canary_weight)
+            )
+        })?;
         let name = run.context("no running AnalysisRun")?;
         let (_, mut rx) = server.store.watch_from(server.store.current_rv()).context("watching the store")?;
         let t0 = wall();
