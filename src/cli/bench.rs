@@ -27,6 +27,19 @@ use kube::{
 use serde_json::{Value, json};
 use tokio::sync::{broadcast::error::RecvError, oneshot};
 
+mod cluster;
+mod detection;
+mod failover;
+mod minimum;
+mod objects;
+mod process;
+mod requests;
+mod rolling;
+mod stats;
+mod steady;
+mod waves;
+mod whatif;
+
 use super::CliError;
 use crate::{
     api::Rollout,
@@ -48,6 +61,18 @@ pub enum BenchWhat {
     Scale(ScaleArgs),
     /// The fault matrix: every strategy under every fault, with the checks that must hold.
     Faults(super::bench_faults::FaultsArgs),
+    /// Leader failover: `ramp controller` processes whose leader is killed or stopped mid-canary.
+    Failover(failover::FailoverArgs),
+    /// The controller process at N Rollouts: memory, idle CPU and requests, reaction latency.
+    Steady(steady::SteadyArgs),
+    /// Rolling update wall time against the optimal wave schedule.
+    Rolling(rolling::RollingArgs),
+    /// What-if throughput: simulated rollout-hours per wall-clock second.
+    Whatif(whatif::WhatifArgs),
+    /// Detection time and false alarms of each judge, simulated through the runner's path.
+    Detection(detection::DetectionArgs),
+    /// API requests per completed rollout of each strategy against the minimum necessary.
+    Requests(requests::RequestsArgs),
 }
 
 /// Arguments of `ramp bench scale`.
@@ -84,8 +109,14 @@ struct Row {
 /// Runs `ramp bench`.
 pub fn run(args: &BenchArgs, out: &mut impl Write) -> Result<(), CliError> {
     let args = match &args.what {
-        BenchWhat::Scale(a) => a,
-        BenchWhat::Faults(a) => return super::bench_faults::run(a, out),
+        BenchWhat::Scale(args) => args,
+        BenchWhat::Faults(args) => return super::bench_faults::run(args, out),
+        BenchWhat::Failover(args) => return failover::run(args, out),
+        BenchWhat::Steady(args) => return steady::run(args, out),
+        BenchWhat::Rolling(args) => return rolling::run(args, out),
+        BenchWhat::Whatif(args) => return whatif::run(args, out),
+        BenchWhat::Detection(args) => return detection::run(args, out),
+        BenchWhat::Requests(args) => return requests::run(args, out),
     };
     if args.rollouts.is_empty() || args.rollouts.contains(&0) {
         return Err(CliError::BadInput("--rollouts takes positive numbers, e.g. 1,100,1000".into()));

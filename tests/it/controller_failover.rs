@@ -176,3 +176,116 @@ async fn a_graceful_stop_hands_the_lease_over_at_once() {
     assert_only_the_leader_wrote(server.audit.lock().unwrap().make_contiguous());
     b.stop().await;
 }
+
+/// A canary with short pauses whose pods take 200 ms to turn Ready: every step has a middle.
+fn canary(image: &str) -> Rollout {
+    serde_json::from_value(json!({
+        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": "web"},
+        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "web"}},
+                 "strategy": {"canary": {"steps": [
+                     {"setWeight": 25}, {"pause": {"duration": "1s"}},
+                     {"setWeight": 50}, {"pause": {"duration": "1s"}},
+                     {"setWeight": 75}, {"pause": {"duration": "1s"}}]}},
+                 "template": {"metadata": {"labels": {"app": "web"}, "annotations": {"sim.ramp.dev/readiness-delay": "200ms"}},
+                              "spec": {"containers": [{"name": "web", "image": image}]}}}
+    }))
+    .unwrap()
+}
+
+/// Waits (in virtual time) until an instance other than `gone` holds the lease.
+async fn wait_for_another_holder(client: &Client, gone: &str) -> (String, Instant) {
+    loop {
+        if let Some(h) = holder(client).await.filter(|h| h != gone) {
+            return (h, Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn settled_on_current_spec(r: &Rollout, phase: RolloutPhase) -> bool {
+    r.status
+        .as_ref()
+        .is_some_and(|s| s.observed_generation == r.metadata.generation && s.phase == Some(phase))
+}
+
+/// Issue 12, failover: three replicas; mid-canary the leader is killed, then the new one is
+/// stopped, four times each, a fresh replica replacing each one gone. Every takeover is within
+/// the lease's bounds, every canary completes, and no write ever comes from an instance that
+/// did not hold the lease.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn three_replicas_fail_over_again_and_again_mid_canary() {
+    let (server, client) = cluster().await;
+    let mut instances: Vec<(String, Instance)> = (1..=3)
+        .map(|i| {
+            let id = format!("ramp-{i}");
+            let instance = Instance::start(&server, &id);
+            (id, instance)
+        })
+        .collect();
+    let api: Api<Rollout> = Api::namespaced(client.clone(), "default");
+    api.create(&PostParams::default(), &canary("web:v1")).await.unwrap();
+    wait_for(&api, "v1 healthy", healthy).await;
+    let mut leaders = std::collections::BTreeSet::new();
+    for round in 0..8usize {
+        let kill = round % 2 == 0;
+        let image = format!("web:v{}", round + 2);
+        let patch =
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}});
+        api.patch("web", &PatchParams::default(), &Patch::Merge(patch)).await.unwrap();
+        wait_for(&api, "mid-canary", |r| {
+            r.is_some_and(|r| {
+                r.status.as_ref().is_some_and(|s| {
+                    s.observed_generation == r.metadata.generation
+                        && s.current_step.unwrap_or(0) >= 1
+                        && s.phase != Some(RolloutPhase::Healthy)
+                })
+            })
+        })
+        .await;
+        let leader = holder(&client).await.expect("a leader mid-canary");
+        leaders.insert(leader.clone());
+        let at = instances.iter().position(|(id, _)| *id == leader).expect("the leader is one of ours");
+        let (_, mut gone) = instances.remove(at);
+        let signalled = Instant::now();
+        if kill {
+            gone.kill();
+        } else {
+            gone.stop().await;
+        }
+        let (next, took_over) = wait_for_another_holder(&client, &leader).await;
+        let failover = took_over - signalled;
+        println!(
+            "round {round}: {} {leader} → {next} in {failover:?}",
+            if kill { "killed" } else { "stopped" }
+        );
+        if kill {
+            assert!(failover >= RENEW_DEADLINE, "round {round}: taken over while {leader} could still write");
+            assert!(
+                failover <= LEASE + 2 * RETRY,
+                "round {round}: {failover:?} is longer than the lease needs"
+            );
+        } else {
+            assert!(failover <= 2 * RETRY, "round {round}: a released lease waited {failover:?}");
+        }
+        let id = format!("ramp-{}", round + 4);
+        let fresh = Instance::start(&server, &id);
+        instances.push((id, fresh));
+        wait_for(&api, "the new revision healthy", |r| {
+            r.is_some_and(|r| {
+                settled_on_current_spec(r, RolloutPhase::Healthy)
+                    && r.status.as_ref().is_some_and(|s| s.updated_replicas == 4 && s.replicas == 4)
+            })
+        })
+        .await;
+    }
+    let audit: Vec<AuditEntry> = server.audit.lock().unwrap().iter().cloned().collect();
+    let checked = assert_only_the_leader_wrote(&audit);
+    for l in &leaders {
+        assert!(reconciles_by(&audit, l) > 0, "{l} led and wrote nothing");
+    }
+    assert!(leaders.len() >= 8, "a new leader each round: {leaders:?}");
+    println!("{checked} writes checked, all by the holder of the lease");
+    for (_, mut i) in instances {
+        i.stop().await;
+    }
+}

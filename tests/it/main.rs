@@ -10,6 +10,7 @@ mod analysis_job;
 mod analysis_prometheus;
 mod analysis_providers;
 mod architecture;
+mod bench;
 mod blue_green_e2e;
 mod blue_green_props;
 mod blue_green_tables;
