@@ -148,13 +148,8 @@ fn behaviour_of(pod: &Value, delay: Option<SignedDuration>) -> Behaviour {
     });
     let delay = delay.unwrap_or(SignedDuration::ZERO);
     match flap {
-<<<<<<< HEAD
-        Some(half) => Behaviour::Flap { start: later(created, delay), half },
+        Some(half) => Behaviour::Flap { start: later(created, delay), half, crash: true },
         None => Behaviour::ReadyAt(later(created, delay)),
-=======
-        Some(half) => Behaviour::Flap { start: created + delay, half, crash: true },
-        None => Behaviour::ReadyAt(created + delay),
->>>>>>> rel
     }
 }
 
