@@ -75,6 +75,7 @@ fn observed(rollout: RolloutView) -> Observed {
         pod_health: Vec::new(),
         workload: None,
         confirmations: Vec::new(),
+        notified: Vec::new(),
         now: Timestamp::from_second(START_SECONDS).unwrap_or(Timestamp::UNIX_EPOCH),
     }
 }

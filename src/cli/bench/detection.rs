@@ -164,8 +164,7 @@ fn analyse(metric: &Metric, traffic: &Traffic) -> (AnalysisPhase, usize) {
     let start = Timestamp::UNIX_EPOCH;
     let mut results = vec![MetricResult { name: metric.name.clone(), ..MetricResult::default() }];
     let mut phase = AnalysisPhase::Running;
-    loop {
-        let Some(due) = tally::next_due(metric, &results[0], phase, start) else { break };
+    while let Some(due) = tally::next_due(metric, &results[0], phase, start) {
         let t = usize::try_from(due.duration_since(start).as_secs()).unwrap_or(usize::MAX);
         if t > LONGEST {
             return (phase, t);
@@ -268,7 +267,7 @@ pub fn run(args: &DetectionArgs, out: &mut impl Write) -> Result<(), CliError> {
     .context("writing")?;
     for (name, mut metric) in judges()? {
         if let Some(i) = args.interval {
-            let text = crate::api::DurationString::new(&format!("{}ms", i.as_millis()));
+            let text = crate::api::DurationString::new(format!("{}ms", i.as_millis()));
             metric.interval = Some(text.clone());
             metric.initial_delay = Some(text);
         }

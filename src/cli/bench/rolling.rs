@@ -267,6 +267,7 @@ mod tests {
 
     #[test]
     fn the_rounding_is_summed_along_the_chain_of_waves() {
+        #[allow(clippy::disallowed_methods)] // any instant will do: only differences are used
         let t0 = Instant::now();
         let at = |ms: u64| t0 + Duration::from_millis(ms);
         let d = Duration::from_secs(2);

@@ -249,9 +249,12 @@ async fn verdicts(
     let runs: Api<AnalysisRun> = Api::namespaced(cluster.client.clone(), NAMESPACE);
     let mut times = Vec::with_capacity(samples);
     // Its first revision has no stable to compare with: it goes straight to full size.
-    objects::wait_until("the verdict canary's first revision Healthy", timeout, Duration::from_millis(10), || {
-        Ok(objects::rollout(&server, "canary").is_some_and(|r| objects::settled_in(&r, "Healthy")))
-    })
+    objects::wait_until(
+        "the verdict canary's first revision Healthy",
+        timeout,
+        Duration::from_millis(10),
+        || Ok(objects::rollout(&server, "canary").is_some_and(|r| objects::settled_in(&r, "Healthy"))),
+    )
     .await?;
     for s in 0..samples {
         objects::set_image(&cluster.client, "canary", &format!("canary:v{}", s + 2)).await?;

@@ -1,8 +1,8 @@
 //! Chainable fixtures for planner tests.
 #![allow(dead_code)]
 
-pub mod dashboard;
 pub mod crash;
+pub mod dashboard;
 pub mod gateway;
 pub mod harness;
 #[path = "../../../crates/hollow/tests/it/common/kubectl.rs"]
