@@ -64,6 +64,9 @@ pub enum Error {
     /// Writing the Rollout status failed.
     #[error("failed to write the Rollout status")]
     WriteStatus(#[source] kube::Error),
+    /// Reading the Rollout back from the API server failed.
+    #[error("failed to read the Rollout back")]
+    ReadRollout(#[source] kube::Error),
     /// A ReplicaSet name is taken by an object Ramp does not own.
     #[error("ReplicaSet {0} already exists and is not owned by this Rollout")]
     NameTaken(String),
@@ -86,6 +89,7 @@ impl Error {
             Error::WriteWorkload { .. } => "WorkloadWriteFailed",
             Error::WriteAnalysis { .. } => "AnalysisWriteFailed",
             Error::WriteStatus(_) => "StatusWriteFailed",
+            Error::ReadRollout(_) => "RolloutReadFailed",
             Error::NameTaken(_) => "ReplicaSetNameTaken",
             Error::NotLeader => "NotLeader",
             Error::Encode(_) => "EncodeFailed",

@@ -218,15 +218,34 @@ fn canary_weight(route: &Value) -> Option<i64> {
         .as_i64()
 }
 
-/// The canary's AnalysisRun still running, if any.
+/// The canary's AnalysisRuns in a line each (for an error message).
+fn runs_shown(server: &ApiServer) -> String {
+    let (runs, _) = server.store.list(&ResourceId::new("ramp.dev", "analysisruns"), Some(NAMESPACE));
+    let field = |r: &Value, p: &str| r.pointer(p).map(Value::to_string).unwrap_or_default();
+    runs.iter()
+        .map(|r| {
+            format!(
+                "{} phase {} superseded {} terminate {} message {}",
+                field(r, "/metadata/name"),
+                field(r, "/status/phase"),
+                field(r, "/spec/superseded"),
+                field(r, "/spec/terminate"),
+                field(r, "/status/message")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The canary's AnalysisRun once the controller's runner has taken it (phase `Running`): a
+/// verdict written before the runner's own first status write would be overwritten by it, as
+/// the runner owns that status.
 fn running_run(server: &ApiServer) -> Option<String> {
     let (runs, _) = server.store.list(&ResourceId::new("ramp.dev", "analysisruns"), Some(NAMESPACE));
     runs.iter()
         .filter(|r| r.pointer("/spec/rollout").and_then(Value::as_str) == Some("canary"))
         .filter(|r| r.pointer("/spec/superseded").and_then(Value::as_bool) != Some(true))
-        .find(|r| {
-            matches!(r.pointer("/status/phase").and_then(Value::as_str), None | Some("Pending" | "Running"))
-        })
+        .find(|r| r.pointer("/status/phase").and_then(Value::as_str) == Some("Running"))
         .and_then(|r| r.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string))
 }
 
@@ -280,10 +299,11 @@ async fn verdicts(
             let r = objects::rollout(&server, "canary");
             let field = |p: &str| r.as_ref().and_then(|r| r.pointer(p)).cloned().unwrap_or_default();
             format!(
-                "canary status: step {}, {}; route canary weight {:?}",
+                "sample {s}: canary status: step {}, {}; route canary weight {:?}; runs: {}",
                 field("/status/currentStep"),
                 field("/status/message"),
-                route(&server).as_deref().and_then(canary_weight)
+                route(&server).as_deref().and_then(canary_weight),
+                runs_shown(&server)
             )
         })?;
         let name = run.context("no running AnalysisRun")?;
@@ -306,7 +326,18 @@ async fn verdicts(
         })
         .await;
         if !matches!(back, Ok(true)) {
-            bail!("traffic not back on stable within {timeout:?} of a failing verdict");
+            let r = objects::rollout(&server, "canary");
+            let field = |p: &str| r.as_ref().and_then(|r| r.pointer(p)).cloned().unwrap_or_default();
+            let run =
+                runs.get_status(&name).await.ok().and_then(|r| r.status).map(|s| format!("{:?}", s.phase));
+            bail!(
+                "traffic not back on stable within {timeout:?} of failing AnalysisRun {name} (sample {s}): \
+                 canary phase {}, step {}, {}; run phase {run:?}; route canary weight {:?}",
+                field("/status/phase"),
+                field("/status/currentStep"),
+                field("/status/message"),
+                route(&server).as_deref().and_then(canary_weight)
+            );
         }
         times.push(t0.elapsed());
     }

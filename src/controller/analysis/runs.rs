@@ -59,6 +59,14 @@ pub fn runs_of(ctx: &Context, rollout: &Rollout) -> Vec<std::sync::Arc<AnalysisR
     ctx.run_owners.owned_by(&uid).iter().filter_map(|r| store.get(r)).collect()
 }
 
+/// Whether `rollout` (as observed from the cache) is the stored one: its resourceVersion is
+/// still the server's. When it is not, the newer version's watch event reconciles it again.
+async fn is_current(ctx: &Context, rollout: &Rollout) -> Result<bool, Error> {
+    let api: Api<Rollout> = Api::namespaced(ctx.client.clone(), &rollout.namespace().unwrap_or_default());
+    let stored = bounded(api.get(&rollout.name_any())).await.map_err(Error::ReadRollout)?;
+    Ok(stored.metadata.resource_version == rollout.metadata.resource_version)
+}
+
 fn patch_spec(field: &str) -> Patch<serde_json::Value> {
     Patch::Merge(json!({ "spec": { field: true } }))
 }
@@ -141,13 +149,23 @@ pub async fn sync(ctx: &Context, rollout: &Rollout, plan: &Plan) -> Result<(), E
         }
     }
 
-    // Runs no longer waited on stop measuring.
-    for r in &live {
-        let phase = r.status.as_ref().map(|s| s.phase).unwrap_or_default();
-        if !phase.is_terminal()
-            && !r.spec.terminate
-            && !wanted.contains(&(r.spec.revision.clone(), r.spec.point.clone()))
-        {
+    // Runs no longer waited on stop measuring. Ending one is final (an ended run is judged
+    // on what it measured), so it is done only on a plan made from the Rollout as it is
+    // now: the caches of Rollouts and runs are fed by separate watches, and a run this
+    // controller just created can be seen before its own status write that reached the
+    // run's step. Planned from that older Rollout, the run looks unwanted; ended there, it
+    // would pass without a single measurement.
+    let ending: Vec<_> = live
+        .iter()
+        .filter(|r| {
+            let phase = r.status.as_ref().map(|s| s.phase).unwrap_or_default();
+            !phase.is_terminal()
+                && !r.spec.terminate
+                && !wanted.contains(&(r.spec.revision.clone(), r.spec.point.clone()))
+        })
+        .collect();
+    if !ending.is_empty() && is_current(ctx, rollout).await? {
+        for r in ending {
             crate::controller::act::may_write(ctx)?;
             bounded(api.patch(&r.name_any(), &pp, &patch_spec("terminate")))
                 .await
