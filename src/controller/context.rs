@@ -10,7 +10,7 @@ use k8s_openapi::api::{apps::v1::ReplicaSet, core::v1::Service, policy::v1::PodD
 use kube::{
     Client,
     api::{ApiResource, DynamicObject},
-    runtime::{events::Recorder, reflector::Store},
+    runtime::reflector::Store,
 };
 use tokio::sync::watch;
 
@@ -23,7 +23,7 @@ pub struct Context {
     /// The only clock reconciles read (handed to the planner as `Observed.now`).
     pub clock: super::clock::Clock,
     /// Event recorder (one, so repeats fold into series).
-    pub recorder: Recorder,
+    pub recorder: super::events::Recorder,
     /// Metrics.
     pub metrics: Metrics,
     /// Whether this instance may write.

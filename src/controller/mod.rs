@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod lease;
 pub mod metrics;
@@ -42,7 +43,7 @@ use kube::{
     runtime::{
         Controller, WatchStreamExt,
         controller::Config as ControllerConfig,
-        events::{Recorder, Reporter},
+        events::Reporter,
         reflector::{self, ObjectRef},
         watcher,
     },
@@ -163,6 +164,19 @@ fn watch_health<K>(
     move |e| match e {
         Ok(_) => health.watch_ok(&name),
         Err(err) => health.watch_failed(resource, &name, err),
+    }
+}
+
+/// What the caches keep of an object: everything but `managedFields` and kubectl's
+/// `last-applied-configuration` annotation, which nothing here reads and which are most of a
+/// stored object's size (a ReplicaSet written by two managers carries two copies of its field
+/// set; the annotation is a copy of the whole spec). Writes are server-side applies, which
+/// never send either back.
+fn lean<K: kube::Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
 }
 
@@ -301,9 +315,10 @@ pub async fn run_with(
     // Fed by this controller's own watches: the dashboard starts none of its own.
     let feed = dashboard.as_ref().map(|_| Arc::new(crate::dashboard::feed::Feed::new(s.clock)));
     let mut contexts = Vec::new();
-    let recorder = Recorder::new(
+    let recorder = events::Recorder::new(
         client.clone(),
         Reporter { controller: "ramp".into(), instance: Some(s.identity.clone()) },
+        s.clock,
     );
     let runs = scopes.into_iter().map(|ns| {
         let api = |c: &Client| match &ns {
@@ -326,6 +341,7 @@ pub async fn run_with(
         let scope_name = ns.as_deref().map_or_else(|| "all namespaces".to_string(), str::to_string);
         let rs_stream = watcher(rss, watcher::Config::default().labels(act::ROLLOUT_LABEL))
             .default_backoff()
+            .modify(lean)
             .inspect(watch_health(health.clone(), "replicasets", &scope_name))
             .inspect(move |e| {
                 if let Ok(e) = e {
@@ -337,6 +353,7 @@ pub async fn run_with(
             .touched_objects();
         let pdb_stream = watcher(pdbs, watcher::Config::default())
             .default_backoff()
+            .modify(lean)
             .inspect(watch_health(health.clone(), "poddisruptionbudgets", &scope_name))
             .reflect(pdb_writer)
             .touched_objects();
@@ -374,12 +391,14 @@ pub async fn run_with(
         let (deploy_reader, deploy_writer) = reflector::store();
         let deploy_stream = watcher(deployments_api, watcher::Config::default())
             .default_backoff()
+            .modify(lean)
             .inspect(watch_health(health.clone(), "deployments", &scope_name))
             .reflect(deploy_writer)
             .touched_objects();
         let (svc_reader, svc_writer) = reflector::store();
         let svc_stream = watcher(services, watcher::Config::default())
             .default_backoff()
+            .modify(lean)
             .inspect(watch_health(health.clone(), "services", &scope_name))
             .reflect(svc_writer)
             .touched_objects();
@@ -395,6 +414,7 @@ pub async fn run_with(
             let reader = writer.as_reader();
             let stream = watcher(api, watcher::Config::default())
                 .default_backoff()
+                .modify(lean)
                 .inspect(watch_health(health.clone(), kind.plural(), &scope_name))
                 .reflect(writer)
                 .touched_objects();
@@ -412,6 +432,7 @@ pub async fn run_with(
             let index = run_owners.clone();
             let stream = watcher(runs_api.clone(), watcher::Config::default().labels(act::ROLLOUT_LABEL))
                 .default_backoff()
+                .modify(lean)
                 .inspect(watch_health(health.clone(), "analysisruns", &scope_name))
                 .inspect(move |e| {
                     if let Ok(e) = e {
@@ -441,6 +462,7 @@ pub async fn run_with(
                 }
             })
             .default_backoff()
+            .modify(lean)
             .inspect(watch_health(health.clone(), "rollouts", &scope_name))
             .reflect(rollout_writer)
             .inspect(announce_rollout(&feed))

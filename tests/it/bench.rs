@@ -55,7 +55,9 @@ fn failover_times_each_signal_and_finds_no_write_by_a_non_leader() {
 
 #[test]
 fn steady_prints_the_footprint_and_the_reaction_of_a_controller_process() {
-    let out = table(&["steady", "--rollouts", "2", "--idle-secs", "1", "--changes", "2", "--verdicts", "1"]);
+    // Ten failing verdicts in a row: each new revision's run must be measured, never ended
+    // unmeasured and passed (a stale-cache race once promoted about one revision in 30).
+    let out = table(&["steady", "--rollouts", "2", "--idle-secs", "1", "--changes", "2", "--verdicts", "10"]);
     let footprint = rows(&out, "rollouts     rs");
     assert_eq!(footprint.len(), 1, "{out}");
     assert_eq!(footprint[0][0], "2");

@@ -22,6 +22,7 @@ mod chart;
 mod cli;
 mod controller_crash;
 mod controller_e2e;
+mod controller_events;
 mod controller_failover;
 mod controller_failures;
 mod controller_scoping;

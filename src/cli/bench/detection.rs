@@ -9,7 +9,7 @@
 //! stable side has ten minutes of history when the canary starts. A measurement's answer is
 //! what the metric's built-in `successRate` query returns over that traffic: a rate over the
 //! window (threshold), cumulative failure and request counts (sequential), or a series of
-//! one-minute rates every 10 s over the last ten minutes (compare).
+//! one rate per interval over the last ten minutes (compare).
 
 use std::{io::Write, time::Duration};
 
@@ -128,11 +128,12 @@ fn answer(metric: &Metric, traffic: &Traffic, t: usize) -> Answer {
         return values(counts(ce, cr), Some(counts(se, sr)));
     }
     if metric.judge.compare.is_some() {
-        // One point every 10 s over the last ten minutes, each a rate over the interval.
+        // As the provider asks (`builtin::compare_step`): one point every interval over the
+        // last ten minutes, each a rate over that interval.
         let series = |side: &Side| -> Vec<f64> {
-            (0..=60)
+            (0..=600 / interval)
                 .rev()
-                .filter_map(|k| now.checked_sub(k * 10))
+                .filter_map(|k| now.checked_sub(k * interval))
                 .map(|at| {
                     let (e, r) = side.sum(at.saturating_sub(interval), at);
                     success(e, r)

@@ -13,7 +13,7 @@ use kube::{
     api::{Patch, PatchParams},
     runtime::{
         controller::Action as Requeue,
-        events::{Event, EventType, Recorder},
+        events::{Event, EventType},
         reflector::{ObjectRef, Store},
     },
 };
@@ -41,7 +41,7 @@ pub struct Runner {
     /// The providers.
     pub providers: Providers,
     /// Events.
-    pub recorder: Recorder,
+    pub recorder: crate::controller::events::Recorder,
     /// Rollouts (for the weight applied now).
     pub rollouts: Store<Rollout>,
     /// Metrics.

@@ -28,15 +28,21 @@ pub struct SliQueries {
     /// each side's value is `[failures, requests]`.
     pub requests: Option<(String, String)>,
     /// For the `compare` judge: run as a range query this far back (a series per side, a
-    /// point every [`COMPARE_STEP`]).
+    /// point every interval: see [`compare_step`]).
     pub lookback: Option<String>,
 }
 
 /// How far back the series of a built-in SLI under the `compare` judge go, unless `window`
 /// says otherwise.
 pub const COMPARE_LOOKBACK: &str = "10m";
-/// Resolution of those series.
-pub const COMPARE_STEP: &str = "10s";
+
+/// Resolution of those series: the metric's interval, the window each point rates over, so
+/// that no two points share a request. (Points every 10 s, each over a minute, share five
+/// sixths of their requests: the rank test, which takes its points as independent, then
+/// failed 26% of healthy canaries in `ramp bench detection`.)
+pub fn compare_step(metric: &crate::api::analysis::Metric) -> String {
+    format!("{}s", super::tally::interval(metric).as_secs().max(1))
+}
 
 /// The lookback of a `compare` judge's series: the SLI's `window`, else [`COMPARE_LOOKBACK`].
 fn lookback(judge: &Judge, w: Option<&crate::api::DurationString>) -> Option<String> {

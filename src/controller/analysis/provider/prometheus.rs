@@ -37,7 +37,7 @@ fn asked(req: &Request<'_>) -> Result<Asked, String> {
             requests: q.requests,
             range: q.lookback.map(|l| RangeQuery {
                 lookback: crate::api::DurationString::new(&l),
-                step: Some(crate::api::DurationString::new(builtin::COMPARE_STEP)),
+                step: Some(crate::api::DurationString::new(builtin::compare_step(m))),
             }),
             timeout: super::DEFAULT_TIMEOUT,
         });
