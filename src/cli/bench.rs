@@ -11,10 +11,7 @@ use std::{
 use anyhow::{Context, bail};
 use futures::StreamExt;
 use hollow::{
-    apiserver::{
-        ApiServer,
-        store::{ChangeKind, ResourceId},
-    },
+    apiserver::{ApiServer, store::ChangeKind},
     clock::Clock,
     embedded,
 };
@@ -180,30 +177,6 @@ async fn idle_cpu(window: Duration) -> anyhow::Result<f64> {
     Ok((cpu_time()? - cpu0).as_secs_f64() / t0.elapsed().as_secs_f64())
 }
 
-fn rollout(i: usize, replicas: u32, image: &str) -> Value {
-    let name = format!("r-{i}");
-    json!({
-        "apiVersion": "ramp.dev/v1alpha1", "kind": "Rollout", "metadata": {"name": name, "namespace": "default"},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "app", "image": image}]}}}
-    })
-}
-
-fn rollouts_id() -> ResourceId {
-    ResourceId::new("ramp.dev", "rollouts")
-}
-
-fn count(server: &ApiServer, group: &str, plural: &str) -> usize {
-    server.store.list(&ResourceId::new(group, plural), Some("default")).0.len()
-}
-
-fn healthy(server: &ApiServer) -> usize {
-    let (items, _) = server.store.list(&rollouts_id(), Some("default"));
-    items.iter().filter(|r| r.pointer("/status/phase").and_then(Value::as_str) == Some("Healthy")).count()
-}
-
 fn controller_settings() -> Settings {
     Settings {
         namespaces: Vec::new(),
@@ -248,7 +221,12 @@ async fn measure(n: usize, args: &ScaleArgs) -> anyhow::Result<Row> {
         .map(|i| {
             let api = api.clone();
             async move {
-                let r: Rollout = serde_json::from_value(rollout(i, args.replicas, "app:v1"))?;
+                let r: Rollout = serde_json::from_value(objects::rolling(
+                    &format!("r-{i}"),
+                    args.replicas,
+                    "app:v1",
+                    None,
+                ))?;
                 api.create(&PostParams::default(), &r).await.map(|_| ()).map_err(anyhow::Error::from)
             }
         })
@@ -259,14 +237,15 @@ async fn measure(n: usize, args: &ScaleArgs) -> anyhow::Result<Row> {
         return Err(e.context("creating Rollouts"));
     }
     let deadline = start + Duration::from_secs(args.timeout_secs);
-    while healthy(&server) < n {
+    while objects::healthy_count(&server) < n {
         if wall() > deadline || controller.is_finished() {
-            bail!("{} of {n} Rollouts Healthy after {:?}", healthy(&server), start.elapsed());
+            bail!("{} of {n} Rollouts Healthy after {:?}", objects::healthy_count(&server), start.elapsed());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let to_healthy = start.elapsed();
-    let (replica_sets, pods) = (count(&server, "apps", "replicasets"), count(&server, "", "pods"));
+    let (replica_sets, pods) =
+        (objects::count(&server, "apps", "replicasets"), objects::count(&server, "", "pods"));
 
     let window = Duration::from_secs(args.idle_secs);
     let idle_all = if window.is_zero() {
@@ -332,7 +311,6 @@ async fn spec_changes(
         }
         times.push(t0.elapsed());
     }
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+    let at = |q| stats::percentile(&times, q).unwrap_or_default();
     Ok((at(0.50), at(0.99)))
 }
